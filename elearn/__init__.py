@@ -1,0 +1,72 @@
+"""elearn — the MRE Academy learning platform.
+
+``create_app`` only wires things together: configuration, extensions, blueprints, CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from elearn.config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    instance = Path(os.environ.get("ELEARN_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(instance.resolve()), instance_relative_config=False)
+    app.config.update(load_config(os.environ, Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from elearn.accounts import auth, passwords
+    from elearn.core import errors, security
+    from elearn.core.db import configure_engine
+    from elearn.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from elearn.i18n import formatting, locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=locale.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    passwords.configure(**app.config["PASSWORD_HASH_COST"])
+    auth.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    locale.init_app(app)
+    formatting.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from elearn.accounts.admin_views import bp as admin_bp
+    from elearn.accounts.views import bp as accounts_bp
+    from elearn.api import init_app as init_api
+    from elearn.core.views import bp as core_bp
+    from elearn.i18n.views import bp as i18n_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(i18n_bp)
+    init_api(app)
+
+    from elearn.cli import register_commands
+
+    register_commands(app)

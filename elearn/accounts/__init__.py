@@ -1,0 +1,1 @@
+"""Users, roles, expert networks, training centres and personal access tokens."""

@@ -1,0 +1,171 @@
+"""Administration pages: accounts, centres and networks (admins only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from elearn.accounts import services
+from elearn.accounts.forms import CentreForm, NetworkForm, UserForm
+from elearn.accounts.models import Centre, Network, Role, User, UserRole
+from elearn.accounts.permissions import roles_required
+from elearn.core.db import utcnow
+from elearn.core.errors import DomainError
+from elearn.core.pagination import paginate
+from elearn.core.text import clean_text
+from elearn.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.before_request
+@roles_required(Role.ADMIN)
+def _admins_only():
+    return None
+
+
+def _fill_choices(form: UserForm) -> None:
+    networks = db.session.scalars(select(Network).order_by(Network.code)).all()
+    centres = db.session.scalars(select(Centre).order_by(Centre.code)).all()
+    form.network.choices = [("", "—")] + [(n.code, n.code) for n in networks]
+    form.centre.choices = [("", "—")] + [(c.code, f"{c.code} — {c.name}") for c in centres]
+
+
+def _page_arg() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _flash_error(exc: DomainError, form) -> None:
+    field = getattr(form, exc.field or "", None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(exc.message)]
+    flash(str(exc.message), "error")
+
+
+@bp.get("/users")
+def users():
+    q = clean_text(request.args.get("q", ""))[:100]
+    role = request.args.get("role", "")
+    stmt = select(User).order_by(User.name, User.id)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(User.email.like(like), User.name.ilike(f"%{q}%")))
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    page = paginate(db.session, stmt, _page_arg(), 50)
+    return render_template("accounts/admin/users.html", page=page, q=q, role=role)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = UserForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                db.session, email=form.email.data, name=form.name.data, roles=form.roles.data,
+                network=services.network_by_code(db.session, form.network.data),
+                centre=services.centre_by_code(db.session, form.centre.data),
+                locale=form.locale.data, password=form.password.data or None,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            _flash_error(exc, form)
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s created.", email=user.email), "success")
+            return redirect(url_for(".users"), code=303)
+    return render_template("accounts/admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(
+        data={
+            "name": user.name, "locale": user.locale, "active": user.active,
+            "roles": sorted(user.roles),
+            "network": user.network.code if user.network else "",
+            "centre": user.centre.code if user.centre else "",
+        },
+    )
+    _fill_choices(form)
+    del form.email
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                db.session, user, actor=current_user, name=form.name.data, roles=form.roles.data,
+                network=services.network_by_code(db.session, form.network.data),
+                centre=services.centre_by_code(db.session, form.centre.data),
+                locale=form.locale.data, active=form.active.data,
+            )
+            if form.password.data:
+                services.set_password(db.session, user, form.password.data, now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            _flash_error(exc, form)
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s saved.", email=user.email), "success")
+            return redirect(url_for(".users"), code=303)
+    return render_template("accounts/admin/user_form.html", form=form, user=user)
+
+
+@bp.get("/centres")
+def centres():
+    rows = db.session.scalars(select(Centre).order_by(Centre.code)).all()
+    return render_template("accounts/admin/centres.html", centres=rows)
+
+
+@bp.route("/centres/new", methods=["GET", "POST"], defaults={"centre_id": None})
+@bp.route("/centres/<int:centre_id>", methods=["GET", "POST"])
+def edit_centre(centre_id: int | None):
+    centre = (db.session.get(Centre, centre_id) or abort(404)) if centre_id else None
+    form = CentreForm(obj=centre)
+    if form.validate_on_submit():
+        try:
+            services.save_centre(
+                db.session, centre, code=form.code.data, name=form.name.data, city=form.city.data
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            _flash_error(exc, form)
+        else:
+            db.session.commit()
+            flash(_("Centre saved."), "success")
+            return redirect(url_for(".centres"), code=303)
+    return render_template("accounts/admin/centre_form.html", form=form, centre=centre)
+
+
+@bp.get("/networks")
+def networks():
+    rows = db.session.scalars(select(Network).order_by(Network.code)).all()
+    return render_template("accounts/admin/networks.html", networks=rows)
+
+
+@bp.route("/networks/new", methods=["GET", "POST"], defaults={"network_id": None})
+@bp.route("/networks/<int:network_id>", methods=["GET", "POST"])
+def edit_network(network_id: int | None):
+    network = (db.session.get(Network, network_id) or abort(404)) if network_id else None
+    data = None
+    if network is not None and request.method == "GET":
+        data = {"name_fr": network.name.get("fr"), "name_ar": network.name.get("ar"),
+                "domains": network.domains, "country": network.country or ""}
+    form = NetworkForm(obj=network, data=data)
+    if form.validate_on_submit():
+        try:
+            services.save_network(
+                db.session, network, code=form.code.data,
+                name={"fr": form.name_fr.data, "ar": form.name_ar.data},
+                country=form.country.data, domains=form.domains.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            _flash_error(exc, form)
+        else:
+            db.session.commit()
+            flash(_("Network saved."), "success")
+            return redirect(url_for(".networks"), code=303)
+    return render_template("accounts/admin/network_form.html", form=form, network=network)

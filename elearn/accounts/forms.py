@@ -1,0 +1,97 @@
+"""Forms of the sign-in, account and administration pages (CSRF-protected by Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from elearn.accounts.models import DOMAINS, Role
+from elearn.i18n.formatting import DOMAIN_LABELS, LANGUAGE_NAMES, ROLE_LABELS
+
+LOCALE_CHOICES = [(code, name) for code, name in LANGUAGE_NAMES.items()]
+REQUIRED = _l("This field is required.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
+    new_password = PasswordField(
+        _l("New password"), validators=[InputRequired(REQUIRED), Length(max=256)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords differ."))],
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    locale = SelectField(_l("Preferred language"), choices=LOCALE_CHOICES)
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Token name"), validators=[DataRequired(REQUIRED), Length(max=100)],
+        description=_l("For example: my laptop, centre script."),
+    )
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    roles = MultiCheckboxField(
+        _l("Roles"), choices=[(r.value, ROLE_LABELS[r.value]) for r in Role]
+    )
+    network = SelectField(_l("Network (experts)"), choices=[], validate_choice=False)
+    centre = SelectField(_l("Centre (trainers and trainees)"), choices=[], validate_choice=False)
+    locale = SelectField(_l("Preferred language"), choices=LOCALE_CHOICES)
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(max=256)],
+        description=_l("Leave empty to keep it unchanged. Without a password the person cannot sign in."),
+    )
+    active = BooleanField(_l("Active (may sign in)"), default=True)
+
+
+class CentreForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=32)],
+                       description=_l("Short and stable, e.g. SALE."))
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)])
+
+
+class NetworkForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=32)])
+    name_fr = StringField(_l("Name in French"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name_ar = StringField(_l("Name in Arabic"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    country = StringField(
+        _l("Country (ISO code)"), validators=[Optional(), Length(max=2)],
+        description=_l("Two letters, e.g. DE for Germany. Leave empty for a network spread over several countries."),
+    )
+    domains = MultiCheckboxField(_l("Domains"), choices=[(d, DOMAIN_LABELS[d]) for d in DOMAINS])

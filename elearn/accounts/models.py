@@ -1,0 +1,128 @@
+"""Who uses the platform and where they belong."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from elearn.core.db import UTCDateTime, utcnow
+from elearn.core.text import normalize_email
+from elearn.extensions import db
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    EXPERT = "expert"
+    TRAINER = "trainer"
+    TRAINEE = "trainee"
+
+
+#: The programme's fields of expertise; a network covers one or more.
+DOMAINS = ("automotive", "aeronautics", "health", "ai", "elearning")
+
+
+class Network(db.Model):
+    """A network of Moroccan experts abroad (DMK, AEROMAC, ...) that authors courses."""
+
+    __tablename__ = "networks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: Translatable: ``{"fr": ..., "ar": ...}``.
+    name: Mapped[dict] = mapped_column(JSON)
+    #: ISO 3166-1 alpha-2 code of the country the network works from, if it has one.
+    country: Mapped[str | None] = mapped_column(String(2))
+    #: Subset of DOMAINS.
+    domains: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Centre(db.Model):
+    """A vocational training centre (OFPPT) where trainers run cohorts."""
+
+    __tablename__ = "centres"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lowercased, so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: Argon2id; None until the person sets a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(8), default="fr")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id"), index=True)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    #: Bumped on logout and password change: every cookie issued before stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    network: Mapped[Network | None] = relationship(lazy="joined")
+    centre: Mapped[Centre | None] = relationship(lazy="joined")
+
+    @validates("email")
+    def _normalize_email(self, _key, value: str) -> str:
+        return normalize_email(value)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this
+        return self.active
+
+    def get_id(self) -> str:
+        """The session remembers the id *and* the version, so bumping it ends old sessions."""
+        return f"{self.id}:{self.session_version}"
+
+
+class AccessToken(db.Model):
+    """A personal access token for the API: shown once, stored as a SHA-256 digest."""
+
+    __tablename__ = "access_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    #: First characters of the token, so its owner can tell tokens apart in a list.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

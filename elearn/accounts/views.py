@@ -1,0 +1,177 @@
+"""Sign in, sign out, the account page: password, preferences and API tokens."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from elearn.accounts import services
+from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, TokenForm
+from elearn.accounts.models import AccessToken
+from elearn.core.db import utcnow
+from elearn.core.errors import DomainError
+from elearn.core.text import is_safe_next, normalize_email
+from elearn.extensions import db, limiter
+from elearn.i18n.locale import SESSION_KEY
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def account_key() -> str:
+    """Rate-limit key for sign-in: the account being tried, whoever tries it."""
+    data = request.get_json(silent=True) if request.is_json else None
+    email = (data or {}).get("email") if isinstance(data, dict) else request.form.get("email")
+    return "account:" + normalize_email(email if isinstance(email, str) else "")
+
+
+def login_limits(view):
+    """Per account, count only failures (so the owner gets in once the attacker pauses);
+    per IP, a generous ceiling, since a whole centre signs in from one address."""
+    per_ip = limiter.limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+        key_func=get_remote_address, methods=["POST"], scope="login-ip",
+    )
+    per_account = limiter.limit(
+        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+        key_func=account_key, methods=["POST"], scope="login-account",
+        deduct_when=lambda _response: bool(g.get("login_failed")),
+    )
+    return per_ip(per_account(view))
+
+
+def start_session(user) -> None:
+    """Forget everything the anonymous session held but its language, then sign in."""
+    lang = session.get(SESSION_KEY)
+    session.clear()
+    if lang:
+        session[SESSION_KEY] = lang
+    login_user(user)
+    session.permanent = True
+
+
+def _next_url(default: str = "core.home") -> str:
+    target = request.values.get("next")
+    return target if is_safe_next(target) else url_for(default)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@login_limits
+def login():
+    if current_user.is_authenticated:
+        return redirect(_next_url())
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(
+            db.session, form.email.data, form.password.data, now=utcnow()
+        )
+        if user is not None:
+            start_session(user)
+            db.session.commit()
+            return redirect(_next_url(), code=303)
+        g.login_failed = True
+        flash(_("The e-mail or the password is not correct."), "error")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    services.end_sessions(db.session, current_user)
+    db.session.commit()
+    lang = session.get(SESSION_KEY)
+    logout_user()
+    session.clear()
+    if lang:
+        session[SESSION_KEY] = lang
+    flash(_("You are signed out."), "info")
+    return redirect(_next_url(), code=303)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            current_user.name = services.check_name(form.name.data)
+            current_user.locale = services.check_locale(form.locale.data)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+        else:
+            session[SESSION_KEY] = current_user.locale
+            db.session.commit()
+            flash(_("Your account is saved."), "success")
+            return redirect(url_for(".account"), code=303)
+    return _account_page(form)
+
+
+def _account_page(form: ProfileForm, new_token: str | None = None):
+    tokens = services.live_tokens(db.session, current_user, now=utcnow())
+    return render_template(
+        "accounts/account.html", form=form, tokens=tokens, token_form=TokenForm(formdata=None),
+        new_token=new_token,
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(
+                db.session, current_user, form.current_password.data,
+                form.new_password.data, now=utcnow(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            start_session(current_user)  # this browser stays signed in, all others are out
+            db.session.commit()
+            flash(_("Your password is changed. Other sessions and tokens are signed out."),
+                  "success")
+            return redirect(url_for(".account"), code=303)
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.post("/account/tokens")
+@login_required
+@limiter.limit("20 per hour", key_func=lambda: f"user:{current_user.id}", scope="token-create")
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash(_("Give the token a name."), "error")
+        return redirect(url_for(".account"), code=303)
+    _token, plain = services.create_token(
+        db.session, current_user, form.name.data, now=utcnow(),
+        lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
+    )
+    db.session.commit()
+    # Shown in this response only: never stored, never put in a cookie or a URL.
+    return _account_page(ProfileForm(formdata=None, obj=current_user), new_token=plain)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(AccessToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    services.revoke_token(db.session, token, now=utcnow())
+    db.session.commit()
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for(".account", _anchor="tokens"), code=303)

@@ -1,0 +1,58 @@
+"""``/me``: the signed-in account; its owner may change only name, locale and password."""
+
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from elearn.accounts import services
+from elearn.accounts.views import start_session
+from elearn.api.users import UserOut
+from elearn.core.db import utcnow
+from elearn.extensions import db
+
+blp = Blueprint("me", __name__, description="The signed-in account")
+
+
+class MePatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    locale = fields.String(validate=validate.OneOf(services.LOCALES))
+    password = fields.String(validate=validate.Length(max=256))
+    current_password = fields.String(
+        validate=validate.Length(max=256),
+        metadata={"description": "Required with password."},
+    )
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, UserOut)
+    @blp.doc(security=[{"bearerAuth": []}])
+    @login_required
+    def get(self):
+        """Who am I: e-mail, name, roles, network, centre, locale."""
+        return current_user
+
+    @blp.arguments(MePatch)
+    @blp.response(200, UserOut)
+    @blp.doc(security=[{"bearerAuth": []}])
+    @login_required
+    def patch(self, body):
+        """Change your name, locale or password (other fields are refused)."""
+        user = current_user._get_current_object()
+        if "name" in body:
+            user.name = services.check_name(body["name"])
+        if "locale" in body:
+            user.locale = services.check_locale(body["locale"])
+        if "password" in body:
+            services.change_own_password(
+                db.session, user, body.get("current_password", ""), body["password"],
+                now=utcnow(), keep_token=g.get("api_token"),
+            )
+            if g.get("api_token") is None:
+                start_session(user)  # the browser that changed it stays signed in
+        db.session.commit()
+        return user

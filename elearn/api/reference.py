@@ -1,0 +1,112 @@
+"""Reference lists: expert networks and training centres."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import login_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from elearn.accounts import services
+from elearn.accounts.models import DOMAINS, Centre, Network, Role
+from elearn.accounts.permissions import roles_required
+from elearn.api.schemas import PageArgs, page_body, page_schema
+from elearn.core.pagination import paginate
+from elearn.extensions import db
+
+blp = Blueprint("reference", __name__, description="Networks and centres")
+SECURED = {"security": [{"bearerAuth": []}]}
+
+
+class NetworkOut(Schema):
+    code = fields.String()
+    name = fields.Dict(keys=fields.String(), values=fields.String(),
+                       metadata={"description": 'Translatable: {"fr": ..., "ar": ...}'})
+    country = fields.String(allow_none=True)
+    domains = fields.List(fields.String())
+
+
+class NetworkIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.Dict(keys=fields.String(validate=validate.OneOf(services.LOCALES)),
+                       values=fields.String(validate=validate.Length(max=200)), required=True)
+    country = fields.String(allow_none=True, validate=validate.Length(max=2))
+    domains = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), required=True)
+
+
+class CentreOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    city = fields.String()
+
+
+class CentreIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class CentrePatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    city = fields.String(validate=validate.Length(min=1, max=100))
+
+
+@blp.route("/networks", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(NetworkOut, "NetworkPage"))
+@blp.doc(**SECURED)
+@login_required
+def list_networks(args):
+    """The expert networks of the programme."""
+    stmt = select(Network).order_by(Network.code)
+    return page_body(paginate(db.session, stmt, args["page"], args["per_page"]))
+
+
+@blp.route("/networks", methods=["POST"])
+@blp.arguments(NetworkIn)
+@blp.response(201, NetworkOut)
+@blp.doc(**SECURED)
+@roles_required(Role.ADMIN)
+def create_network(body):
+    """Add a network (admin)."""
+    network = services.save_network(db.session, None, **body)
+    db.session.commit()
+    return network
+
+
+@blp.route("/centres", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(CentreOut, "CentrePage"))
+@blp.doc(**SECURED)
+@login_required
+def list_centres(args):
+    """The training centres."""
+    stmt = select(Centre).order_by(Centre.code)
+    return page_body(paginate(db.session, stmt, args["page"], args["per_page"]))
+
+
+@blp.route("/centres", methods=["POST"])
+@blp.arguments(CentreIn)
+@blp.response(201, CentreOut)
+@blp.doc(**SECURED)
+@roles_required(Role.ADMIN)
+def create_centre(body):
+    """Add a centre (admin)."""
+    centre = services.save_centre(db.session, None, **body)
+    db.session.commit()
+    return centre
+
+
+@blp.route("/centres/<code>", methods=["PATCH"])
+@blp.arguments(CentrePatch)
+@blp.response(200, CentreOut)
+@blp.doc(**SECURED)
+@roles_required(Role.ADMIN)
+def update_centre(body, code: str):
+    """Rename a centre or change its city (admin)."""
+    centre = db.session.scalar(select(Centre).where(Centre.code == code.upper())) or abort(404)
+    services.save_centre(db.session, centre, code=centre.code,
+                         name=body.get("name", centre.name), city=body.get("city", centre.city))
+    db.session.commit()
+    return centre

@@ -1,0 +1,84 @@
+"""Personal access tokens: ``POST /tokens`` trades an e-mail and password for a token."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from elearn.accounts import services
+from elearn.accounts.models import AccessToken
+from elearn.accounts.views import login_limits
+from elearn.api.schemas import ProblemSchema, UTCDateTime
+from elearn.core.db import utcnow
+from elearn.core.errors import problem
+from elearn.extensions import db
+
+blp = Blueprint("tokens", __name__, description="Personal access tokens")
+
+
+class TokenRequest(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=256))
+    name = fields.String(load_default="API", validate=validate.Length(max=100))
+
+
+class NewToken(Schema):
+    id = fields.Integer()
+    token = fields.String(metadata={"description": "Shown once; store it safely."})
+    name = fields.String()
+    expires_at = UTCDateTime(allow_none=True)
+
+
+class TokenInfo(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String()
+    created_at = UTCDateTime()
+    last_used_at = UTCDateTime(allow_none=True)
+    expires_at = UTCDateTime(allow_none=True)
+
+
+@blp.route("/tokens", methods=["POST"])
+@blp.arguments(TokenRequest)
+@blp.response(201, NewToken)
+@blp.alt_response(401, schema=ProblemSchema, description="Wrong e-mail or password")
+@blp.alt_response(429, schema=ProblemSchema, description="Too many attempts")
+@login_limits
+def create_token(body):
+    """Create a token from an e-mail and password (rate limited per account)."""
+    user = services.authenticate(db.session, body["email"], body["password"], now=utcnow())
+    if user is None:
+        g.login_failed = True
+        return problem(401, _l("The e-mail or the password is not correct."))
+    token, plain = services.create_token(
+        db.session, user, body["name"], now=utcnow(),
+        lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
+    )
+    db.session.commit()
+    return {"id": token.id, "token": plain, "name": token.name, "expires_at": token.expires_at}
+
+
+@blp.route("/tokens", methods=["GET"])
+@blp.response(200, TokenInfo(many=True))
+@blp.doc(security=[{"bearerAuth": []}])
+@login_required
+def list_tokens():
+    """List your live tokens (never their secret)."""
+    return services.live_tokens(db.session, current_user, now=utcnow())
+
+
+@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.doc(security=[{"bearerAuth": []}])
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of your tokens."""
+    token = db.session.get(AccessToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    services.revoke_token(db.session, token, now=utcnow())
+    db.session.commit()
+    return ""

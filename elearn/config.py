@@ -1,0 +1,135 @@
+"""Settings from ``ELEARN_*`` environment variables.
+
+Local defaults are safe enough to type ``make run`` and go; production
+(``ELEARN_ENV=production``) refuses to start on a setting that would be unsafe there,
+because a misconfigured learning platform leaks trainees' data quietly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_LOCALES = ("fr", "ar")
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test", "elearn"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting that must not be used; the message says which and what to do."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, not {raw!r}") from None
+
+
+def _local_secret_key(instance_path: Path) -> str:
+    """Generate once and keep in ``instance/`` so sessions survive a restart."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Turn the environment into Flask settings; raise ConfigError on unsafe production ones."""
+    env = environ.get("ELEARN_ENV", "development").strip().lower()
+    production = env == "production"
+    database_url = environ.get("ELEARN_DATABASE_URL") or (
+        f"sqlite:///{instance_path / 'elearn.sqlite3'}"
+    )
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://") :]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    secret_key = environ.get("ELEARN_SECRET_KEY", "")
+    if production:
+        if secret_key.lower() in WEAK_SECRETS or len(secret_key) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "ELEARN_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters in production "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            )
+        if database_url.startswith("sqlite"):
+            log.warning("ELEARN_ENV=production on SQLite: use PostgreSQL for several workers.")
+    elif not secret_key:
+        secret_key = _local_secret_key(instance_path)
+
+    default_locale = environ.get("ELEARN_DEFAULT_LOCALE", "fr")
+    if default_locale not in SUPPORTED_LOCALES:
+        raise ConfigError(f"ELEARN_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+
+    redis_url = environ.get("ELEARN_REDIS_URL", "")
+    storage = environ.get("ELEARN_STORAGE", "local")
+    if storage not in {"local", "s3"}:
+        raise ConfigError("ELEARN_STORAGE must be 'local' or 's3'")
+
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 15}}
+
+    return {
+        "ENV_NAME": env,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "MAX_CONTENT_LENGTH": _int(environ, "ELEARN_MAX_REQUEST_MB", 32) * 1024 * 1024,
+        "SESSION_COOKIE_NAME": "elearn_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=_int(environ, "ELEARN_SESSION_DAYS", 14)),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "HSTS": production,
+        "PROXY_COUNT": _int(environ, "ELEARN_PROXY_COUNT", 0),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "DEFAULT_LOCALE": default_locale,
+        "BABEL_DEFAULT_LOCALE": default_locale,
+        "BABEL_TRANSLATION_DIRECTORIES": environ.get(
+            "ELEARN_TRANSLATIONS_DIR", str(PROJECT_ROOT / "translations")
+        ),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _bool(environ.get("ELEARN_RATELIMIT_ENABLED"), True),
+        "LOGIN_LIMIT_PER_ACCOUNT": environ.get(
+            "ELEARN_LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes"
+        ),
+        "LOGIN_LIMIT_PER_IP": environ.get("ELEARN_LOGIN_LIMIT_PER_IP", "300 per minute"),
+        "TOKEN_LIFETIME_DAYS": _int(environ, "ELEARN_TOKEN_LIFETIME_DAYS", 365),
+        "PASSWORD_HASH_COST": {"time_cost": 3, "memory_cost": 65536, "parallelism": 2},
+        "STORAGE": storage,
+        "MEDIA_DIR": environ.get("ELEARN_MEDIA_DIR", str(instance_path / "media")),
+        "S3_ENDPOINT_URL": environ.get("ELEARN_S3_ENDPOINT_URL", ""),
+        "S3_BUCKET": environ.get("ELEARN_S3_BUCKET", ""),
+        "S3_REGION": environ.get("ELEARN_S3_REGION", ""),
+        "S3_ADDRESSING_STYLE": environ.get("ELEARN_S3_ADDRESSING_STYLE", "auto"),
+        "S3_PUBLIC_BASE_URL": environ.get("ELEARN_S3_PUBLIC_BASE_URL", ""),
+    }

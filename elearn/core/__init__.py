@@ -1,0 +1,1 @@
+"""Shared mechanics: database base, errors, security headers, text hygiene, pagination."""

@@ -1,0 +1,197 @@
+"""Errors answered the way the client understands: problem+json on the API, a page elsewhere.
+
+Every error page exists in French and Arabic; no error, bad input least of all, turns into
+a bare 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. ``field`` names the input to fix, when there is one."""
+
+    status = 422
+
+    def __init__(self, message: Any, *, field: str | None = None, status: int | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        if status is not None:
+            self.status = status
+
+
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Sign-in required"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    415: _l("Unsupported media type"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Server error"),
+    503: _l("Service unavailable"),
+}
+
+DETAILS = {
+    400: _l("The request could not be understood. Check what you sent and try again."),
+    401: _l("Sign in to continue."),
+    403: _l("Your account is not allowed to do this."),
+    404: _l("There is nothing here. Check the address."),
+    405: _l("This address does not accept this kind of request."),
+    409: _l("This conflicts with the current state. Reload and try again."),
+    413: _l("What you sent is too large."),
+    415: _l("Send JSON (Content-Type: application/json)."),
+    422: _l("Some of what you sent is not valid."),
+    429: _l("Too many attempts. Wait a little and try again."),
+    500: _l("Something went wrong on our side. It has been logged; please try again."),
+    503: _l("The service is temporarily unavailable. Try again in a minute."),
+}
+
+
+def wants_problem_json() -> bool:
+    """API paths always get JSON; elsewhere, only clients that ask for it."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+def problem(
+    status: int,
+    detail: Any = None,
+    *,
+    title: Any = None,
+    errors: list[dict] | None = None,
+    headers: dict[str, str] | None = None,
+    type_: str = "about:blank",
+) -> Response:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": str(title or TITLES.get(status, _("Error"))),
+        "status": status,
+        "detail": str(detail or DETAILS.get(status, "")),
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
+    )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def error_page(status: int, detail: Any = None, headers: dict | None = None) -> Response:
+    html = render_template(
+        "errors/error.html",
+        status=status,
+        title=TITLES.get(status, _("Error")),
+        detail=detail or DETAILS.get(status, ""),
+    )
+    response = Response(html, status=status, mimetype="text/html")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+#: marshmallow's English messages, said in the reader's language.
+FIELD_MESSAGES = {
+    "Missing data for required field.": _l("This field is required."),
+    "Unknown field.": _l("This field is not accepted here."),
+    "Not a valid string.": _l("Give a text."),
+    "Not a valid integer.": _l("Give a whole number."),
+    "Not a valid number.": _l("Give a number."),
+    "Not a valid boolean.": _l("Give true or false."),
+    "Not a valid list.": _l("Give a list."),
+    "Not a valid email address.": _l("Enter a valid e-mail address."),
+    "Not a valid date.": _l("Give a date as YYYY-MM-DD."),
+    "Field may not be null.": _l("This field may not be null."),
+    "Invalid input type.": _l("The body must be a JSON object."),
+}
+
+
+def flatten_messages(messages: dict) -> list[dict]:
+    """webargs' ``{"json": {"roles": {"0": ["..."]}}}`` → ``[{"path": "roles.0", ...}]``."""
+    out: list[dict] = []
+
+    def walk(prefix: str, node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "_schema":
+                    walk(prefix, value)
+                else:
+                    walk(f"{prefix}.{key}" if prefix else str(key), value)
+        elif isinstance(node, list | tuple):
+            for message in node:
+                if isinstance(message, dict | list):
+                    walk(prefix, message)
+                else:
+                    text = FIELD_MESSAGES.get(str(message))
+                    if text is None and str(message).startswith("Must be "):
+                        text = _l("Out of the accepted range or values.")
+                    out.append({"path": prefix or "body", "message": str(text or message)})
+
+    for location in messages.values():
+        walk("", location)
+    return out
+
+
+def _detail_of(exc: HTTPException) -> Any:
+    """Keep our own messages; replace Werkzeug's English defaults by translated ones."""
+    default = type(exc).description
+    if exc.description and exc.description != default:
+        return exc.description
+    return None
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    headers = {}
+    # Flask-Limiter's own description is English and names the limit: say it in our words.
+    detail = DETAILS[429] if status == 429 else _detail_of(exc)
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("messages"), dict):
+        errors = flatten_messages(data["messages"])
+        detail = _("Some fields are not valid: %(fields)s.",
+                   fields=", ".join(e["path"] for e in errors))
+    if wants_problem_json():
+        return problem(status, detail, errors=errors, headers=headers)
+    return error_page(status, detail, headers)
+
+
+def handle_domain_error(exc: DomainError):
+    errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
+    if wants_problem_json():
+        return problem(exc.status, exc.message, errors=errors)
+    return error_page(exc.status, exc.message)
+
+
+def handle_unexpected(exc: Exception):
+    from elearn.extensions import db
+
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
+    return handle_http_exception(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    if not app.testing or app.config.get("HANDLE_UNEXPECTED_IN_TESTS"):
+        app.register_error_handler(Exception, handle_unexpected)

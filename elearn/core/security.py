@@ -1,0 +1,54 @@
+"""Headers every response carries, and the request-level guards that go with them."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from elearn.core.db import set_write_intent
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _declare_write_intent():
+        # Safe requests never write, so their SQLite transactions can stay deferred (shared).
+        set_write_intent(request.method not in SAFE_METHODS)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", app.config.get("CSP", CSP))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("HSTS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "Cache-Control" not in headers and request.endpoint != "static":
+            # Pages are personal: never let a shared cache at the centre keep them.
+            headers["Cache-Control"] = "private, no-store" if _personal() else "no-cache"
+        return response
+
+
+def _personal() -> bool:
+    from flask_login import current_user
+
+    return bool(getattr(current_user, "is_authenticated", False))

@@ -1,0 +1,67 @@
+"""``elearn demo``: centres and one account per role, so a newcomer can look around.
+
+Idempotent: running it again creates only what is missing and never changes a password
+someone has set since.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from elearn.accounts import services
+from elearn.cli import fail
+from elearn.extensions import db
+
+DEMO_PASSWORD = "demo-elearn"  # noqa: S105 - printed on purpose; refused in production
+
+CENTRES = [
+    {"code": "SALE", "name": "OFPPT — Centre de formation professionnelle de Salé", "city": "Salé"},
+    {"code": "KENITRA", "name": "OFPPT — Centre de formation professionnelle de Kénitra",
+     "city": "Kénitra"},
+]
+
+ACCOUNTS = [
+    {"email": "admin@mre-academy.example", "name": "Nadia El Idrissi", "roles": ["admin"],
+     "locale": "fr"},
+    {"email": "expert.dmk@mre-academy.example", "name": "Karim Benjelloun", "roles": ["expert"],
+     "network": "DMK", "locale": "fr"},
+    {"email": "expert.aeromac@mre-academy.example", "name": "Youssef Alaoui",
+     "roles": ["expert"], "network": "AEROMAC", "locale": "fr"},
+    {"email": "formateur.sale@mre-academy.example", "name": "Samira Tazi",
+     "roles": ["trainer", "trainee"], "centre": "SALE", "locale": "fr"},
+    {"email": "stagiaire.sale@mre-academy.example", "name": "Omar Chraibi", "roles": ["trainee"],
+     "centre": "SALE", "locale": "fr"},
+    {"email": "stagiaire.kenitra@mre-academy.example", "name": "فاطمة الزهراء العمراني",
+     "roles": ["trainee"], "centre": "KENITRA", "locale": "ar"},
+]
+
+
+def load_demo(session) -> list[dict]:
+    """Create what is missing; return the accounts as printed."""
+    for centre in CENTRES:
+        if services.centre_by_code_or_none(session, centre["code"]) is None:
+            services.save_centre(session, None, **centre)
+    for spec in ACCOUNTS:
+        if services.find_user(session, spec["email"]) is None:
+            services.create_user(
+                session, email=spec["email"], name=spec["name"], roles=spec["roles"],
+                network=services.network_by_code(session, spec.get("network")),
+                centre=services.centre_by_code(session, spec.get("centre")),
+                locale=spec["locale"], password=DEMO_PASSWORD,
+            )
+    return ACCOUNTS
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Allow it in production (known passwords!).")
+def demo_command(force: bool) -> None:
+    """Load demo centres and accounts (idempotent) and print the accounts."""
+    if current_app.config["PRODUCTION"] and not force:
+        fail("refusing to create accounts with a known password in production (use --force)")
+    accounts = load_demo(db.session)
+    db.session.commit()
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for spec in accounts:
+        where = spec.get("network") or spec.get("centre") or ""
+        click.echo(f"  {', '.join(spec['roles']):<17} {spec['email']:<40} {where}")

@@ -1,0 +1,1 @@
+"""Locale choice, text direction and locale-aware formatting for French and Arabic."""

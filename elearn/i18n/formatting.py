@@ -1,0 +1,54 @@
+"""Dates, numbers and names of places in the reader's locale, through Babel."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+DOMAIN_LABELS = {
+    "automotive": _l("Automotive"),
+    "aeronautics": _l("Aeronautics"),
+    "health": _l("Health"),
+    "ai": _l("Artificial intelligence"),
+    "elearning": _l("E-learning"),
+}
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "expert": _l("Expert"),
+    "trainer": _l("Trainer"),
+    "trainee": _l("Trainee"),
+}
+
+LANGUAGE_NAMES = {"fr": "Français", "ar": "العربية"}
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    locale: Locale = get_locale() or Locale.parse("fr")
+    return locale.territories.get(code.upper(), code.upper())
+
+
+def translated(value: dict | None, lang: str, fallback: str = "fr") -> str:
+    """Pick the reader's language from a ``{"fr": ..., "ar": ...}`` field."""
+    if not value:
+        return ""
+    return value.get(lang) or value.get(fallback) or next(iter(value.values()), "")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        datetime=lambda v, fmt="medium": format_datetime(v, fmt) if v else "—",
+        date=lambda v, fmt="medium": format_date(v, fmt) if v else "—",
+        number=lambda v: format_decimal(v),
+        country=country_name,
+        domain=lambda d: DOMAIN_LABELS.get(d, d),
+        role=lambda r: ROLE_LABELS.get(r, r),
+    )
+    app.jinja_env.globals.update(
+        translated=translated, LANGUAGE_NAMES=LANGUAGE_NAMES, DOMAIN_LABELS=DOMAIN_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+    )
