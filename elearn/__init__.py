@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from elearn.config import PROJECT_ROOT, load_config
+from elearn.config import PROJECT_ROOT, engine_options, load_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -21,6 +21,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(os.environ, Path(app.instance_path)))
     if config:
         app.config.update(config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
 
     _init_extensions(app)
     _register_blueprints(app)

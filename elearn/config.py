@@ -56,6 +56,13 @@ def _local_secret_key(instance_path: Path) -> str:
     return key
 
 
+def engine_options(database_url: str) -> dict[str, Any]:
+    """PostgreSQL: check connections before use, so a database restart costs no request."""
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_recycle": 1800}
+
+
 def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Turn the environment into Flask settings; raise ConfigError on unsafe production ones."""
     env = environ.get("ELEARN_ENV", "development").strip().lower()
@@ -90,16 +97,11 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     if storage not in {"local", "s3"}:
         raise ConfigError("ELEARN_STORAGE must be 'local' or 's3'")
 
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
-    if database_url.startswith("sqlite"):
-        engine_options = {"connect_args": {"timeout": 15}}
-
     return {
         "ENV_NAME": env,
         "PRODUCTION": production,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "MAX_CONTENT_LENGTH": _int(environ, "ELEARN_MAX_REQUEST_MB", 32) * 1024 * 1024,
         "SESSION_COOKIE_NAME": "elearn_session",

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
 
 from elearn.accounts import services
 from elearn.accounts.forms import CentreForm, NetworkForm, UserForm
@@ -29,8 +30,10 @@ def _admins_only():
 def _fill_choices(form: UserForm) -> None:
     networks = db.session.scalars(select(Network).order_by(Network.code)).all()
     centres = db.session.scalars(select(Centre).order_by(Centre.code)).all()
-    form.network.choices = [("", "—")] + [(n.code, n.code) for n in networks]
-    form.centre.choices = [("", "—")] + [(c.code, f"{c.code} — {c.name}") for c in centres]
+    form.network.choices = [SelectChoice("", "—")] + [SelectChoice(n.code, n.code) for n in networks]
+    form.centre.choices = [SelectChoice("", "—")] + [
+        SelectChoice(c.code, f"{c.code} — {c.name}") for c in centres
+    ]
 
 
 def _page_arg() -> int:

@@ -13,13 +13,14 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from elearn.accounts.models import DOMAINS, Role
 from elearn.i18n.formatting import DOMAIN_LABELS, LANGUAGE_NAMES, ROLE_LABELS
 
-LOCALE_CHOICES = [(code, name) for code, name in LANGUAGE_NAMES.items()]
+LOCALE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 REQUIRED = _l("This field is required.")
 
 
@@ -66,7 +67,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     roles = MultiCheckboxField(
-        _l("Roles"), choices=[(r.value, ROLE_LABELS[r.value]) for r in Role]
+        _l("Roles"), choices=[SelectChoice(r.value, ROLE_LABELS[r.value]) for r in Role]
     )
     network = SelectField(_l("Network (experts)"), choices=[], validate_choice=False)
     centre = SelectField(_l("Centre (trainers and trainees)"), choices=[], validate_choice=False)
@@ -94,4 +95,4 @@ class NetworkForm(FlaskForm):
         _l("Country (ISO code)"), validators=[Optional(), Length(max=2)],
         description=_l("Two letters, e.g. DE for Germany. Leave empty for a network spread over several countries."),
     )
-    domains = MultiCheckboxField(_l("Domains"), choices=[(d, DOMAIN_LABELS[d]) for d in DOMAINS])
+    domains = MultiCheckboxField(_l("Domains"), choices=[SelectChoice(d, DOMAIN_LABELS[d]) for d in DOMAINS])

@@ -54,6 +54,7 @@ def login_limits(view):
 
 def start_session(user) -> None:
     """Forget everything the anonymous session held but its language, then sign in."""
+    user = getattr(user, "_get_current_object", lambda: user)()  # never store the proxy
     lang = session.get(SESSION_KEY)
     session.clear()
     if lang:
