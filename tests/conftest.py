@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -60,7 +61,7 @@ def normalized_pg_url() -> str:
     from elearn.config import load_config
 
     return load_config({"ELEARN_DATABASE_URL": PG_URL, "ELEARN_SECRET_KEY": "x" * 40},
-                       tempfile.gettempdir())["SQLALCHEMY_DATABASE_URI"]
+                       Path(tempfile.gettempdir()))["SQLALCHEMY_DATABASE_URI"]
 
 
 def migrate_to_head(url: str) -> None:
