@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from elearn.accounts import services
 from elearn.cli import fail
@@ -54,6 +55,7 @@ def load_demo(session) -> list[dict]:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Allow it in production (known passwords!).")
 def demo_command(force: bool) -> None:
     """Load demo centres and accounts (idempotent) and print the accounts."""
