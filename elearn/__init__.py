@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from elearn.accounts import auth, passwords
-    from elearn.core import errors, security
+    from elearn.core import assets, errors, security
     from elearn.core.db import configure_engine
     from elearn.extensions import babel, csrf, db, limiter, login_manager, migrate
     from elearn.i18n import formatting, locale
@@ -53,6 +53,7 @@ def _init_extensions(app: Flask) -> None:
     auth.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     locale.init_app(app)
     formatting.init_app(app)
 

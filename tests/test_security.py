@@ -110,3 +110,34 @@ def test_oversized_body_is_refused_with_413(client):
     big = b"x" * (33 * 1024 * 1024)
     response = client.post("/login", data=big, content_type="application/octet-stream")
     assert response.status_code == 413
+
+
+def test_a_lost_database_gives_a_503_page_with_retry_advice(app, make):
+    user = make.user("trainee")
+    client = app.test_client()
+    with app.app_context():
+        engine = db.engine
+
+    def broken(*args, **kwargs):
+        raise db.exc.OperationalError("SELECT", {}, Exception("terminating connection"))
+
+    event.listen(engine, "before_cursor_execute", broken)
+    try:
+        page = client.get("/?lang=ar")
+        api = client.get("/api/v1/me", headers={"Authorization": "Bearer elearn_x"})
+        form = client.post("/login", data={"email": user.email, "password": "x"})
+    finally:
+        event.remove(engine, "before_cursor_execute", broken)
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert 'dir="rtl"' in page.get_data(as_text=True)
+    assert api.status_code == 503 and api.mimetype == "application/problem+json"
+    assert form.status_code in (400, 503)  # the CSRF check may answer first
+    assert client.get("/").status_code == 200  # and all is well once it is back
+
+
+def test_static_files_are_versioned_and_cached_long(client):
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', html).group(1)
+    response = client.get(href)
+    assert response.status_code == 200
+    assert "max-age=31536000" in response.headers["Cache-Control"]

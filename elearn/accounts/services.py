@@ -20,7 +20,7 @@ from elearn.core.errors import DomainError
 from elearn.core.text import clean_text, normalize_email
 
 LOCALES = ("fr", "ar")
-TOKEN_PREFIX = "elearn_"
+TOKEN_PREFIX = "elearn_"  # noqa: S105 - a public prefix, not a secret
 #: last_used_at is a hint for the owner, not an audit log: write it at most this often.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 

@@ -11,7 +11,9 @@ from typing import Any
 
 from flask import Flask, Response, json, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -95,12 +97,16 @@ def problem(
 
 
 def error_page(status: int, detail: Any = None, headers: dict | None = None) -> Response:
-    html = render_template(
-        "errors/error.html",
-        status=status,
-        title=TITLES.get(status, _("Error")),
-        detail=detail or DETAILS.get(status, ""),
-    )
+    context = {"status": status, "title": TITLES.get(status, _("Error")),
+               "detail": detail or DETAILS.get(status, "")}
+    try:
+        html = render_template("errors/error.html", **context)
+    except Exception:  # the layout needs the database (who is signed in); it may be down
+        log.exception("Could not render the error page; using the plain one")
+        from elearn.extensions import db
+
+        db.session.rollback()
+        html = render_template("errors/plain.html", **context)
     response = Response(html, status=status, mimetype="text/html")
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -175,11 +181,31 @@ def handle_http_exception(exc: HTTPException):
     return error_page(status, detail, headers)
 
 
+def handle_csrf_error(exc: CSRFError):
+    detail = _l("This form has expired or did not come from this site. "
+                "Reload the page and try again.")
+    if wants_problem_json():
+        return problem(400, detail)
+    return error_page(400, detail)
+
+
 def handle_domain_error(exc: DomainError):
     errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
     if wants_problem_json():
         return problem(exc.status, exc.message, errors=errors)
     return error_page(exc.status, exc.message)
+
+
+def handle_database_unavailable(exc: OperationalError):
+    """The database went away (restart, failover): ask the client to retry shortly."""
+    from elearn.extensions import db
+
+    log.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+    db.session.rollback()
+    headers = {"Retry-After": "5"}
+    if wants_problem_json():
+        return problem(503, headers=headers)
+    return error_page(503, headers=headers)
 
 
 def handle_unexpected(exc: Exception):
@@ -191,7 +217,9 @@ def handle_unexpected(exc: Exception):
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     if not app.testing or app.config.get("HANDLE_UNEXPECTED_IN_TESTS"):
         app.register_error_handler(Exception, handle_unexpected)

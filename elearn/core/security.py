@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 from elearn.core.db import set_write_intent
 
@@ -49,6 +49,6 @@ def init_app(app: Flask) -> None:
 
 
 def _personal() -> bool:
-    from flask_login import current_user
-
-    return bool(getattr(current_user, "is_authenticated", False))
+    """Whether this response was built for a signed-in person (never loads the user itself)."""
+    user = g.get("_login_user")
+    return bool(user is not None and user.is_authenticated)

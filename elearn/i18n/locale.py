@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 SUPPORTED = ("fr", "ar")
 RTL = frozenset({"ar"})
@@ -49,8 +50,13 @@ def current_language() -> str:
         if query in SUPPORTED:
             session[SESSION_KEY] = query
         preference = None
-        if current_user and current_user.is_authenticated:
-            preference = current_user.locale
+        try:
+            if current_user and current_user.is_authenticated:
+                preference = current_user.locale
+        except SQLAlchemyError:  # database down: still answer, in the remembered language
+            from elearn.extensions import db
+
+            db.session.rollback()
         g.lang = resolve_locale(
             query=query,
             remembered=session.get(SESSION_KEY),
