@@ -26,4 +26,5 @@ def init_app(app: Flask) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
             values["v"] = version(values["filename"])
 
-    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", ONE_YEAR)
+    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = ONE_YEAR
