@@ -37,8 +37,10 @@ def fail(message: str) -> None:
     """Stop a command with a message on stderr and exit status 1, after a rollback."""
     from elearn.extensions import db
 
+    from flask_babel import gettext as _
+
     db.session.rollback()
-    click.echo(f"Error: {message}", err=True)
+    click.echo(_("Error: %(message)s", message=message), err=True)
     raise SystemExit(1)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from elearn.accounts import services
 from elearn.cli import fail
@@ -60,10 +61,11 @@ def load_demo(session) -> list[dict]:
 def demo_command(force: bool) -> None:
     """Load demo centres and accounts (idempotent) and print the accounts."""
     if current_app.config["PRODUCTION"] and not force:
-        fail("refusing to create accounts with a known password in production (use --force)")
+        fail(_("Refusing to create accounts with a known password in production "
+               "(use --force)."))
     accounts = load_demo(db.session)
     db.session.commit()
-    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    click.echo(_("Demo accounts (password: %(password)s):", password=DEMO_PASSWORD))
     for spec in accounts:
         where = spec.get("network") or spec.get("centre") or ""
         click.echo(f"  {', '.join(spec['roles']):<17} {spec['email']:<40} {where}")

@@ -23,7 +23,7 @@ def test_users_create_reads_the_password_from_stdin(app, client):
                  "--role", "trainer", "--role", "trainee", "--centre", "sale",
                  input="a-long-password\n")
     assert result.exit_code == 1  # the centre does not exist yet
-    assert "unknown centre sale" in result.output.lower()
+    assert "centre sale inconnu" in result.output.lower()  # operators read the default locale
     with app.app_context():
         services.save_centre(db.session, None, code="SALE", name="Salé", city="Salé")
         db.session.commit()
@@ -40,10 +40,10 @@ def test_users_create_reads_the_password_from_stdin(app, client):
 def test_users_create_refuses_bad_input_with_a_message(app):
     result = run(app, "users", "create", "x@example.org", "--name", "X", "--role", "expert",
                  input="a-long-password\n")
-    assert result.exit_code == 1 and "network" in result.output.lower()
+    assert result.exit_code == 1 and "réseau" in result.output.lower()
     result = run(app, "users", "create", "not-an-email", "--name", "X", "--role", "admin",
                  input="a-long-password\n")
-    assert result.exit_code == 1 and "e-mail" in result.output.lower()
+    assert result.exit_code == 1 and "adresse e-mail valide" in result.output.lower()
     result = run(app, "users", "create", "y@example.org", "--name", "Y", "--role", "admin",
                  input="short\n")
     assert result.exit_code == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from elearn.accounts import services
 from elearn.accounts.models import Role
@@ -38,7 +39,8 @@ def create_user(email, name, roles, network, centre, locale):
     except DomainError as exc:
         fail(str(exc.message))
     db.session.commit()
-    click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
+    click.echo(_("Created %(email)s (%(roles)s).", email=user.email,
+                 roles=", ".join(sorted(user.roles))))
 
 
 @users_cli.command("set-password")
@@ -47,14 +49,14 @@ def set_password(email):
     """Set an account's password (read from standard input); ends its sessions and tokens."""
     user = services.find_user(db.session, email)
     if user is None:
-        fail(f"no account with e-mail {email}")
+        fail(_("No account with the e-mail %(email)s.", email=email))
     password = read_password()
     try:
         services.set_password(db.session, user, password, now=utcnow())
     except DomainError as exc:
         fail(str(exc.message))
     db.session.commit()
-    click.echo(f"Password set for {user.email}.")
+    click.echo(_("Password set for %(email)s.", email=user.email))
 
 
 @tokens_cli.command("create")
@@ -64,12 +66,13 @@ def create_token(email, name):
     """Print a new personal access token for an account, alone on the last line."""
     user = services.find_user(db.session, email)
     if user is None or not user.active:
-        fail(f"no active account with e-mail {email}")
+        fail(_("No active account with the e-mail %(email)s.", email=email))
     token, plain = services.create_token(
         db.session, user, name, now=utcnow(),
         lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
     )
     db.session.commit()
-    expiry = token.expires_at.date().isoformat() if token.expires_at else "never"
-    click.echo(f"Token {token.id} for {user.email} (expires {expiry}):", err=True)
+    expiry = token.expires_at.date().isoformat() if token.expires_at else "—"
+    click.echo(_("Token %(id)s for %(email)s (expires: %(date)s):", id=token.id,
+                 email=user.email, date=expiry), err=True)
     click.echo(plain)

@@ -10,7 +10,8 @@ from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Api
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from elearn.accounts.auth import bearer_token
 from elearn.api.schemas import ProblemSchema
@@ -43,7 +44,7 @@ def _guard():
     if current_user.is_authenticated and g.get("api_token") is None:
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
-        except CSRFError:
+        except ValidationError:
             return problem(403, _l("Send the page's CSRF token in the X-CSRFToken header, "
                                    "or use a bearer token."))
     return None

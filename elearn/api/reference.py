@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import login_required
-from flask_smorest import Blueprint
+from elearn.api.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -31,7 +31,7 @@ class NetworkIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.Dict(keys=fields.String(validate=validate.OneOf(services.LOCALES)),
                        values=fields.String(validate=validate.Length(max=200)), required=True)
-    country = fields.String(allow_none=True, validate=validate.Length(max=2))
+    country = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2))
     domains = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), required=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
+from elearn.api.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 
 from elearn.accounts import services

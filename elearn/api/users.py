@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
+from elearn.api.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -96,6 +96,8 @@ def list_users(args):
 @login_required
 def create_user(body):
     """Create an account (admin: any; trainer: trainees of their own centre)."""
+    if not current_user.has_role(Role.ADMIN, Role.TRAINER):
+        abort(403)
     centre = services.centre_by_code(db.session, body.get("centre"))
     if not services.may_create_user(current_user, body["roles"], centre):
         abort(403)
