@@ -12,6 +12,7 @@ from elearn.accounts import services
 from elearn.accounts.forms import CentreForm, NetworkForm, UserForm
 from elearn.accounts.models import Centre, Network, Role, User, UserRole
 from elearn.accounts.permissions import roles_required
+from elearn.accounts.views import start_session
 from elearn.core.db import utcnow
 from elearn.core.errors import DomainError
 from elearn.core.pagination import paginate
@@ -57,7 +58,7 @@ def users():
         stmt = stmt.where(or_(User.email.like(like), User.name.ilike(f"%{q}%")))
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
-    page = paginate(db.session, stmt, _page_arg(), 50)
+    page = paginate(db.session, stmt, _page_arg(), 50, clamp=True)
     return render_template("accounts/admin/users.html", page=page, q=q, role=role)
 
 
@@ -106,6 +107,8 @@ def edit_user(user_id: int):
             )
             if form.password.data:
                 services.set_password(db.session, user, form.password.data, now=utcnow())
+                if user.id == current_user.id:
+                    start_session(user)  # an admin changing their own password stays in
         except DomainError as exc:
             db.session.rollback()
             _flash_error(exc, form)

@@ -6,7 +6,7 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
-from elearn.core.pagination import MAX_PER_PAGE
+from elearn.core.pagination import MAX_PAGE, MAX_PER_PAGE
 
 
 class UTCDateTime(fields.DateTime):
@@ -27,7 +27,7 @@ class ProblemSchema(Schema):
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
