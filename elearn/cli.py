@@ -35,13 +35,10 @@ def register_commands(app: Flask) -> None:
 
 def fail(message: str) -> None:
     """Stop a command with a message on stderr and exit status 1, after a rollback."""
-    from elearn.extensions import db
-
     from flask_babel import gettext as _
+
+    from elearn.extensions import db
 
     db.session.rollback()
     click.echo(_("Error: %(message)s", message=message), err=True)
     raise SystemExit(1)
-
-
-

@@ -19,23 +19,55 @@ DEMO_PASSWORD = "demo-elearn"  # noqa: S105 - printed on purpose; refused in pro
 
 CENTRES = [
     {"code": "SALE", "name": "OFPPT — Centre de formation professionnelle de Salé", "city": "Salé"},
-    {"code": "KENITRA", "name": "OFPPT — Centre de formation professionnelle de Kénitra",
-     "city": "Kénitra"},
+    {
+        "code": "KENITRA",
+        "name": "OFPPT — Centre de formation professionnelle de Kénitra",
+        "city": "Kénitra",
+    },
 ]
 
 ACCOUNTS = [
-    {"email": "admin@mre-academy.example", "name": "Nadia El Idrissi", "roles": ["admin"],
-     "locale": "fr"},
-    {"email": "expert.dmk@mre-academy.example", "name": "Karim Benjelloun", "roles": ["expert"],
-     "network": "DMK", "locale": "fr"},
-    {"email": "expert.aeromac@mre-academy.example", "name": "Youssef Alaoui",
-     "roles": ["expert"], "network": "AEROMAC", "locale": "fr"},
-    {"email": "formateur.sale@mre-academy.example", "name": "Samira Tazi",
-     "roles": ["trainer", "trainee"], "centre": "SALE", "locale": "fr"},
-    {"email": "stagiaire.sale@mre-academy.example", "name": "Omar Chraibi", "roles": ["trainee"],
-     "centre": "SALE", "locale": "fr"},
-    {"email": "stagiaire.kenitra@mre-academy.example", "name": "فاطمة الزهراء العمراني",
-     "roles": ["trainee"], "centre": "KENITRA", "locale": "ar"},
+    {
+        "email": "admin@mre-academy.example",
+        "name": "Nadia El Idrissi",
+        "roles": ["admin"],
+        "locale": "fr",
+    },
+    {
+        "email": "expert.dmk@mre-academy.example",
+        "name": "Karim Benjelloun",
+        "roles": ["expert"],
+        "network": "DMK",
+        "locale": "fr",
+    },
+    {
+        "email": "expert.aeromac@mre-academy.example",
+        "name": "Youssef Alaoui",
+        "roles": ["expert"],
+        "network": "AEROMAC",
+        "locale": "fr",
+    },
+    {
+        "email": "formateur.sale@mre-academy.example",
+        "name": "Samira Tazi",
+        "roles": ["trainer", "trainee"],
+        "centre": "SALE",
+        "locale": "fr",
+    },
+    {
+        "email": "stagiaire.sale@mre-academy.example",
+        "name": "Omar Chraibi",
+        "roles": ["trainee"],
+        "centre": "SALE",
+        "locale": "fr",
+    },
+    {
+        "email": "stagiaire.kenitra@mre-academy.example",
+        "name": "فاطمة الزهراء العمراني",
+        "roles": ["trainee"],
+        "centre": "KENITRA",
+        "locale": "ar",
+    },
 ]
 
 
@@ -47,10 +79,14 @@ def load_demo(session) -> list[dict]:
     for spec in ACCOUNTS:
         if services.find_user(session, spec["email"]) is None:
             services.create_user(
-                session, email=spec["email"], name=spec["name"], roles=spec["roles"],
+                session,
+                email=spec["email"],
+                name=spec["name"],
+                roles=spec["roles"],
                 network=services.network_by_code(session, spec.get("network")),
                 centre=services.centre_by_code(session, spec.get("centre")),
-                locale=spec["locale"], password=DEMO_PASSWORD,
+                locale=spec["locale"],
+                password=DEMO_PASSWORD,
             )
     return ACCOUNTS
 
@@ -61,8 +97,7 @@ def load_demo(session) -> list[dict]:
 def demo_command(force: bool) -> None:
     """Load demo centres and accounts (idempotent) and print the accounts."""
     if current_app.config["PRODUCTION"] and not force:
-        fail(_("Refusing to create accounts with a known password in production "
-               "(use --force)."))
+        fail(_("Refusing to create accounts with a known password in production (use --force)."))
     accounts = load_demo(db.session)
     db.session.commit()
     click.echo(_("Demo accounts (password: %(password)s):", password=DEMO_PASSWORD))

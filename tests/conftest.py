@@ -17,13 +17,18 @@ from flask.testing import FlaskClient
 
 os.environ.setdefault("ELEARN_INSTANCE_DIR", tempfile.mkdtemp(prefix="elearn-test-instance-"))
 for _name in list(os.environ):  # the developer's own settings must not leak into tests
-    if _name.startswith("ELEARN_") and _name not in {"ELEARN_TEST_DATABASE_URL", "ELEARN_INSTANCE_DIR"}:
+    if _name.startswith("ELEARN_") and _name not in {
+        "ELEARN_TEST_DATABASE_URL",
+        "ELEARN_INSTANCE_DIR",
+    }:
         del os.environ[_name]
 
 from elearn import create_app  # noqa: E402
 from elearn.accounts import services  # noqa: E402
 from elearn.core.db import utcnow  # noqa: E402
 from elearn.extensions import db  # noqa: E402
+
+pytest_plugins = ("tests.browser",)
 
 PASSWORD = "correct-horse-42"
 PG_URL = os.environ.get("ELEARN_TEST_DATABASE_URL", "")
@@ -34,7 +39,9 @@ FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 def pytest_configure(config):
     if IN_CI and not PG_URL:
-        raise pytest.UsageError("CI=true needs ELEARN_TEST_DATABASE_URL: tests must run on PostgreSQL")
+        raise pytest.UsageError(
+            "CI=true needs ELEARN_TEST_DATABASE_URL: tests must run on PostgreSQL"
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -60,8 +67,9 @@ def base_config(url: str) -> dict:
 def normalized_pg_url() -> str:
     from elearn.config import load_config
 
-    return load_config({"ELEARN_DATABASE_URL": PG_URL, "ELEARN_SECRET_KEY": "x" * 40},
-                       Path(tempfile.gettempdir()))["SQLALCHEMY_DATABASE_URI"]
+    return load_config(
+        {"ELEARN_DATABASE_URL": PG_URL, "ELEARN_SECRET_KEY": "x" * 40}, Path(tempfile.gettempdir())
+    )["SQLALCHEMY_DATABASE_URI"]
 
 
 def migrate_to_head(url: str) -> None:
@@ -95,8 +103,11 @@ def pg_baseline():
     meta = sa.MetaData()
     meta.reflect(engine)
     with engine.connect() as conn:
-        rows = {t.name: [dict(r._mapping) for r in conn.execute(t.select())]
-                for t in meta.sorted_tables if t.name != "alembic_version"}
+        rows = {
+            t.name: [dict(r._mapping) for r in conn.execute(t.select())]
+            for t in meta.sorted_tables
+            if t.name != "alembic_version"
+        }
     yield SimpleNamespace(url=url, engine=engine, meta=meta, rows=rows)
     engine.dispose()
 
@@ -114,7 +125,7 @@ def _reset_pg(baseline) -> None:
             if "id" in table.c and baseline.rows[table.name]:
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"(SELECT MAX(id) FROM \"{table.name}\"))"
+                    f'(SELECT MAX(id) FROM "{table.name}"))'
                 )
 
 
@@ -190,24 +201,43 @@ class Factory:
     def centre(self, code: str = "SALE", name: str = "Centre de Salé", city: str = "Salé"):
         with self.app.app_context():
             found = services.centre_by_code_or_none(db.session, code)
-            centre = found or services.save_centre(db.session, None, code=code, name=name,
-                                                   city=city)
+            centre = found or services.save_centre(
+                db.session, None, code=code, name=name, city=city
+            )
             db.session.commit()
             return SimpleNamespace(id=centre.id, code=centre.code)
 
-    def user(self, role: str = "trainee", *, roles=None, email=None, name=None, centre="SALE",
-             network="DMK", locale="fr", password=PASSWORD, active=True):
+    def user(
+        self,
+        role: str = "trainee",
+        *,
+        roles=None,
+        email=None,
+        name=None,
+        centre="SALE",
+        network="DMK",
+        locale="fr",
+        password=PASSWORD,
+        active=True,
+    ):
         roles = list(roles or [role])
         email = email or f"{'-'.join(roles)}{self._next()}@example.org"
         if set(roles) & {"trainer", "trainee"}:
             self.centre(centre)
         with self.app.app_context():
             user = services.create_user(
-                db.session, email=email, name=name or f"Test {roles[0].title()}", roles=roles,
-                network=services.network_by_code(db.session, network) if "expert" in roles else None,
+                db.session,
+                email=email,
+                name=name or f"Test {roles[0].title()}",
+                roles=roles,
+                network=services.network_by_code(db.session, network)
+                if "expert" in roles
+                else None,
                 centre=services.centre_by_code(db.session, centre)
-                if set(roles) & {"trainer", "trainee"} else None,
-                locale=locale, password=password,
+                if set(roles) & {"trainer", "trainee"}
+                else None,
+                locale=locale,
+                password=password,
             )
             user.active = active
             db.session.commit()
@@ -216,8 +246,9 @@ class Factory:
     def token(self, email: str, name: str = "test") -> str:
         with self.app.app_context():
             user = services.find_user(db.session, email)
-            _token, plain = services.create_token(db.session, user, name, now=utcnow(),
-                                                  lifetime_days=30)
+            _token, plain = services.create_token(
+                db.session, user, name, now=utcnow(), lifetime_days=30
+            )
             db.session.commit()
             return plain
 

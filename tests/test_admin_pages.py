@@ -47,11 +47,16 @@ def user_state(app, email: str):
         if user is None:
             return None
         return SimpleNamespace(
-            id=user.id, email=user.email, name=user.name, roles=set(user.roles),
-            locale=user.locale, active=user.active,
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            roles=set(user.roles),
+            locale=user.locale,
+            active=user.active,
             centre=user.centre.code if user.centre else None,
             network=user.network.code if user.network else None,
-            session_version=user.session_version, password_hash=user.password_hash,
+            session_version=user.session_version,
+            password_hash=user.password_hash,
         )
 
 
@@ -71,20 +76,25 @@ def count_users(app, **where) -> int:
 
 def all_users(app) -> list[tuple]:
     with database(app) as s:
-        return [(u.email, u.name, tuple(sorted(u.roles)), u.active, u.locale)
-                for u in s.scalars(select(User).order_by(User.id))]
+        return [
+            (u.email, u.name, tuple(sorted(u.roles)), u.active, u.locale)
+            for u in s.scalars(select(User).order_by(User.id))
+        ]
 
 
 def centre_rows(app) -> list[tuple]:
     with database(app) as s:
-        return [(c.id, c.code, c.name, c.city)
-                for c in s.scalars(select(Centre).order_by(Centre.id))]
+        return [
+            (c.id, c.code, c.name, c.city) for c in s.scalars(select(Centre).order_by(Centre.id))
+        ]
 
 
 def network_rows(app) -> list[tuple]:
     with database(app) as s:
-        return [(n.id, n.code, dict(n.name), n.country, list(n.domains))
-                for n in s.scalars(select(Network).order_by(Network.id))]
+        return [
+            (n.id, n.code, dict(n.name), n.country, list(n.domains))
+            for n in s.scalars(select(Network).order_by(Network.id))
+        ]
 
 
 def network_state(app, code: str):
@@ -92,8 +102,9 @@ def network_state(app, code: str):
         n = s.scalar(select(Network).where(Network.code == code))
         if n is None:
             return None
-        return SimpleNamespace(id=n.id, code=n.code, name=dict(n.name), country=n.country,
-                               domains=list(n.domains))
+        return SimpleNamespace(
+            id=n.id, code=n.code, name=dict(n.name), country=n.country, domains=list(n.domains)
+        )
 
 
 def add_users(app, n: int, prefix: str = "bulk") -> list[str]:
@@ -102,14 +113,18 @@ def add_users(app, n: int, prefix: str = "bulk") -> list[str]:
     emails = []
     with database(app) as s:
         centre = services.centre_by_code_or_none(s, "SALE") or services.save_centre(
-            s, None, code="SALE", name="Centre de Salé", city="Salé")
+            s, None, code="SALE", name="Centre de Salé", city="Salé"
+        )
         network = services.network_by_code(s, "DMK")
         for i in range(n):
             kind = i % 3
             roles = [["trainee"], ["expert"], ["trainer", "trainee"]][kind]
             user = services.create_user(
-                s, email=f"{prefix}{i:03d}@example.org", name=f"{prefix.title()} {i:03d}",
-                roles=roles, network=network if kind == 1 else None,
+                s,
+                email=f"{prefix}{i:03d}@example.org",
+                name=f"{prefix.title()} {i:03d}",
+                roles=roles,
+                network=network if kind == 1 else None,
                 centre=centre if kind != 1 else None,
             )
             emails.append(user.email)
@@ -133,15 +148,29 @@ def user_rows(html: str) -> list[int]:
 
 
 def new_user_form(**overrides) -> dict:
-    data = {"email": "new.person@example.org", "name": "New Person", "roles": ["trainee"],
-            "network": "", "centre": "SALE", "locale": "fr", "password": ""}
+    data = {
+        "email": "new.person@example.org",
+        "name": "New Person",
+        "roles": ["trainee"],
+        "network": "",
+        "centre": "SALE",
+        "locale": "fr",
+        "password": "",
+    }
     data.update(overrides)
     return data
 
 
 def edit_user_form(**overrides) -> dict:
-    data = {"name": "Edited Person", "roles": ["trainee"], "network": "", "centre": "SALE",
-            "locale": "fr", "password": "", "active": "y"}
+    data = {
+        "name": "Edited Person",
+        "roles": ["trainee"],
+        "network": "",
+        "centre": "SALE",
+        "locale": "fr",
+        "password": "",
+        "active": "y",
+    }
     data.update(overrides)
     return data
 
@@ -170,9 +199,15 @@ def targets(app, make):
     kenitra = make.centre("KENITRA", "Centre de Kénitra", "Kénitra")
     dmk = network_state(app, "DMK")
     pages = [
-        "/admin/users", "/admin/users/new", f"/admin/users/{person.id}",
-        "/admin/centres", "/admin/centres/new", f"/admin/centres/{kenitra.id}",
-        "/admin/networks", "/admin/networks/new", f"/admin/networks/{dmk.id}",
+        "/admin/users",
+        "/admin/users/new",
+        f"/admin/users/{person.id}",
+        "/admin/centres",
+        "/admin/centres/new",
+        f"/admin/centres/{kenitra.id}",
+        "/admin/networks",
+        "/admin/networks/new",
+        f"/admin/networks/{dmk.id}",
     ]
     return SimpleNamespace(person=person, centre=kenitra, network=dmk, pages=pages)
 
@@ -180,19 +215,39 @@ def targets(app, make):
 def admin_posts(targets, self_id: int) -> list[tuple[str, dict]]:
     """A valid submission for every admin form, each one trying to make or grab power."""
     return [
-        ("/admin/users/new", new_user_form(email="made.by.intruder@example.org",
-                                           name="Intruder Made", roles=["admin"], centre="")),
-        (f"/admin/users/{targets.person.id}",
-         edit_user_form(name="Hacked", roles=["admin"], centre="")),
+        (
+            "/admin/users/new",
+            new_user_form(
+                email="made.by.intruder@example.org",
+                name="Intruder Made",
+                roles=["admin"],
+                centre="",
+            ),
+        ),
+        (
+            f"/admin/users/{targets.person.id}",
+            edit_user_form(name="Hacked", roles=["admin"], centre=""),
+        ),
         (f"/admin/users/{self_id}", edit_user_form(name="Hacked", roles=["admin", "trainee"])),
         ("/admin/centres/new", {"code": "EVIL", "name": "Evil centre", "city": "Nowhere"}),
-        (f"/admin/centres/{targets.centre.id}",
-         {"code": "KENITRA", "name": "Hacked centre", "city": "Nowhere"}),
-        ("/admin/networks/new", {"code": "EVIL", "name_fr": "Evil", "name_ar": "شر",
-                                 "country": "", "domains": ["ai"]}),
-        (f"/admin/networks/{targets.network.id}",
-         {"code": "DMK", "name_fr": "Hacked", "name_ar": "مخترق", "country": "",
-          "domains": ["ai"]}),
+        (
+            f"/admin/centres/{targets.centre.id}",
+            {"code": "KENITRA", "name": "Hacked centre", "city": "Nowhere"},
+        ),
+        (
+            "/admin/networks/new",
+            {"code": "EVIL", "name_fr": "Evil", "name_ar": "شر", "country": "", "domains": ["ai"]},
+        ),
+        (
+            f"/admin/networks/{targets.network.id}",
+            {
+                "code": "DMK",
+                "name_fr": "Hacked",
+                "name_ar": "مخترق",
+                "country": "",
+                "domains": ["ai"],
+            },
+        ),
     ]
 
 
@@ -231,12 +286,18 @@ def test_other_roles_get_a_403_page_in_their_language(request, role, targets):
 def test_anonymous_is_sent_to_sign_in_from_every_admin_page(client, targets):
     for url in targets.pages:
         assert_sign_in_redirect(client.get(url), url)
-    before = (all_users(client.application), centre_rows(client.application),
-              network_rows(client.application))
+    before = (
+        all_users(client.application),
+        centre_rows(client.application),
+        network_rows(client.application),
+    )
     for url, data in admin_posts(targets, targets.person.id):
         assert_sign_in_redirect(client.post_form(url, data), url)
-    after = (all_users(client.application), centre_rows(client.application),
-             network_rows(client.application))
+    after = (
+        all_users(client.application),
+        centre_rows(client.application),
+        network_rows(client.application),
+    )
     assert after == before
 
 
@@ -253,8 +314,9 @@ def test_other_roles_cannot_post_to_admin_forms(app, request, role, targets):
 
 def test_trainee_posting_a_new_account_with_a_valid_token_gets_403(app, as_trainee):
     token = as_trainee.csrf_token()
-    response = as_trainee.post("/admin/users/new", data={
-        **new_user_form(email="sneaky@example.org"), "csrf_token": token})
+    response = as_trainee.post(
+        "/admin/users/new", data={**new_user_form(email="sneaky@example.org"), "csrf_token": token}
+    )
     assert response.status_code == 403
     assert user_state(app, "sneaky@example.org") is None
     # the same post without the token is refused earlier (CSRF), still nothing created
@@ -271,8 +333,10 @@ def test_trainee_cannot_give_itself_the_admin_role_by_any_post(app, as_trainee):
     attempts = [
         c.post_form(f"/admin/users/{me.id}", edit_user_form(roles=["admin"], name="Me")),
         c.post_form("/admin/users/new", new_user_form(email=me.email.upper(), roles=["admin"])),
-        c.post_form("/account", {"name": "Me", "locale": "fr", "roles": ["admin"],
-                                 "role": "admin", "is_admin": "y"}),
+        c.post_form(
+            "/account",
+            {"name": "Me", "locale": "fr", "roles": ["admin"], "role": "admin", "is_admin": "y"},
+        ),
         c.post_form("/language", {"lang": "fr", "roles": "admin"}),
     ]
     assert [r.status_code for r in attempts[:2]] == [403, 403]
@@ -281,19 +345,25 @@ def test_trainee_cannot_give_itself_the_admin_role_by_any_post(app, as_trainee):
     api_attempts = [
         c.patch("/api/v1/me", json={"roles": ["admin"]}, headers=headers),
         c.patch(f"/api/v1/users/{me.id}", json={"roles": ["admin"]}, headers=headers),
-        c.post("/api/v1/users", json={"email": "x@example.org", "name": "X", "roles": ["admin"]},
-               headers=headers),
+        c.post(
+            "/api/v1/users",
+            json={"email": "x@example.org", "name": "X", "roles": ["admin"]},
+            headers=headers,
+        ),
     ]
-    assert all(400 <= r.status_code < 500 for r in api_attempts), \
-        [r.status_code for r in api_attempts]
+    assert all(400 <= r.status_code < 500 for r in api_attempts), [
+        r.status_code for r in api_attempts
+    ]
     plain = c.post_form("/account/tokens", {"name": "escalate"})
     token = re.search(r"elearn_[A-Za-z0-9_-]{20,}", html_of(plain)).group(0)
     api = app.test_client()
     bearer = {"Authorization": f"Bearer {token}"}
     response = api.patch("/api/v1/me", json={"roles": ["admin"]}, headers=bearer)
     assert 400 <= response.status_code < 500
-    assert api.patch(f"/api/v1/users/{me.id}", json={"roles": ["admin"]},
-                     headers=bearer).status_code == 403
+    assert (
+        api.patch(f"/api/v1/users/{me.id}", json={"roles": ["admin"]}, headers=bearer).status_code
+        == 403
+    )
     after = user_state(app, me.email)
     assert after.roles == {"trainee"}
     assert count_users(app) == 1  # the trainee alone: no account was made either
@@ -310,9 +380,17 @@ def test_admin_creates_a_trainer_trainee_with_centre_and_locale(app, make, as_ad
     for role in ("admin", "expert", "trainer", "trainee"):
         assert re.search(rf'<input[^>]*name="roles"[^>]*type="checkbox"[^>]*value="{role}"', html)
     assert 'value="KENITRA"' in html and 'value="DMK"' in html
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="  Nadia.Alaoui@Example.ORG ", name="Nadia Alaoui", roles=["trainer", "trainee"],
-        centre="KENITRA", locale="ar", password="nadia-secret-77"))
+    response = as_admin.post_form(
+        "/admin/users/new",
+        new_user_form(
+            email="  Nadia.Alaoui@Example.ORG ",
+            name="Nadia Alaoui",
+            roles=["trainer", "trainee"],
+            centre="KENITRA",
+            locale="ar",
+            password="nadia-secret-77",
+        ),
+    )
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == "/admin/users"
     user = user_state(app, "nadia.alaoui@example.org")
@@ -332,8 +410,9 @@ def test_admin_creates_a_trainer_trainee_with_centre_and_locale(app, make, as_ad
 
 def test_duplicate_email_in_another_case_is_refused(app, make, as_admin):
     make.user("trainee", email="amina.benali@example.org", name="Amina Benali")
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="AMINA.Benali@EXAMPLE.org", name="Someone Else"))
+    response = as_admin.post_form(
+        "/admin/users/new", new_user_form(email="AMINA.Benali@EXAMPLE.org", name="Someone Else")
+    )
     assert response.status_code == 200
     html = html_of(response)
     assert_field_error(html, "email")
@@ -341,35 +420,54 @@ def test_duplicate_email_in_another_case_is_refused(app, make, as_admin):
     assert count_users(app, email="amina.benali@example.org") == 1
     assert user_state(app, "amina.benali@example.org").name == "Amina Benali"
     with database(app) as s:
-        assert s.scalar(select(func.count()).select_from(User)
-                        .where(User.name == "Someone Else")) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(User).where(User.name == "Someone Else")) == 0
+        )
 
 
 def test_expert_without_network_is_refused(app, as_admin):
     before = all_users(app)
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="expert.nonet@example.org", name="No Network", roles=["expert"], network="",
-        centre=""))
+    response = as_admin.post_form(
+        "/admin/users/new",
+        new_user_form(
+            email="expert.nonet@example.org",
+            name="No Network",
+            roles=["expert"],
+            network="",
+            centre="",
+        ),
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "network")
     assert user_state(app, "expert.nonet@example.org") is None
     assert all_users(app) == before
     # with a network it goes through
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="expert.nonet@example.org", name="No Network", roles=["expert"], network="AEROMAC",
-        centre=""))
+    response = as_admin.post_form(
+        "/admin/users/new",
+        new_user_form(
+            email="expert.nonet@example.org",
+            name="No Network",
+            roles=["expert"],
+            network="AEROMAC",
+            centre="",
+        ),
+    )
     assert response.status_code == 303
     assert user_state(app, "expert.nonet@example.org").network == "AEROMAC"
 
 
 def test_trainee_without_centre_is_refused(app, as_admin):
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="trainee.nocentre@example.org", roles=["trainee"], centre=""))
+    response = as_admin.post_form(
+        "/admin/users/new",
+        new_user_form(email="trainee.nocentre@example.org", roles=["trainee"], centre=""),
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "centre")
     assert user_state(app, "trainee.nocentre@example.org") is None
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="trainee.nocentre@example.org", roles=["trainee"], centre="NOWHERE"))
+    response = as_admin.post_form(
+        "/admin/users/new",
+        new_user_form(email="trainee.nocentre@example.org", roles=["trainee"], centre="NOWHERE"),
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "centre")
     assert user_state(app, "trainee.nocentre@example.org") is None
@@ -377,8 +475,9 @@ def test_trainee_without_centre_is_refused(app, as_admin):
 
 def test_account_without_role_is_refused(app, make, as_admin):
     make.centre()
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="norole@example.org", roles=[]))
+    response = as_admin.post_form(
+        "/admin/users/new", new_user_form(email="norole@example.org", roles=[])
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "roles")
     assert user_state(app, "norole@example.org") is None
@@ -386,13 +485,16 @@ def test_account_without_role_is_refused(app, make, as_admin):
 
 def test_bidi_override_characters_are_dropped_from_names(app, make, as_admin):
     make.centre()
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="bidi@example.org", name="\u202Enimda"))
+    response = as_admin.post_form(
+        "/admin/users/new", new_user_form(email="bidi@example.org", name="\u202enimda")
+    )
     assert response.status_code == 303
     user = user_state(app, "bidi@example.org")
     assert user.name == "nimda"
-    response = as_admin.post_form("/admin/users/new", new_user_form(
-        email="bidi2@example.org", name="Ali\u2066 \u2067Admin\u2069\u200f"))
+    response = as_admin.post_form(
+        "/admin/users/new",
+        new_user_form(email="bidi2@example.org", name="Ali\u2066 \u2067Admin\u2069\u200f"),
+    )
     assert response.status_code == 303
     name = user_state(app, "bidi2@example.org").name
     assert not set(name) & {"\u202e", "\u2066", "\u2067", "\u2069", "\u200f"}
@@ -408,8 +510,12 @@ def test_admin_changes_roles_centre_and_locale(app, make, as_admin):
     person = make.user("trainee", email="karim@example.org", name="Karim", centre="SALE")
     page = html_of(as_admin.get(f"/admin/users/{person.id}"))
     assert "karim@example.org" in page and 'value="Karim"' in page
-    response = as_admin.post_form(f"/admin/users/{person.id}", edit_user_form(
-        name="Karim Idrissi", roles=["trainer", "trainee"], centre="KENITRA", locale="ar"))
+    response = as_admin.post_form(
+        f"/admin/users/{person.id}",
+        edit_user_form(
+            name="Karim Idrissi", roles=["trainer", "trainee"], centre="KENITRA", locale="ar"
+        ),
+    )
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == "/admin/users"
     user = user_state(app, "karim@example.org")
@@ -417,24 +523,31 @@ def test_admin_changes_roles_centre_and_locale(app, make, as_admin):
     assert user.roles == {"trainer", "trainee"}
     assert user.centre == "KENITRA" and user.locale == "ar" and user.active is True
     # and on to an expert of a network: the centre goes, the network comes
-    response = as_admin.post_form(f"/admin/users/{person.id}", edit_user_form(
-        name="Karim Idrissi", roles=["expert"], network="AMCN", centre="KENITRA", locale="fr"))
+    response = as_admin.post_form(
+        f"/admin/users/{person.id}",
+        edit_user_form(
+            name="Karim Idrissi", roles=["expert"], network="AMCN", centre="KENITRA", locale="fr"
+        ),
+    )
     assert response.status_code == 303
     user = user_state(app, "karim@example.org")
     assert user.roles == {"expert"} and user.network == "AMCN" and user.centre is None
     assert user.locale == "fr"
     # the edit page shows what is stored
     page = html_of(as_admin.get(f"/admin/users/{person.id}"))
-    assert re.search(r'<input[^>]*checked[^>]*value="expert"|<input[^>]*value="expert"[^>]*checked',
-                     page)
+    assert re.search(
+        r'<input[^>]*checked[^>]*value="expert"|<input[^>]*value="expert"[^>]*checked', page
+    )
     assert not re.search(r'<input[^>]*value="trainee"[^>]*checked', page)
 
 
 def test_edit_refusals_leave_the_account_unchanged(app, make, as_admin):
     person = make.user("trainee", email="rachid@example.org", name="Rachid")
     before = user_state(app, "rachid@example.org")
-    response = as_admin.post_form(f"/admin/users/{person.id}", edit_user_form(
-        name="Rachid Changed", roles=["expert"], network=""))
+    response = as_admin.post_form(
+        f"/admin/users/{person.id}",
+        edit_user_form(name="Rachid Changed", roles=["expert"], network=""),
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "network")
     assert user_state(app, "rachid@example.org") == before
@@ -447,8 +560,10 @@ def test_deactivated_user_cannot_sign_in_and_loses_its_open_session(app, make, a
     theirs, login = signed_in_client(app, person.email)
     assert login.status_code == 303
     assert theirs.get("/account").status_code == 200
-    response = as_admin.post_form(f"/admin/users/{person.id}", {
-        k: v for k, v in edit_user_form(name="Leila").items() if k != "active"})
+    response = as_admin.post_form(
+        f"/admin/users/{person.id}",
+        {k: v for k, v in edit_user_form(name="Leila").items() if k != "active"},
+    )
     assert response.status_code == 303
     assert user_state(app, person.email).active is False
     # the browser already signed in is out
@@ -460,16 +575,19 @@ def test_deactivated_user_cannot_sign_in_and_loses_its_open_session(app, make, a
     # the list shows the account as deactivated (row still there)
     assert "leila@example.org" in html_of(as_admin.get("/admin/users"))
     # reactivated, the person gets in again
-    assert as_admin.post_form(f"/admin/users/{person.id}",
-                              edit_user_form(name="Leila")).status_code == 303
+    assert (
+        as_admin.post_form(f"/admin/users/{person.id}", edit_user_form(name="Leila")).status_code
+        == 303
+    )
     again, login = signed_in_client(app, person.email)
     assert login.status_code == 303
 
 
 def test_admin_sets_a_new_password_in_the_edit_form(app, make, as_admin):
     person = make.user("trainee", email="omar@example.org", name="Omar")
-    response = as_admin.post_form(f"/admin/users/{person.id}",
-                                  edit_user_form(name="Omar", password="brand-new-pass-77"))
+    response = as_admin.post_form(
+        f"/admin/users/{person.id}", edit_user_form(name="Omar", password="brand-new-pass-77")
+    )
     assert response.status_code == 303
     _, old = signed_in_client(app, person.email, PASSWORD)
     assert old.status_code == 200  # the old password no longer works
@@ -477,13 +595,16 @@ def test_admin_sets_a_new_password_in_the_edit_form(app, make, as_admin):
     assert new.status_code == 303
     assert c.get("/account").status_code == 200
     # an empty password field keeps the password
-    assert as_admin.post_form(f"/admin/users/{person.id}",
-                              edit_user_form(name="Omar B")).status_code == 303
+    assert (
+        as_admin.post_form(f"/admin/users/{person.id}", edit_user_form(name="Omar B")).status_code
+        == 303
+    )
     _, kept = signed_in_client(app, person.email, "brand-new-pass-77")
     assert kept.status_code == 303
     # a too short one is refused, and changes nothing
-    response = as_admin.post_form(f"/admin/users/{person.id}",
-                                  edit_user_form(name="Omar C", password="short"))
+    response = as_admin.post_form(
+        f"/admin/users/{person.id}", edit_user_form(name="Omar C", password="short")
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "password")
     assert user_state(app, person.email).name == "Omar B"
@@ -492,8 +613,10 @@ def test_admin_sets_a_new_password_in_the_edit_form(app, make, as_admin):
 def test_admin_cannot_remove_its_own_admin_role(app, make, as_admin):
     make.centre()
     me = as_admin.user
-    response = as_admin.post_form(f"/admin/users/{me.id}", edit_user_form(
-        name="Still Admin", roles=["trainer"], centre="SALE"))
+    response = as_admin.post_form(
+        f"/admin/users/{me.id}",
+        edit_user_form(name="Still Admin", roles=["trainer"], centre="SALE"),
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "roles")
     state = user_state(app, me.email)
@@ -503,8 +626,11 @@ def test_admin_cannot_remove_its_own_admin_role(app, make, as_admin):
 
 def test_admin_cannot_deactivate_itself(app, as_admin):
     me = as_admin.user
-    data = {k: v for k, v in edit_user_form(name="Test Admin", roles=["admin"], centre="").items()
-            if k != "active"}
+    data = {
+        k: v
+        for k, v in edit_user_form(name="Test Admin", roles=["admin"], centre="").items()
+        if k != "active"
+    }
     response = as_admin.post_form(f"/admin/users/{me.id}", data)
     assert response.status_code == 200
     assert_field_error(html_of(response), "roles")
@@ -516,8 +642,10 @@ def test_admin_cannot_deactivate_itself(app, as_admin):
 def test_admin_may_edit_itself_while_keeping_admin(app, make, as_admin):
     make.centre()
     me = as_admin.user
-    response = as_admin.post_form(f"/admin/users/{me.id}", edit_user_form(
-        name="Chief Admin", roles=["admin", "trainer"], centre="SALE", locale="ar"))
+    response = as_admin.post_form(
+        f"/admin/users/{me.id}",
+        edit_user_form(name="Chief Admin", roles=["admin", "trainer"], centre="SALE", locale="ar"),
+    )
     assert response.status_code == 303
     state = user_state(app, me.email)
     assert state.name == "Chief Admin" and state.roles == {"admin", "trainer"}
@@ -619,14 +747,20 @@ def test_user_list_costs_the_same_number_of_queries_for_5_and_60_users(app, as_a
 def test_script_in_a_name_is_shown_escaped(app, make, as_admin):
     payload = '"><script>alert(1)</script>'
     person = make.user("trainee", email="xss@example.org", name=f"Mallory {payload}")
-    for url in ("/admin/users", f"/admin/users/{person.id}", "/admin/users?q=Mallory",
-                f"/admin/users?q={payload}"):
+    for url in (
+        "/admin/users",
+        f"/admin/users/{person.id}",
+        "/admin/users?q=Mallory",
+        f"/admin/users?q={payload}",
+    ):
         html = html_of(as_admin.get(url))
         assert "<script>alert(1)" not in html, url
         assert '"><script' not in html, url
     listed = html_of(as_admin.get("/admin/users"))
-    assert "Mallory &#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in listed \
+    assert (
+        "Mallory &#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in listed
         or "Mallory &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in listed
+    )
     # and in their own pages, where the menu shows their name
     theirs, login = signed_in_client(app, "xss@example.org")
     assert login.status_code == 303
@@ -639,8 +773,9 @@ def test_script_in_a_name_is_shown_escaped(app, make, as_admin):
 
 def test_centre_create_normalises_the_code_and_refuses_duplicates(app, make, as_admin):
     make.centre("SALE", "Centre de Salé", "Salé")
-    response = as_admin.post_form("/admin/centres/new", {
-        "code": " tanger-1 ", "name": "Centre de Tanger", "city": "Tanger"})
+    response = as_admin.post_form(
+        "/admin/centres/new", {"code": " tanger-1 ", "name": "Centre de Tanger", "city": "Tanger"}
+    )
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == "/admin/centres"
     rows = {code: (name, city) for _id, code, name, city in centre_rows(app)}
@@ -649,13 +784,15 @@ def test_centre_create_normalises_the_code_and_refuses_duplicates(app, make, as_
     listed = html_of(as_admin.get("/admin/centres"))
     assert "TANGER-1" in listed and "Centre de Tanger" in listed
     before = centre_rows(app)
-    response = as_admin.post_form("/admin/centres/new", {
-        "code": "sale", "name": "Another Salé", "city": "Salé"})
+    response = as_admin.post_form(
+        "/admin/centres/new", {"code": "sale", "name": "Another Salé", "city": "Salé"}
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "code")
     assert centre_rows(app) == before
-    response = as_admin.post_form("/admin/centres/new", {
-        "code": "bad code!", "name": "Bad", "city": "Bad"})
+    response = as_admin.post_form(
+        "/admin/centres/new", {"code": "bad code!", "name": "Bad", "city": "Bad"}
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "code")
     assert centre_rows(app) == before
@@ -666,17 +803,24 @@ def test_centre_edit(app, make, as_admin):
     make.centre("KENITRA", "Centre de Kénitra", "Kénitra")
     page = html_of(as_admin.get(f"/admin/centres/{sale.id}"))
     assert 'value="SALE"' in page and "Centre de Salé" in page
-    response = as_admin.post_form(f"/admin/centres/{sale.id}", {
-        "code": "sale-2", "name": "Centre de Salé II", "city": "Salé"})
+    response = as_admin.post_form(
+        f"/admin/centres/{sale.id}", {"code": "sale-2", "name": "Centre de Salé II", "city": "Salé"}
+    )
     assert response.status_code == 303
     row = [r for r in centre_rows(app) if r[0] == sale.id][0]
     assert row[1:] == ("SALE-2", "Centre de Salé II", "Salé")
     # keeping its own code is fine, taking another centre's is not
-    assert as_admin.post_form(f"/admin/centres/{sale.id}", {
-        "code": "SALE-2", "name": "Centre de Salé", "city": "Salé"}).status_code == 303
+    assert (
+        as_admin.post_form(
+            f"/admin/centres/{sale.id}",
+            {"code": "SALE-2", "name": "Centre de Salé", "city": "Salé"},
+        ).status_code
+        == 303
+    )
     before = centre_rows(app)
-    response = as_admin.post_form(f"/admin/centres/{sale.id}", {
-        "code": "kenitra", "name": "Centre de Salé", "city": "Salé"})
+    response = as_admin.post_form(
+        f"/admin/centres/{sale.id}", {"code": "kenitra", "name": "Centre de Salé", "city": "Salé"}
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "code")
     assert centre_rows(app) == before
@@ -702,9 +846,16 @@ def test_network_edit_arabic_name_and_domains(app, as_admin):
     assert 'value="DMK"' in page and 'value="DE"' in page
     assert dmk.name["ar"] in page
     new_ar = "الشبكة المغربية الألمانية للخبراء"
-    response = as_admin.post_form(f"/admin/networks/{dmk.id}", {
-        "code": "DMK", "name_fr": dmk.name["fr"], "name_ar": new_ar, "country": "de",
-        "domains": ["automotive", "ai"]})
+    response = as_admin.post_form(
+        f"/admin/networks/{dmk.id}",
+        {
+            "code": "DMK",
+            "name_fr": dmk.name["fr"],
+            "name_ar": new_ar,
+            "country": "de",
+            "domains": ["automotive", "ai"],
+        },
+    )
     assert response.status_code == 303
     assert urlsplit(response.headers["Location"]).path == "/admin/networks"
     after = network_state(app, "DMK")
@@ -715,8 +866,10 @@ def test_network_edit_arabic_name_and_domains(app, as_admin):
     assert new_ar in html_of(as_admin.get("/admin/networks?lang=ar"))
     # no domain at all is refused
     before = network_rows(app)
-    response = as_admin.post_form(f"/admin/networks/{dmk.id}", {
-        "code": "DMK", "name_fr": "x", "name_ar": "y", "country": "DE"})
+    response = as_admin.post_form(
+        f"/admin/networks/{dmk.id}",
+        {"code": "DMK", "name_fr": "x", "name_ar": "y", "country": "DE"},
+    )
     assert response.status_code == 200
     assert_field_error(html_of(response), "domains")
     assert network_rows(app) == before
@@ -726,23 +879,44 @@ def test_network_edit_arabic_name_and_domains(app, as_admin):
 def test_network_with_an_invalid_country_is_refused(app, as_admin, country):
     dmk = network_state(app, "DMK")
     before = network_rows(app)
-    response = as_admin.post_form(f"/admin/networks/{dmk.id}", {
-        "code": "DMK", "name_fr": dmk.name["fr"], "name_ar": "اسم جديد", "country": country,
-        "domains": ["automotive"]})
+    response = as_admin.post_form(
+        f"/admin/networks/{dmk.id}",
+        {
+            "code": "DMK",
+            "name_fr": dmk.name["fr"],
+            "name_ar": "اسم جديد",
+            "country": country,
+            "domains": ["automotive"],
+        },
+    )
     assert response.status_code == 200
     assert 'id="country-error"' in html_of(response)
     assert network_rows(app) == before
-    response = as_admin.post_form("/admin/networks/new", {
-        "code": "NEWNET", "name_fr": "Nouveau", "name_ar": "جديد", "country": country,
-        "domains": ["health"]})
+    response = as_admin.post_form(
+        "/admin/networks/new",
+        {
+            "code": "NEWNET",
+            "name_fr": "Nouveau",
+            "name_ar": "جديد",
+            "country": country,
+            "domains": ["health"],
+        },
+    )
     assert response.status_code == 200
     assert network_state(app, "NEWNET") is None
 
 
 def test_new_network_is_created_and_listed(app, as_admin):
-    response = as_admin.post_form("/admin/networks/new", {
-        "code": " mre-sante ", "name_fr": "Réseau MRE santé", "name_ar": "شبكة الصحة",
-        "country": "", "domains": ["health", "elearning"]})
+    response = as_admin.post_form(
+        "/admin/networks/new",
+        {
+            "code": " mre-sante ",
+            "name_fr": "Réseau MRE santé",
+            "name_ar": "شبكة الصحة",
+            "country": "",
+            "domains": ["health", "elearning"],
+        },
+    )
     assert response.status_code == 303
     net = network_state(app, "MRE-SANTE")
     assert net is not None
@@ -753,16 +927,29 @@ def test_new_network_is_created_and_listed(app, as_admin):
     assert len(network_rows(app)) == 6
     # its code cannot be taken twice; nor can a programme network's
     for code in ("mre-sante", "dmk"):
-        response = as_admin.post_form("/admin/networks/new", {
-            "code": code, "name_fr": "Doublon", "name_ar": "مكرر", "country": "",
-            "domains": ["ai"]})
+        response = as_admin.post_form(
+            "/admin/networks/new",
+            {
+                "code": code,
+                "name_fr": "Doublon",
+                "name_ar": "مكرر",
+                "country": "",
+                "domains": ["ai"],
+            },
+        )
         assert response.status_code == 200
         assert_field_error(html_of(response), "code")
     assert len(network_rows(app)) == 6
     # the new network can take experts at once
-    assert as_admin.post_form("/admin/users/new", new_user_form(
-        email="sante.expert@example.org", roles=["expert"], network="MRE-SANTE",
-        centre="")).status_code == 303
+    assert (
+        as_admin.post_form(
+            "/admin/users/new",
+            new_user_form(
+                email="sante.expert@example.org", roles=["expert"], network="MRE-SANTE", centre=""
+            ),
+        ).status_code
+        == 303
+    )
     assert user_state(app, "sante.expert@example.org").network == "MRE-SANTE"
     assert as_admin.get("/admin/networks/999999").status_code == 404
 
@@ -846,8 +1033,11 @@ def test_revoking_another_users_token_is_404(app, make, as_trainee):
     other = make.user("trainee", email="other@example.org")
     plain = make.token(other.email, "theirs")
     with database(app) as s:
-        token_id = s.scalar(select(AccessToken.id).where(
-            AccessToken.token_hash == hashlib.sha256(plain.encode()).hexdigest()))
+        token_id = s.scalar(
+            select(AccessToken.id).where(
+                AccessToken.token_hash == hashlib.sha256(plain.encode()).hexdigest()
+            )
+        )
     assert as_trainee.post_form(f"/account/tokens/{token_id}/revoke").status_code == 404
     assert as_trainee.post_form("/account/tokens/999999/revoke").status_code == 404
     with database(app) as s:
@@ -875,8 +1065,14 @@ def test_query_language_is_rendered_and_remembered(client):
 def test_get_requests_never_change_the_stored_locale(app, as_trainee):
     me = as_trainee.user
     assert user_state(app, me.email).locale == "fr"
-    for url in ("/?lang=ar", "/account?lang=ar", "/language?lang=ar", "/account/password?lang=ar",
-                "/admin/users?lang=ar", "/language?lang=ar&next=/account"):
+    for url in (
+        "/?lang=ar",
+        "/account?lang=ar",
+        "/language?lang=ar",
+        "/account/password?lang=ar",
+        "/admin/users?lang=ar",
+        "/language?lang=ar&next=/account",
+    ):
         as_trainee.get(url)
         assert user_state(app, me.email).locale == "fr", url
     assert HTML_AR in html_of(as_trainee.get("/account"))  # remembered for this browser only
@@ -908,8 +1104,10 @@ def test_anonymous_language_post_sets_only_the_session(app, make, client):
     assert all_users(app) == before
 
 
-@pytest.mark.parametrize("target", ["//evil.com", "https://evil.com/x", "/\\evil.com",
-                                    "\\\\evil.com", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.com", "https://evil.com/x", "/\\evil.com", "\\\\evil.com", "javascript:alert(1)"],
+)
 def test_language_post_never_redirects_off_site(client, target):
     response = client.post_form("/language", {"lang": "fr", "next": target})
     assert response.status_code == 303
@@ -926,11 +1124,23 @@ def test_no_admin_or_account_page_writes_on_get(app, make, as_admin, queries):
     network = network_state(app, "AEROMAC")
     make.token(as_admin.user.email, "script")
     urls = [
-        "/", "/account", "/account/password", "/language", "/language?next=/account",
-        "/admin/users", "/admin/users?q=reader&role=expert&page=1", "/admin/users?page=2",
-        "/admin/users/new", f"/admin/users/{person.id}", f"/admin/users/{as_admin.user.id}",
-        "/admin/centres", "/admin/centres/new", f"/admin/centres/{centre.id}",
-        "/admin/networks", "/admin/networks/new", f"/admin/networks/{network.id}",
+        "/",
+        "/account",
+        "/account/password",
+        "/language",
+        "/language?next=/account",
+        "/admin/users",
+        "/admin/users?q=reader&role=expert&page=1",
+        "/admin/users?page=2",
+        "/admin/users/new",
+        f"/admin/users/{person.id}",
+        f"/admin/users/{as_admin.user.id}",
+        "/admin/centres",
+        "/admin/centres/new",
+        f"/admin/centres/{centre.id}",
+        "/admin/networks",
+        "/admin/networks/new",
+        f"/admin/networks/{network.id}",
     ]
     urls += [f"{u}{'&' if '?' in u else '?'}lang=ar" for u in urls]
     flushes: list[str] = []

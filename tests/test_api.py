@@ -19,8 +19,17 @@ from tests.conftest import PASSWORD
 
 V1 = "/api/v1"
 PROGRAMME_NETWORKS = {"DMK", "AEROMAC", "C3M", "AMCN", "ACOMS"}
-USER_FIELDS = {"id", "email", "name", "roles", "network", "centre", "locale", "active",
-               "created_at"}
+USER_FIELDS = {
+    "id",
+    "email",
+    "name",
+    "roles",
+    "network",
+    "centre",
+    "locale",
+    "active",
+    "created_at",
+}
 TOKEN_INFO_FIELDS = {"id", "name", "prefix", "created_at", "last_used_at", "expires_at"}
 NEW_PASSWORD = "a-brand-new-secret-7"
 
@@ -42,7 +51,11 @@ def api(api):
     def checked(method, url, **kw):
         response = call(method, url, **kw)
         assert response.headers.get("X-Content-Type-Options") == "nosniff", (
-            method, url, response.status, dict(response.headers))
+            method,
+            url,
+            response.status,
+            dict(response.headers),
+        )
         return response
 
     api.call = checked
@@ -85,8 +98,9 @@ def sha256_hex(text: str) -> str:
 
 
 def new_token(api, user, name: str = "script") -> dict:
-    response = api.post(f"{V1}/tokens", json={"email": user.email, "password": user.password,
-                                              "name": name})
+    response = api.post(
+        f"{V1}/tokens", json={"email": user.email, "password": user.password, "name": name}
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
 
@@ -104,7 +118,8 @@ def token_rows(app) -> list[dict]:
 def set_token_expiry(app, plain: str, when: datetime) -> None:
     with app.app_context():
         token = db.session.scalar(
-            sa.select(AccessToken).where(AccessToken.token_hash == sha256_hex(plain)))
+            sa.select(AccessToken).where(AccessToken.token_hash == sha256_hex(plain))
+        )
         token.expires_at = when
         db.session.commit()
 
@@ -121,8 +136,10 @@ def user_roles(app, user_id: int) -> set[str]:
 def test_token_from_good_credentials_opens_me_and_is_stored_only_as_a_digest(app, api, make):
     user = make.user("expert", network="AEROMAC", locale="ar", email="Nadia.Expert@Example.org")
     before = datetime.now(UTC)
-    response = api.post(f"{V1}/tokens", json={"email": "  NADIA.expert@example.ORG ",
-                                              "password": PASSWORD, "name": "laptop"})
+    response = api.post(
+        f"{V1}/tokens",
+        json={"email": "  NADIA.expert@example.ORG ", "password": PASSWORD, "name": "laptop"},
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     body = response.get_json()
@@ -134,7 +151,7 @@ def test_token_from_good_credentials_opens_me_and_is_stored_only_as_a_digest(app
 
     plain = body["token"]
     assert plain.startswith("elearn_")
-    secret = plain[len("elearn_"):]
+    secret = plain[len("elearn_") :]
     assert len(secret) >= 43 and re.fullmatch(r"[A-Za-z0-9_-]+", secret)  # >= 32 random bytes
 
     response = me(api, plain)
@@ -164,8 +181,9 @@ def test_token_from_good_credentials_opens_me_and_is_stored_only_as_a_digest(app
 def test_wrong_password_and_unknown_email_get_the_same_401(api, make):
     user = make.user("trainee")
     wrong = api.post(f"{V1}/tokens", json={"email": user.email, "password": "not-the-password"})
-    unknown = api.post(f"{V1}/tokens", json={"email": "nobody@example.org",
-                                             "password": "not-the-password"})
+    unknown = api.post(
+        f"{V1}/tokens", json={"email": "nobody@example.org", "password": "not-the-password"}
+    )
     wrong_body = assert_problem(wrong, 401)
     unknown_body = assert_problem(unknown, 401)
     assert wrong_body == unknown_body
@@ -176,8 +194,7 @@ def test_wrong_password_and_unknown_email_get_the_same_401(api, make):
 
 def test_inactive_account_gets_no_token(api, make):
     user = make.user("trainee", active=False)
-    assert_problem(api.post(f"{V1}/tokens", json={"email": user.email, "password": PASSWORD}),
-                   401)
+    assert_problem(api.post(f"{V1}/tokens", json={"email": user.email, "password": PASSWORD}), 401)
 
 
 def test_token_request_with_missing_fields_names_them(api):
@@ -185,24 +202,24 @@ def test_token_request_with_missing_fields_names_them(api):
     assert {"email", "password"} <= error_paths(body)
 
 
-@pytest.mark.parametrize("app_config", [{"LOGIN_LIMIT_PER_ACCOUNT": "3 per minute"}],
-                         indirect=True)
+@pytest.mark.parametrize("app_config", [{"LOGIN_LIMIT_PER_ACCOUNT": "3 per minute"}], indirect=True)
 def test_token_requests_are_rate_limited_per_account(api, make):
     owner = make.user("trainee")
     neighbour = make.user("trainee")
-    statuses = [api.post(f"{V1}/tokens", json={"email": owner.email,
-                                               "password": f"guess-{i}"}).status_code
-                for i in range(3)]
+    statuses = [
+        api.post(f"{V1}/tokens", json={"email": owner.email, "password": f"guess-{i}"}).status_code
+        for i in range(3)
+    ]
     assert statuses == [401, 401, 401]
     limited = api.post(f"{V1}/tokens", json={"email": owner.email, "password": "guess-4"})
     body = assert_problem(limited, 429)
     assert "per" not in body["detail"]  # our words, not the limiter's "3 per 1 minute"
     # the good password does not get through either while the account is limited,
     # nor does another spelling of the same e-mail
-    assert_problem(api.post(f"{V1}/tokens", json={"email": owner.email, "password": PASSWORD}),
-                   429)
-    assert_problem(api.post(f"{V1}/tokens", json={"email": owner.email.upper(),
-                                                  "password": PASSWORD}), 429)
+    assert_problem(api.post(f"{V1}/tokens", json={"email": owner.email, "password": PASSWORD}), 429)
+    assert_problem(
+        api.post(f"{V1}/tokens", json={"email": owner.email.upper(), "password": PASSWORD}), 429
+    )
     # another person at the same centre (same IP) still gets a token
     token = new_token(api, neighbour)["token"]
     assert me(api, token).status_code == 200
@@ -231,9 +248,10 @@ def test_tokens_are_listed_without_secrets_and_revoked_by_their_owner(api, make)
         assert_utc_z(item["created_at"])
         assert_utc_z(item["expires_at"])
         assert first["token"].startswith(item["prefix"]) or second["token"].startswith(
-            item["prefix"])
+            item["prefix"]
+        )
     for plain in (first["token"], second["token"]):
-        assert plain not in text and plain[len("elearn_"):][:12] not in text
+        assert plain not in text and plain[len("elearn_") :][:12] not in text
 
     # someone else's token id: 404 as if it did not exist, and it keeps working
     assert_problem(api.delete(f"{V1}/tokens/{foreign['id']}", token=first["token"]), 404)
@@ -270,12 +288,15 @@ def test_a_token_in_the_query_string_is_refused(api, make, param):
     assert_problem(api.get(f"{V1}/me?{param}={plain}", token=plain), 401)
 
 
-@pytest.mark.parametrize("header", [
-    "Bearer elearn_not-a-real-token-0000000000000000000000000000",
-    "Bearer not-even-prefixed",
-    "Bearer ",
-    "Basic dXNlcjpwYXNz",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer elearn_not-a-real-token-0000000000000000000000000000",
+        "Bearer not-even-prefixed",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+    ],
+)
 def test_bad_authorization_headers_are_401_with_a_bearer_challenge(api, header):
     response = api.get(f"{V1}/me", headers={"Authorization": header})
     assert_problem(response, 401)
@@ -316,8 +337,9 @@ def test_me_needs_authentication(api):
 def test_patch_me_changes_name_and_locale(api, make):
     user = make.user("trainee", locale="fr")
     plain = make.token(user.email)
-    response = api.patch(f"{V1}/me", token=plain, json={"name": "  Amina   Benali ",
-                                                        "locale": "ar"})
+    response = api.patch(
+        f"{V1}/me", token=plain, json={"name": "  Amina   Benali ", "locale": "ar"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["name"] == "Amina Benali" and body["locale"] == "ar"
@@ -326,12 +348,15 @@ def test_patch_me_changes_name_and_locale(api, make):
     assert again["roles"] == ["trainee"] and again["centre"] == "SALE"
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"locale": "en"}, "locale"),
-    ({"name": ""}, "name"),
-    ({"name": 42}, "name"),
-    ({"name": "x" * 121}, "name"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"locale": "en"}, "locale"),
+        ({"name": ""}, "name"),
+        ({"name": 42}, "name"),
+        ({"name": "x" * 121}, "name"),
+    ],
+)
 def test_patch_me_refuses_invalid_values(api, make, change, field):
     user = make.user("trainee")
     plain = make.token(user.email)
@@ -341,22 +366,25 @@ def test_patch_me_refuses_invalid_values(api, make, change, field):
     assert after["name"] == "Test Trainee" and after["locale"] == "fr"
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"role": "admin"}, "role"),
-    ({"roles": ["admin"]}, "roles"),
-    ({"roles": ["admin", "trainee"]}, "roles"),
-    ({"email": "someone.else@example.org"}, "email"),
-    ({"network": "DMK"}, "network"),
-    ({"centre": "KENITRA"}, "centre"),
-    ({"active": True}, "active"),
-    ({"id": 1}, "id"),
-])
-def test_patch_me_refuses_fields_the_owner_may_not_change(app, api, make, centres, change,
-                                                          field):
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"role": "admin"}, "role"),
+        ({"roles": ["admin"]}, "roles"),
+        ({"roles": ["admin", "trainee"]}, "roles"),
+        ({"email": "someone.else@example.org"}, "email"),
+        ({"network": "DMK"}, "network"),
+        ({"centre": "KENITRA"}, "centre"),
+        ({"active": True}, "active"),
+        ({"id": 1}, "id"),
+    ],
+)
+def test_patch_me_refuses_fields_the_owner_may_not_change(app, api, make, centres, change, field):
     user = make.user("trainee")
     plain = make.token(user.email)
-    body = assert_problem(api.patch(f"{V1}/me", token=plain,
-                                    json={"name": "Sneaky Rename", **change}), 422)
+    body = assert_problem(
+        api.patch(f"{V1}/me", token=plain, json={"name": "Sneaky Rename", **change}), 422
+    )
     assert field in error_paths(body), body
     after = me(api, plain).get_json()
     assert after["roles"] == ["trainee"]
@@ -369,27 +397,43 @@ def test_patch_me_refuses_fields_the_owner_may_not_change(app, api, make, centre
 def test_password_change_needs_the_current_password(api, make):
     user = make.user("trainee")
     plain = make.token(user.email)
-    missing = assert_problem(api.patch(f"{V1}/me", token=plain,
-                                       json={"password": NEW_PASSWORD}), 422)
+    missing = assert_problem(
+        api.patch(f"{V1}/me", token=plain, json={"password": NEW_PASSWORD}), 422
+    )
     assert "current_password" in error_paths(missing)
-    wrong = assert_problem(api.patch(f"{V1}/me", token=plain, json={
-        "password": NEW_PASSWORD, "current_password": "not-my-password"}), 422)
+    wrong = assert_problem(
+        api.patch(
+            f"{V1}/me",
+            token=plain,
+            json={"password": NEW_PASSWORD, "current_password": "not-my-password"},
+        ),
+        422,
+    )
     assert "current_password" in error_paths(wrong)
     # nothing changed: the old password still works, the new one does not
-    assert api.post(f"{V1}/tokens", json={"email": user.email,
-                                          "password": PASSWORD}).status_code == 201
-    assert_problem(api.post(f"{V1}/tokens", json={"email": user.email,
-                                                  "password": NEW_PASSWORD}), 401)
+    assert (
+        api.post(f"{V1}/tokens", json={"email": user.email, "password": PASSWORD}).status_code
+        == 201
+    )
+    assert_problem(
+        api.post(f"{V1}/tokens", json={"email": user.email, "password": NEW_PASSWORD}), 401
+    )
 
 
 def test_too_short_new_password_is_refused(api, make):
     user = make.user("trainee")
     plain = make.token(user.email)
-    body = assert_problem(api.patch(f"{V1}/me", token=plain, json={
-        "password": "short", "current_password": PASSWORD}), 422)
+    body = assert_problem(
+        api.patch(
+            f"{V1}/me", token=plain, json={"password": "short", "current_password": PASSWORD}
+        ),
+        422,
+    )
     assert "password" in error_paths(body)
-    assert api.post(f"{V1}/tokens", json={"email": user.email,
-                                          "password": PASSWORD}).status_code == 201
+    assert (
+        api.post(f"{V1}/tokens", json={"email": user.email, "password": PASSWORD}).status_code
+        == 201
+    )
 
 
 def test_password_change_keeps_this_token_and_revokes_the_others(app, api, make, client):
@@ -399,42 +443,61 @@ def test_password_change_keeps_this_token_and_revokes_the_others(app, api, make,
     assert client.login(user.email).status_code == 303
     assert client.get(f"{V1}/me").status_code == 200
 
-    response = api.patch(f"{V1}/me", token=current, json={
-        "password": NEW_PASSWORD, "current_password": PASSWORD})
+    response = api.patch(
+        f"{V1}/me", token=current, json={"password": NEW_PASSWORD, "current_password": PASSWORD}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "password" not in response.get_json()
 
     assert me(api, current).status_code == 200
     assert_problem(me(api, other), 401)
     assert_problem(client.get(f"{V1}/me"), 401)  # browser sessions end too
-    assert [t["name"] for t in api.get(f"{V1}/tokens", token=current).get_json()] == [
-        "current"]
-    assert_problem(api.post(f"{V1}/tokens", json={"email": user.email,
-                                                  "password": PASSWORD}), 401)
-    assert api.post(f"{V1}/tokens", json={"email": user.email,
-                                          "password": NEW_PASSWORD}).status_code == 201
+    assert [t["name"] for t in api.get(f"{V1}/tokens", token=current).get_json()] == ["current"]
+    assert_problem(api.post(f"{V1}/tokens", json={"email": user.email, "password": PASSWORD}), 401)
+    assert (
+        api.post(f"{V1}/tokens", json={"email": user.email, "password": NEW_PASSWORD}).status_code
+        == 201
+    )
 
 
 # -- users --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("payload, expected", [
-    ({"roles": ["admin"]}, {"roles": ["admin"], "network": None, "centre": None}),
-    ({"roles": ["expert"], "network": "c3m"},
-     {"roles": ["expert"], "network": "C3M", "centre": None}),
-    ({"roles": ["trainer"], "centre": "kenitra"},
-     {"roles": ["trainer"], "network": None, "centre": "KENITRA"}),
-    ({"roles": ["trainee"], "centre": "SALE", "locale": "ar"},
-     {"roles": ["trainee"], "network": None, "centre": "SALE", "locale": "ar"}),
-    ({"roles": ["trainer", "expert"], "network": "DMK", "centre": "SALE"},
-     {"roles": ["expert", "trainer"], "network": "DMK", "centre": "SALE"}),
-])
+@pytest.mark.parametrize(
+    "payload, expected",
+    [
+        ({"roles": ["admin"]}, {"roles": ["admin"], "network": None, "centre": None}),
+        (
+            {"roles": ["expert"], "network": "c3m"},
+            {"roles": ["expert"], "network": "C3M", "centre": None},
+        ),
+        (
+            {"roles": ["trainer"], "centre": "kenitra"},
+            {"roles": ["trainer"], "network": None, "centre": "KENITRA"},
+        ),
+        (
+            {"roles": ["trainee"], "centre": "SALE", "locale": "ar"},
+            {"roles": ["trainee"], "network": None, "centre": "SALE", "locale": "ar"},
+        ),
+        (
+            {"roles": ["trainer", "expert"], "network": "DMK", "centre": "SALE"},
+            {"roles": ["expert", "trainer"], "network": "DMK", "centre": "SALE"},
+        ),
+    ],
+)
 def test_admin_creates_users_of_any_role(api, make, centres, payload, expected):
     admin = make.user("admin")
     token = make.token(admin.email)
-    response = api.post(f"{V1}/users", token=token, json={
-        "email": "New.Person@Example.org", "name": "New Person", "password": NEW_PASSWORD,
-        **payload})
+    response = api.post(
+        f"{V1}/users",
+        token=token,
+        json={
+            "email": "New.Person@Example.org",
+            "name": "New Person",
+            "password": NEW_PASSWORD,
+            **payload,
+        },
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
     assert set(body) == USER_FIELDS
@@ -447,34 +510,44 @@ def test_admin_creates_users_of_any_role(api, make, centres, payload, expected):
     assert_utc_z(body["created_at"])
 
     # the new account exists for real and signs in with the password it was given
-    plain = api.post(f"{V1}/tokens", json={"email": "new.person@example.org",
-                                           "password": NEW_PASSWORD}).get_json()["token"]
+    plain = api.post(
+        f"{V1}/tokens", json={"email": "new.person@example.org", "password": NEW_PASSWORD}
+    ).get_json()["token"]
     mine = me(api, plain).get_json()
     assert {k: mine[k] for k in ("email", "roles", "network", "centre")} == {
-        k: body[k] for k in ("email", "roles", "network", "centre")}
+        k: body[k] for k in ("email", "roles", "network", "centre")
+    }
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"email": "TAKEN@example.ORG", "roles": ["trainee"], "centre": "SALE"}, "email"),
-    ({"roles": ["expert"]}, "network"),
-    ({"roles": ["expert"], "network": "NOPE"}, "network"),
-    ({"roles": ["trainee"]}, "centre"),
-    ({"roles": ["trainee"], "centre": "ATLANTIS"}, "centre"),
-    ({"roles": ["superuser"]}, "roles"),
-    ({"roles": []}, "roles"),
-    ({"roles": ["trainee"], "centre": "SALE", "email": "not-an-email"}, "email"),
-    ({"roles": ["trainee"], "centre": "SALE", "locale": "en"}, "locale"),
-    ({"roles": ["trainee"], "centre": "SALE", "password": "short"}, "password"),
-    ({"roles": ["trainee"], "centre": "SALE", "name": ""}, "name"),
-])
-def test_admin_create_user_refuses_bad_input_naming_the_field(api, make, centres, payload,
-                                                              field):
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"email": "TAKEN@example.ORG", "roles": ["trainee"], "centre": "SALE"}, "email"),
+        ({"roles": ["expert"]}, "network"),
+        ({"roles": ["expert"], "network": "NOPE"}, "network"),
+        ({"roles": ["trainee"]}, "centre"),
+        ({"roles": ["trainee"], "centre": "ATLANTIS"}, "centre"),
+        ({"roles": ["superuser"]}, "roles"),
+        ({"roles": []}, "roles"),
+        ({"roles": ["trainee"], "centre": "SALE", "email": "not-an-email"}, "email"),
+        ({"roles": ["trainee"], "centre": "SALE", "locale": "en"}, "locale"),
+        ({"roles": ["trainee"], "centre": "SALE", "password": "short"}, "password"),
+        ({"roles": ["trainee"], "centre": "SALE", "name": ""}, "name"),
+    ],
+)
+def test_admin_create_user_refuses_bad_input_naming_the_field(api, make, centres, payload, field):
     admin = make.user("admin")
     make.user("trainee", email="taken@example.org")
     token = make.token(admin.email)
     before = api.get(f"{V1}/users", token=token).get_json()["total"]
-    body = assert_problem(api.post(f"{V1}/users", token=token, json={
-        "email": "fresh@example.org", "name": "Fresh", **payload}), 422)
+    body = assert_problem(
+        api.post(
+            f"{V1}/users",
+            token=token,
+            json={"email": "fresh@example.org", "name": "Fresh", **payload},
+        ),
+        422,
+    )
     assert any(p == field or p.startswith(f"{field}.") for p in error_paths(body)), body
     assert api.get(f"{V1}/users", token=token).get_json()["total"] == before
 
@@ -488,9 +561,16 @@ def test_create_user_needs_name_email_and_roles(api, make):
 def test_trainer_creates_trainees_of_their_own_centre_only(api, make, centres):
     trainer = make.user("trainer", centre="SALE")
     token = make.token(trainer.email)
-    response = api.post(f"{V1}/users", token=token, json={
-        "email": "recruit@example.org", "name": "Recruit", "roles": ["trainee"],
-        "centre": "SALE"})
+    response = api.post(
+        f"{V1}/users",
+        token=token,
+        json={
+            "email": "recruit@example.org",
+            "name": "Recruit",
+            "roles": ["trainee"],
+            "centre": "SALE",
+        },
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.get_json()["centre"] == "SALE"
     assert response.get_json()["roles"] == ["trainee"]
@@ -502,8 +582,14 @@ def test_trainer_creates_trainees_of_their_own_centre_only(api, make, centres):
         {"roles": ["trainee", "trainer"], "centre": "SALE"},
         {"roles": ["admin"]},
     ):
-        assert_problem(api.post(f"{V1}/users", token=token, json={
-            "email": "other@example.org", "name": "Other", **payload}), 403)
+        assert_problem(
+            api.post(
+                f"{V1}/users",
+                token=token,
+                json={"email": "other@example.org", "name": "Other", **payload},
+            ),
+            403,
+        )
     listed = api.get(f"{V1}/users", token=token).get_json()
     assert [u["email"] for u in listed["items"]] == ["recruit@example.org"]
 
@@ -511,38 +597,50 @@ def test_trainer_creates_trainees_of_their_own_centre_only(api, make, centres):
 @pytest.mark.parametrize("role", ["trainee", "expert"])
 def test_create_user_is_forbidden_to_trainees_and_experts(api, make, centres, role):
     token = make.token(make.user(role).email)
-    response = api.post(f"{V1}/users", token=token, json={
-        "email": "x@example.org", "name": "X", "roles": ["trainee"], "centre": "SALE"})
+    response = api.post(
+        f"{V1}/users",
+        token=token,
+        json={"email": "x@example.org", "name": "X", "roles": ["trainee"], "centre": "SALE"},
+    )
     assert_problem(response, 403)
 
 
-@pytest.mark.parametrize("payload", [
-    {"roles": ["trainee"], "centre": "ATLANTIS"},
-    {"roles": ["expert"], "network": "NOPE"},
-    {"roles": ["expert"]},
-])
-def test_a_caller_who_may_not_create_users_gets_403_whatever_the_body_names(api, make,
-                                                                            payload):
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"roles": ["trainee"], "centre": "ATLANTIS"},
+        {"roles": ["expert"], "network": "NOPE"},
+        {"roles": ["expert"]},
+    ],
+)
+def test_a_caller_who_may_not_create_users_gets_403_whatever_the_body_names(api, make, payload):
     """Authenticated but not allowed is 403: no validation advice for a request that could
     never succeed."""
     token = make.token(make.user("trainee").email)
-    response = api.post(f"{V1}/users", token=token, json={
-        "email": "x@example.org", "name": "X", **payload})
+    response = api.post(
+        f"{V1}/users", token=token, json={"email": "x@example.org", "name": "X", **payload}
+    )
     assert_problem(response, 403)
 
 
 def test_create_user_anonymously_is_401(api, make):
     make.centre("SALE")
-    response = api.post(f"{V1}/users", json={
-        "email": "x@example.org", "name": "X", "roles": ["trainee"], "centre": "SALE"})
+    response = api.post(
+        f"{V1}/users",
+        json={"email": "x@example.org", "name": "X", "roles": ["trainee"], "centre": "SALE"},
+    )
     assert_problem(response, 401)
     assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
 
 
 def test_admin_lists_every_user_in_pages(api, make, centres):
     admin = make.user("admin")
-    others = [make.user("trainee"), make.user("expert", network="DMK"),
-              make.user("trainer", centre="KENITRA"), make.user("trainee", centre="KENITRA")]
+    others = [
+        make.user("trainee"),
+        make.user("expert", network="DMK"),
+        make.user("trainer", centre="KENITRA"),
+        make.user("trainee", centre="KENITRA"),
+    ]
     token = make.token(admin.email)
     response = api.get(f"{V1}/users", token=token)
     assert response.status_code == 200
@@ -553,8 +651,9 @@ def test_admin_lists_every_user_in_pages(api, make, centres):
     for item in body["items"]:
         assert set(item) == USER_FIELDS
 
-    pages = [api.get(f"{V1}/users?per_page=2&page={n}", token=token).get_json()
-             for n in (1, 2, 3, 4)]
+    pages = [
+        api.get(f"{V1}/users?per_page=2&page={n}", token=token).get_json() for n in (1, 2, 3, 4)
+    ]
     assert [len(p["items"]) for p in pages] == [2, 2, 1, 0]
     assert all(p["total"] == 5 and p["per_page"] == 2 for p in pages)
     assert pages[1]["page"] == 2
@@ -562,13 +661,16 @@ def test_admin_lists_every_user_in_pages(api, make, centres):
     assert sorted(seen) == sorted(u["id"] for u in body["items"])  # no overlap, no gap
 
 
-@pytest.mark.parametrize("query, field", [
-    ("per_page=500", "per_page"),
-    ("per_page=0", "per_page"),
-    ("page=0", "page"),
-    ("page=abc", "page"),
-    ("role=superuser", "role"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("per_page=500", "per_page"),
+        ("per_page=0", "per_page"),
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("role=superuser", "role"),
+    ],
+)
 def test_bad_paging_or_filter_is_422(api, make, query, field):
     token = make.token(make.user("admin").email)
     body = assert_problem(api.get(f"{V1}/users?{query}", token=token), 422)
@@ -639,24 +741,26 @@ def test_admin_changes_roles_and_placement(api, make, centres):
     assert response.get_json()["centre"] == "SALE"
     assert me(api, user_token).get_json()["roles"] == ["trainer"]
 
-    body = assert_problem(api.patch(f"{V1}/users/{user.id}", token=token,
-                                    json={"roles": ["expert"]}), 422)
+    body = assert_problem(
+        api.patch(f"{V1}/users/{user.id}", token=token, json={"roles": ["expert"]}), 422
+    )
     assert "network" in error_paths(body)
-    response = api.patch(f"{V1}/users/{user.id}", token=token,
-                         json={"roles": ["expert"], "network": "AMCN"})
+    response = api.patch(
+        f"{V1}/users/{user.id}", token=token, json={"roles": ["expert"], "network": "AMCN"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["roles"] == ["expert"]
     assert response.get_json()["network"] == "AMCN" and response.get_json()["centre"] is None
 
     assert_problem(api.patch(f"{V1}/users/999999", token=token, json={"name": "Ghost"}), 404)
-    body = assert_problem(api.patch(f"{V1}/users/{user.id}", token=token,
-                                    json={"roles": ["wizard"]}), 422)
+    body = assert_problem(
+        api.patch(f"{V1}/users/{user.id}", token=token, json={"roles": ["wizard"]}), 422
+    )
     assert any(p.startswith("roles") for p in error_paths(body))
 
 
 @pytest.mark.parametrize("change", [{"roles": ["expert"], "network": "DMK"}, {"active": False}])
-def test_admin_cannot_remove_their_own_admin_role_or_deactivate_themself(app, api, make,
-                                                                         change):
+def test_admin_cannot_remove_their_own_admin_role_or_deactivate_themself(app, api, make, change):
     admin = make.user("admin")
     token = make.token(admin.email)
     body = assert_problem(api.patch(f"{V1}/users/{admin.id}", token=token, json=change), 422)
@@ -670,10 +774,10 @@ def test_only_admins_patch_users(app, api, make, role):
     actor = make.user(role)
     target = make.user("trainee")
     token = make.token(actor.email)
-    assert_problem(api.patch(f"{V1}/users/{target.id}", token=token,
-                             json={"roles": ["admin"]}), 403)
-    assert_problem(api.patch(f"{V1}/users/{actor.id}", token=token,
-                             json={"roles": ["admin"]}), 403)
+    assert_problem(
+        api.patch(f"{V1}/users/{target.id}", token=token, json={"roles": ["admin"]}), 403
+    )
+    assert_problem(api.patch(f"{V1}/users/{actor.id}", token=token, json={"roles": ["admin"]}), 403)
     assert user_roles(app, target.id) == {"trainee"}
     assert user_roles(app, actor.id) == {role}
 
@@ -687,8 +791,7 @@ def test_deactivating_a_user_ends_their_token_and_reactivating_restores_it(api, 
     response = api.patch(f"{V1}/users/{user.id}", token=token, json={"active": False})
     assert response.status_code == 200 and response.get_json()["active"] is False
     assert_problem(me(api, user_token), 401)
-    assert_problem(api.post(f"{V1}/tokens", json={"email": user.email,
-                                                  "password": PASSWORD}), 401)
+    assert_problem(api.post(f"{V1}/tokens", json={"email": user.email, "password": PASSWORD}), 401)
     response = api.patch(f"{V1}/users/{user.id}", token=token, json={"active": True})
     assert response.status_code == 200
     assert me(api, user_token).status_code == 200
@@ -717,27 +820,43 @@ def test_centres_are_listed_with_code_name_and_city(api, make, centres):
     body = api.get(f"{V1}/centres", token=token).get_json()
     assert body["total"] == 2
     assert {c["code"]: (c["name"], c["city"]) for c in body["items"]} == {
-        "SALE": ("Centre de Salé", "Salé"), "KENITRA": ("Centre de Kénitra", "Kénitra")}
+        "SALE": ("Centre de Salé", "Salé"),
+        "KENITRA": ("Centre de Kénitra", "Kénitra"),
+    }
     assert_problem(api.get(f"{V1}/centres"), 401)
 
 
 def test_admin_adds_a_centre_and_a_duplicate_code_is_422(api, make, centres):
     token = make.token(make.user("admin").email)
-    response = api.post(f"{V1}/centres", token=token, json={
-        "code": "rabat-1", "name": "ISTA Rabat", "city": "Rabat"})
+    response = api.post(
+        f"{V1}/centres",
+        token=token,
+        json={"code": "rabat-1", "name": "ISTA Rabat", "city": "Rabat"},
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.get_json() == {"code": "RABAT-1", "name": "ISTA Rabat", "city": "Rabat"}
     codes = {c["code"] for c in api.get(f"{V1}/centres", token=token).get_json()["items"]}
     assert codes == {"SALE", "KENITRA", "RABAT-1"}
 
-    body = assert_problem(api.post(f"{V1}/centres", token=token, json={
-        "code": "Rabat-1", "name": "Another", "city": "Rabat"}), 422)
+    body = assert_problem(
+        api.post(
+            f"{V1}/centres",
+            token=token,
+            json={"code": "Rabat-1", "name": "Another", "city": "Rabat"},
+        ),
+        422,
+    )
     assert "code" in error_paths(body)
-    body = assert_problem(api.post(f"{V1}/centres", token=token, json={
-        "code": "FES", "name": "ISTA Fès"}), 422)
+    body = assert_problem(
+        api.post(f"{V1}/centres", token=token, json={"code": "FES", "name": "ISTA Fès"}), 422
+    )
     assert "city" in error_paths(body)
-    body = assert_problem(api.post(f"{V1}/centres", token=token, json={
-        "code": "bad code!", "name": "X", "city": "Y"}), 422)
+    body = assert_problem(
+        api.post(
+            f"{V1}/centres", token=token, json={"code": "bad code!", "name": "X", "city": "Y"}
+        ),
+        422,
+    )
     assert "code" in error_paths(body)
     assert api.get(f"{V1}/centres", token=token).get_json()["total"] == 3
 
@@ -745,39 +864,82 @@ def test_admin_adds_a_centre_and_a_duplicate_code_is_422(api, make, centres):
 @pytest.mark.parametrize("role", ["trainer", "trainee", "expert"])
 def test_only_admins_add_centres_and_networks(api, make, role):
     token = make.token(make.user(role).email)
-    assert_problem(api.post(f"{V1}/centres", token=token, json={
-        "code": "RABAT", "name": "ISTA Rabat", "city": "Rabat"}), 403)
-    assert_problem(api.post(f"{V1}/networks", token=token, json={
-        "code": "NEW", "name": {"fr": "Nouveau", "ar": "جديد"}, "domains": ["ai"]}), 403)
+    assert_problem(
+        api.post(
+            f"{V1}/centres",
+            token=token,
+            json={"code": "RABAT", "name": "ISTA Rabat", "city": "Rabat"},
+        ),
+        403,
+    )
+    assert_problem(
+        api.post(
+            f"{V1}/networks",
+            token=token,
+            json={"code": "NEW", "name": {"fr": "Nouveau", "ar": "جديد"}, "domains": ["ai"]},
+        ),
+        403,
+    )
     assert api.get(f"{V1}/networks", token=token).get_json()["total"] == 5
-    assert_problem(api.post(f"{V1}/centres", json={
-        "code": "RABAT", "name": "ISTA Rabat", "city": "Rabat"}), 401)
-    assert_problem(api.post(f"{V1}/networks", json={
-        "code": "NEW", "name": {"fr": "Nouveau", "ar": "جديد"}, "domains": ["ai"]}), 401)
+    assert_problem(
+        api.post(f"{V1}/centres", json={"code": "RABAT", "name": "ISTA Rabat", "city": "Rabat"}),
+        401,
+    )
+    assert_problem(
+        api.post(
+            f"{V1}/networks",
+            json={"code": "NEW", "name": {"fr": "Nouveau", "ar": "جديد"}, "domains": ["ai"]},
+        ),
+        401,
+    )
 
 
 def test_admin_adds_a_network(api, make):
     token = make.token(make.user("admin").email)
-    response = api.post(f"{V1}/networks", token=token, json={
-        "code": "medx", "name": {"fr": "Experts santé", "ar": "خبراء الصحة"},
-        "country": "de", "domains": ["health", "ai"]})
+    response = api.post(
+        f"{V1}/networks",
+        token=token,
+        json={
+            "code": "medx",
+            "name": {"fr": "Experts santé", "ar": "خبراء الصحة"},
+            "country": "de",
+            "domains": ["health", "ai"],
+        },
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
-    assert response.get_json() == {"code": "MEDX", "name": {"fr": "Experts santé",
-                                                            "ar": "خبراء الصحة"},
-                                   "country": "DE", "domains": ["health", "ai"]}
+    assert response.get_json() == {
+        "code": "MEDX",
+        "name": {"fr": "Experts santé", "ar": "خبراء الصحة"},
+        "country": "DE",
+        "domains": ["health", "ai"],
+    }
     listed = api.get(f"{V1}/networks", token=token).get_json()
     assert listed["total"] == 6 and "MEDX" in {n["code"] for n in listed["items"]}
 
     for payload, field in (
-        ({"code": "dmk", "name": {"fr": "a", "ar": "b"}, "country": "FR", "domains": ["ai"]},
-         "code"),
-        ({"code": "X1", "name": {"fr": "a", "ar": "b"}, "country": "FR",
-          "domains": ["cooking"]}, "domains"),
+        (
+            {"code": "dmk", "name": {"fr": "a", "ar": "b"}, "country": "FR", "domains": ["ai"]},
+            "code",
+        ),
+        (
+            {"code": "X1", "name": {"fr": "a", "ar": "b"}, "country": "FR", "domains": ["cooking"]},
+            "domains",
+        ),
         ({"code": "X2", "name": {"fr": "a", "ar": "b"}, "country": "FR"}, "domains"),
-        ({"code": "X3", "name": {"fr": "a", "ar": "b"}, "country": "FRA", "domains": ["ai"]},
-         "country"),
-        ({"code": "X4", "name": {"fr": "a", "ar": "b"}, "country": "FR", "domains": ["ai"],
-          "colour": "red"}, "colour"),
+        (
+            {"code": "X3", "name": {"fr": "a", "ar": "b"}, "country": "FRA", "domains": ["ai"]},
+            "country",
+        ),
+        (
+            {
+                "code": "X4",
+                "name": {"fr": "a", "ar": "b"},
+                "country": "FR",
+                "domains": ["ai"],
+                "colour": "red",
+            },
+            "colour",
+        ),
     ):
         body = assert_problem(api.post(f"{V1}/networks", token=token, json=payload), 422)
         assert any(p.startswith(field) for p in error_paths(body)), body
@@ -787,9 +949,15 @@ def test_admin_adds_a_network(api, make):
 def test_a_network_without_a_country_is_accepted(api, make):
     """``country`` is optional in the schema (a network need not work from one country)."""
     token = make.token(make.user("admin").email)
-    response = api.post(f"{V1}/networks", token=token, json={
-        "code": "GLOBAL", "name": {"fr": "Réseau mondial", "ar": "شبكة عالمية"},
-        "domains": ["ai"]})
+    response = api.post(
+        f"{V1}/networks",
+        token=token,
+        json={
+            "code": "GLOBAL",
+            "name": {"fr": "Réseau mondial", "ar": "شبكة عالمية"},
+            "domains": ["ai"],
+        },
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.get_json()["country"] is None
     assert api.get(f"{V1}/networks", token=token).get_json()["total"] == 6
@@ -808,13 +976,15 @@ def test_cookie_writes_need_the_csrf_header(as_trainee):
     refused = as_trainee.patch(f"{V1}/me", json={"name": "Forged Name"})
     assert_problem(refused, 403)
     assert refused.headers["X-Content-Type-Options"] == "nosniff"
-    forged = as_trainee.patch(f"{V1}/me", json={"name": "Forged Name"},
-                              headers={"X-CSRFToken": "not-the-token"})
+    forged = as_trainee.patch(
+        f"{V1}/me", json={"name": "Forged Name"}, headers={"X-CSRFToken": "not-the-token"}
+    )
     assert_problem(forged, 403)
     assert as_trainee.get(f"{V1}/me").get_json()["name"] == "Test Trainee"
 
-    response = as_trainee.patch(f"{V1}/me", json={"name": "Real Name"},
-                                headers={"X-CSRFToken": as_trainee.csrf_token()})
+    response = as_trainee.patch(
+        f"{V1}/me", json={"name": "Real Name"}, headers={"X-CSRFToken": as_trainee.csrf_token()}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["name"] == "Real Name"
     assert as_trainee.get(f"{V1}/me").get_json()["name"] == "Real Name"
@@ -833,9 +1003,11 @@ def test_cookie_csrf_guard_covers_every_api_write(as_admin):
 
 
 def test_password_change_from_the_browser_keeps_its_session(as_trainee):
-    response = as_trainee.patch(f"{V1}/me", json={
-        "password": NEW_PASSWORD, "current_password": PASSWORD},
-        headers={"X-CSRFToken": as_trainee.csrf_token()})
+    response = as_trainee.patch(
+        f"{V1}/me",
+        json={"password": NEW_PASSWORD, "current_password": PASSWORD},
+        headers={"X-CSRFToken": as_trainee.csrf_token()},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert as_trainee.get(f"{V1}/me").status_code == 200
 
@@ -850,9 +1022,15 @@ def test_unknown_api_path_is_a_404_problem(api, make):
     assert_problem(api.get(f"{V1}/users/999999", token=token), 404)
 
 
-@pytest.mark.parametrize("method, path", [
-    ("DELETE", "/me"), ("PUT", "/tokens"), ("DELETE", "/networks"), ("GET", "/tokens/1"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("DELETE", "/me"),
+        ("PUT", "/tokens"),
+        ("DELETE", "/networks"),
+        ("GET", "/tokens/1"),
+    ],
+)
 def test_wrong_method_is_a_405_problem(api, make, method, path):
     token = make.token(make.user("admin").email)
     response = api.call(method, f"{V1}{path}", token=token)
@@ -861,30 +1039,42 @@ def test_wrong_method_is_a_405_problem(api, make, method, path):
 
 
 def test_invalid_json_is_a_400_problem(api, make):
-    response = api.post(f"{V1}/tokens", data='{"email": "a@example.org", "password": ',
-                         content_type="application/json")
+    response = api.post(
+        f"{V1}/tokens",
+        data='{"email": "a@example.org", "password": ',
+        content_type="application/json",
+    )
     assert_problem(response, 400)
     token = make.token(make.user("trainee").email)
-    response = api.patch(f"{V1}/me", token=token, data="{name: 'single quotes'}",
-                         content_type="application/json")
+    response = api.patch(
+        f"{V1}/me", token=token, data="{name: 'single quotes'}", content_type="application/json"
+    )
     assert_problem(response, 400)
-    response = api.patch(f"{V1}/me", token=token, data=b'{"name": "\xff\xfe"}',
-                         content_type="application/json")
+    response = api.patch(
+        f"{V1}/me", token=token, data=b'{"name": "\xff\xfe"}', content_type="application/json"
+    )
     assert response.status_code in (400, 422)
     assert response.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("method, path, authenticated", [
-    ("POST", "/tokens", False),  # reachable by anyone on the internet
-    ("PATCH", "/me", True),
-])
+@pytest.mark.parametrize(
+    "method, path, authenticated",
+    [
+        ("POST", "/tokens", False),  # reachable by anyone on the internet
+        ("PATCH", "/me", True),
+    ],
+)
 @pytest.mark.parametrize("nesting", ["[", '{"a":'])
-def test_deeply_nested_json_is_refused_not_a_500(api, make, method, path, authenticated,
-                                                  nesting):
+def test_deeply_nested_json_is_refused_not_a_500(api, make, method, path, authenticated, nesting):
     token = make.token(make.user("admin").email) if authenticated else None
     try:
-        response = api.call(method, f"{V1}{path}", token=token, data=nesting * 100_000,
-                            content_type="application/json")
+        response = api.call(
+            method,
+            f"{V1}{path}",
+            token=token,
+            data=nesting * 100_000,
+            content_type="application/json",
+        )
     except RecursionError as exc:  # TESTING propagates what would otherwise be a 500
         pytest.fail(f"{method} {path} with deeply nested JSON raised {exc!r} (a 500)")
     assert response.status_code in (400, 413, 422), response.status
@@ -892,8 +1082,7 @@ def test_deeply_nested_json_is_refused_not_a_500(api, make, method, path, authen
 
 
 def test_moderately_nested_json_is_an_ordinary_422(api):
-    response = api.post(f"{V1}/tokens", data="[" * 500 + "]" * 500,
-                        content_type="application/json")
+    response = api.post(f"{V1}/tokens", data="[" * 500 + "]" * 500, content_type="application/json")
     assert_problem(response, 422)
 
 
@@ -964,25 +1153,40 @@ def test_every_kind_of_api_response_carries_nosniff(api, make, as_trainee):
     token = make.token(user.email)
     created = new_token(api, user)
     responses = [
-        me(api, token),                                                       # 200
-        api.post(f"{V1}/centres", token=token,
-                 json={"code": "X", "name": "X", "city": "X"}),               # 201
-        api.delete(f"{V1}/tokens/{created['id']}", token=token),              # 204
+        me(api, token),  # 200
+        api.post(f"{V1}/centres", token=token, json={"code": "X", "name": "X", "city": "X"}),  # 201
+        api.delete(f"{V1}/tokens/{created['id']}", token=token),  # 204
         api.post(f"{V1}/tokens", data="{", content_type="application/json"),  # 400
-        api.get(f"{V1}/me"),                                                  # 401
-        api.get(f"{V1}/me?access_token={token}"),                             # 401
+        api.get(f"{V1}/me"),  # 401
+        api.get(f"{V1}/me?access_token={token}"),  # 401
         api.get(f"{V1}/users", token=make.token(make.user("trainee").email)),  # 403
-        api.get(f"{V1}/nothing-here"),                                        # 404
-        api.delete(f"{V1}/me", token=token),                                  # 405
-        api.post(f"{V1}/tokens", json={"password": "x" * 5000}),              # 413
-        api.post(f"{V1}/tokens", json=[]),                                    # 422
+        api.get(f"{V1}/nothing-here"),  # 404
+        api.delete(f"{V1}/me", token=token),  # 405
+        api.post(f"{V1}/tokens", json={"password": "x" * 5000}),  # 413
+        api.post(f"{V1}/tokens", json=[]),  # 422
         api.get(f"{V1}/openapi.json"),
         api.get(f"{V1}/docs"),
         as_trainee.get(f"{V1}/me"),
-        as_trainee.patch(f"{V1}/me", json={"name": "With CSRF"},
-                         headers={"X-CSRFToken": as_trainee.csrf_token()}),
+        as_trainee.patch(
+            f"{V1}/me", json={"name": "With CSRF"}, headers={"X-CSRFToken": as_trainee.csrf_token()}
+        ),
     ]
     assert [r.status_code for r in responses] == [
-        200, 201, 204, 400, 401, 401, 403, 404, 405, 413, 422, 200, 200, 200, 200]
+        200,
+        201,
+        204,
+        400,
+        401,
+        401,
+        403,
+        404,
+        405,
+        413,
+        422,
+        200,
+        200,
+        200,
+        200,
+    ]
     for response in responses:
         assert response.headers.get("X-Content-Type-Options") == "nosniff"

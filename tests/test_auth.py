@@ -75,9 +75,14 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, mak
     other = app.test_client()
     other.login(user.email)
     assert other.get("/account").status_code == 200
-    response = client.post_form("/account/password", {
-        "current_password": PASSWORD, "new_password": "a-new-secret-9", "confirm": "a-new-secret-9",
-    })
+    response = client.post_form(
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a-new-secret-9",
+            "confirm": "a-new-secret-9",
+        },
+    )
     assert response.status_code == 303
     assert client.get("/account").status_code == 200
     assert other.get("/account").status_code == 302
@@ -86,18 +91,30 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, mak
 
 
 def test_password_change_needs_the_current_password(as_trainee):
-    response = as_trainee.post_form("/account/password", {
-        "current_password": "wrong", "new_password": "a-new-secret-9", "confirm": "a-new-secret-9",
-    })
+    response = as_trainee.post_form(
+        "/account/password",
+        {
+            "current_password": "wrong",
+            "new_password": "a-new-secret-9",
+            "confirm": "a-new-secret-9",
+        },
+    )
     assert response.status_code == 200
-    assert "current password is not correct" in response.get_data(as_text=True).lower() or \
-        "mot de passe actuel" in response.get_data(as_text=True).lower()
+    assert (
+        "current password is not correct" in response.get_data(as_text=True).lower()
+        or "mot de passe actuel" in response.get_data(as_text=True).lower()
+    )
 
 
 def test_short_password_is_refused_with_a_message(as_trainee):
-    response = as_trainee.post_form("/account/password?lang=fr", {
-        "current_password": PASSWORD, "new_password": "short", "confirm": "short",
-    })
+    response = as_trainee.post_form(
+        "/account/password?lang=fr",
+        {
+            "current_password": PASSWORD,
+            "new_password": "short",
+            "confirm": "short",
+        },
+    )
     assert response.status_code == 200
     assert "8" in response.get_data(as_text=True)
 
@@ -114,24 +131,41 @@ def test_logout_is_not_a_get(as_trainee):
     assert as_trainee.get("/account").status_code == 200
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.com", "//evil.com", "\\\\evil.com", "/\\evil.com", "/%09/evil.com",
-    "https:evil.com", "javascript:alert(1)", "https://app@evil.com", "///evil.com",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.com",
+        "//evil.com",
+        "\\\\evil.com",
+        "/\\evil.com",
+        "/%09/evil.com",
+        "https:evil.com",
+        "javascript:alert(1)",
+        "https://app@evil.com",
+        "///evil.com",
+    ],
+)
 def test_next_never_leaves_the_site(client, make, target):
     user = make.user("trainee")
     token = client.csrf_token()
-    response = client.post(f"/login?next={target}", data={
-        "csrf_token": token, "email": user.email, "password": PASSWORD, "next": target,
-    })
+    response = client.post(
+        f"/login?next={target}",
+        data={
+            "csrf_token": token,
+            "email": user.email,
+            "password": PASSWORD,
+            "next": target,
+        },
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
 
 
 def test_next_to_a_local_page_is_followed(client, make):
     user = make.user("trainee")
-    response = client.post_form("/login", {"email": user.email, "password": PASSWORD,
-                                           "next": "/account?tab=1"})
+    response = client.post_form(
+        "/login", {"email": user.email, "password": PASSWORD, "next": "/account?tab=1"}
+    )
     assert response.headers["Location"] == "/account?tab=1"
 
 
@@ -163,6 +197,7 @@ def test_hammering_one_account_gives_429_then_the_owner_gets_back_in(client, mak
 
 
 def test_generous_per_ip_ceiling_still_exists(client):
-    codes = [client.login(f"visitor{i}@example.org", "wrong-password").status_code
-             for i in range(14)]
+    codes = [
+        client.login(f"visitor{i}@example.org", "wrong-password").status_code for i in range(14)
+    ]
     assert codes[:12] == [200] * 12 and codes[12:] == [429, 429]

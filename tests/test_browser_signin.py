@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import browser, live_server, page, screenshot  # noqa: F401 - fixtures
+from tests.browser import screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_trainee_signs_in_in_arabic_switches_to_french_and_signs_out(
-    live_server, page, make, backend  # noqa: F811
+    live_server,
+    page,
+    make,
+    backend,
 ):
     trainee = make.user("trainee", name="فاطمة الزهراء العمراني", locale="ar")
     page.goto(f"{live_server.url}/login?lang=ar")

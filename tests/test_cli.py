@@ -19,17 +19,41 @@ def run(app, *args, input=None):
 
 
 def test_users_create_reads_the_password_from_stdin(app, client):
-    result = run(app, "users", "create", "Amal@Example.org", "--name", "Amal Haddad",
-                 "--role", "trainer", "--role", "trainee", "--centre", "sale",
-                 input="a-long-password\n")
+    result = run(
+        app,
+        "users",
+        "create",
+        "Amal@Example.org",
+        "--name",
+        "Amal Haddad",
+        "--role",
+        "trainer",
+        "--role",
+        "trainee",
+        "--centre",
+        "sale",
+        input="a-long-password\n",
+    )
     assert result.exit_code == 1  # the centre does not exist yet
     assert "centre sale inconnu" in result.output.lower()  # operators read the default locale
     with app.app_context():
         services.save_centre(db.session, None, code="SALE", name="Salé", city="Salé")
         db.session.commit()
-    result = run(app, "users", "create", "Amal@Example.org", "--name", "Amal Haddad",
-                 "--role", "trainer", "--role", "trainee", "--centre", "sale",
-                 input="a-long-password\n")
+    result = run(
+        app,
+        "users",
+        "create",
+        "Amal@Example.org",
+        "--name",
+        "Amal Haddad",
+        "--role",
+        "trainer",
+        "--role",
+        "trainee",
+        "--centre",
+        "sale",
+        input="a-long-password\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = services.find_user(db.session, "amal@example.org")
@@ -38,14 +62,33 @@ def test_users_create_reads_the_password_from_stdin(app, client):
 
 
 def test_users_create_refuses_bad_input_with_a_message(app):
-    result = run(app, "users", "create", "x@example.org", "--name", "X", "--role", "expert",
-                 input="a-long-password\n")
+    result = run(
+        app,
+        "users",
+        "create",
+        "x@example.org",
+        "--name",
+        "X",
+        "--role",
+        "expert",
+        input="a-long-password\n",
+    )
     assert result.exit_code == 1 and "réseau" in result.output.lower()
-    result = run(app, "users", "create", "not-an-email", "--name", "X", "--role", "admin",
-                 input="a-long-password\n")
+    result = run(
+        app,
+        "users",
+        "create",
+        "not-an-email",
+        "--name",
+        "X",
+        "--role",
+        "admin",
+        input="a-long-password\n",
+    )
     assert result.exit_code == 1 and "adresse e-mail valide" in result.output.lower()
-    result = run(app, "users", "create", "y@example.org", "--name", "Y", "--role", "admin",
-                 input="short\n")
+    result = run(
+        app, "users", "create", "y@example.org", "--name", "Y", "--role", "admin", input="short\n"
+    )
     assert result.exit_code == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
@@ -93,14 +136,19 @@ def test_demo_is_refused_in_production(app):
 
 def test_console_script_is_installed_and_upgrades_a_fresh_database(tmp_path):
     elearn = Path(sys.executable).with_name("elearn")
-    env = {**os.environ, "ELEARN_INSTANCE_DIR": str(tmp_path),
-           "ELEARN_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+    env = {
+        **os.environ,
+        "ELEARN_INSTANCE_DIR": str(tmp_path),
+        "ELEARN_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+    }
     env.pop("ELEARN_TEST_DATABASE_URL", None)
-    result = subprocess.run([str(elearn), "db", "upgrade"], env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [str(elearn), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "fresh.sqlite3").exists()
-    result = subprocess.run([str(elearn), "--help"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [str(elearn), "--help"], env=env, capture_output=True, text=True, timeout=60
+    )
     for command in ("db", "users", "tokens", "demo", "run"):
         assert command in result.stdout

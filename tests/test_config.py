@@ -39,8 +39,12 @@ def test_production_refuses_a_missing_or_weak_secret(tmp_path, key):
 
 def test_production_forces_secure_cookies_and_hsts(tmp_path):
     config = load_config(
-        {"ELEARN_ENV": "production", "ELEARN_SECRET_KEY": "k" * 48,
-         "ELEARN_DATABASE_URL": "postgres://u@db/elearn", "ELEARN_REDIS_URL": "redis://r:6379/0"},
+        {
+            "ELEARN_ENV": "production",
+            "ELEARN_SECRET_KEY": "k" * 48,
+            "ELEARN_DATABASE_URL": "postgres://u@db/elearn",
+            "ELEARN_REDIS_URL": "redis://r:6379/0",
+        },
         tmp_path,
     )
     assert config["SESSION_COOKIE_SECURE"] is True and config["HSTS"] is True
@@ -76,8 +80,9 @@ def sqlite_app(tmp_path, template):
 
     path = tmp_path / "own.sqlite3"
     shutil.copy(template, path)
-    return create_app({"TESTING": True, "SECRET_KEY": "x" * 40,
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    return create_app(
+        {"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    )
 
 
 def test_sqlite_runs_in_wal_with_a_busy_timeout(tmp_path, sqlite_template):

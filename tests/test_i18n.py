@@ -17,8 +17,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def chain(**kw):
-    args = {"query": None, "remembered": None, "preference": None, "accepted": [],
-            "default": "fr"}
+    args = {"query": None, "remembered": None, "preference": None, "accepted": [], "default": "fr"}
     args.update(kw)
     return resolve_locale(**args)
 
@@ -72,8 +71,20 @@ def test_every_message_in_the_code_is_in_both_catalogs(tmp_path):
     """Fails when someone adds a string and forgets `make i18n` and its translation."""
     pot = tmp_path / "messages.pot"
     CommandLineInterface().run(
-        ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
-         "-k", "lazy_gettext", "-o", str(pot), str(ROOT / "elearn")]
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            str(ROOT / "elearn"),
+        ]
     )
     with open(pot, "rb") as fh:
         extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
@@ -121,7 +132,9 @@ def test_dates_and_plurals_follow_the_locale(app):
         assert ngettext("%(num)s account", "%(num)s accounts", 2) == "2 comptes"
     with app.test_request_context("/?lang=ar"):
         assert "مارس" in format_datetime(moment, "long")
-        forms = {n: ngettext("%(num)s account", "%(num)s accounts", n) for n in (0, 1, 2, 3, 11, 100)}
+        forms = {
+            n: ngettext("%(num)s account", "%(num)s accounts", n) for n in (0, 1, 2, 3, 11, 100)
+        }
         assert len(set(f.replace(str(n), "") for n, f in forms.items())) >= 4
         assert all(str(n) in text for n, text in forms.items())
 
@@ -130,5 +143,7 @@ def test_stylesheet_uses_logical_properties_only():
     css = (ROOT / "elearn" / "static" / "css" / "app.css").read_text()
     physical = re.findall(
         r"(?:margin|padding|border)-(?:left|right)\b|(?<![-\w])(?:left|right)\s*:|"
-        r"text-align:\s*(?:left|right)|float:\s*(?:left|right)", css)
+        r"text-align:\s*(?:left|right)|float:\s*(?:left|right)",
+        css,
+    )
     assert physical == []

@@ -46,8 +46,18 @@ def test_every_get_route_writes_nothing(app, as_admin, make):
     assert writes == []
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/api/v1/openapi.json", "/healthz",
-                                  "/no-such-page", "/api/v1/nothing", "/static/css/app.css"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/login",
+        "/api/v1/openapi.json",
+        "/healthz",
+        "/no-such-page",
+        "/api/v1/nothing",
+        "/static/css/app.css",
+    ],
+)
 def test_security_headers_everywhere(client, path):
     response = client.get(path)
     headers = response.headers
@@ -59,8 +69,16 @@ def test_security_headers_everywhere(client, path):
 
 
 def test_pages_carry_no_inline_script_or_handler(as_admin):
-    for path in ["/", "/account", "/admin/users", "/admin/users/new", "/admin/networks",
-                 "/api/v1/docs", "/language", "/account/password"]:
+    for path in [
+        "/",
+        "/account",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/networks",
+        "/api/v1/docs",
+        "/language",
+        "/account/password",
+    ]:
         html = as_admin.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
         assert not re.search(r"\son[a-z]+\s*=", html), path

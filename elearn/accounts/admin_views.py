@@ -31,7 +31,9 @@ def _admins_only():
 def _fill_choices(form: UserForm) -> None:
     networks = db.session.scalars(select(Network).order_by(Network.code)).all()
     centres = db.session.scalars(select(Centre).order_by(Centre.code)).all()
-    form.network.choices = [SelectChoice("", "—")] + [SelectChoice(n.code, n.code) for n in networks]
+    form.network.choices = [SelectChoice("", "—")] + [
+        SelectChoice(n.code, n.code) for n in networks
+    ]
     form.centre.choices = [SelectChoice("", "—")] + [
         SelectChoice(c.code, f"{c.code} — {c.name}") for c in centres
     ]
@@ -69,10 +71,14 @@ def new_user():
     if form.validate_on_submit():
         try:
             user = services.create_user(
-                db.session, email=form.email.data, name=form.name.data, roles=form.roles.data,
+                db.session,
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data,
                 network=services.network_by_code(db.session, form.network.data),
                 centre=services.centre_by_code(db.session, form.centre.data),
-                locale=form.locale.data, password=form.password.data or None,
+                locale=form.locale.data,
+                password=form.password.data or None,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -89,7 +95,9 @@ def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserForm(
         data={
-            "name": user.name, "locale": user.locale, "active": user.active,
+            "name": user.name,
+            "locale": user.locale,
+            "active": user.active,
             "roles": sorted(user.roles),
             "network": user.network.code if user.network else "",
             "centre": user.centre.code if user.centre else "",
@@ -100,10 +108,15 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(
-                db.session, user, actor=current_user, name=form.name.data, roles=form.roles.data,
+                db.session,
+                user,
+                actor=current_user,
+                name=form.name.data,
+                roles=form.roles.data,
                 network=services.network_by_code(db.session, form.network.data),
                 centre=services.centre_by_code(db.session, form.centre.data),
-                locale=form.locale.data, active=form.active.data,
+                locale=form.locale.data,
+                active=form.active.data,
             )
             if form.password.data:
                 services.set_password(db.session, user, form.password.data, now=utcnow())
@@ -157,15 +170,22 @@ def edit_network(network_id: int | None):
     network = (db.session.get(Network, network_id) or abort(404)) if network_id else None
     data = None
     if network is not None and request.method == "GET":
-        data = {"name_fr": network.name.get("fr"), "name_ar": network.name.get("ar"),
-                "domains": network.domains, "country": network.country or ""}
+        data = {
+            "name_fr": network.name.get("fr"),
+            "name_ar": network.name.get("ar"),
+            "domains": network.domains,
+            "country": network.country or "",
+        }
     form = NetworkForm(obj=network, data=data)
     if form.validate_on_submit():
         try:
             services.save_network(
-                db.session, network, code=form.code.data,
+                db.session,
+                network,
+                code=form.code.data,
                 name={"fr": form.name_fr.data, "ar": form.name_ar.data},
-                country=form.country.data, domains=form.domains.data,
+                country=form.country.data,
+                domains=form.domains.data,
             )
         except DomainError as exc:
             db.session.rollback()

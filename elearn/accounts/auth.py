@@ -67,8 +67,11 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if request.path.startswith("/api/"):
-            return problem(401, _l("Send a valid token: Authorization: Bearer <token>."),
-                           headers={"WWW-Authenticate": 'Bearer realm="elearn"'})
+            return problem(
+                401,
+                _l("Send a valid token: Authorization: Bearer <token>."),
+                headers={"WWW-Authenticate": 'Bearer realm="elearn"'},
+            )
         target = request.full_path if request.query_string else request.path
         return redirect(url_for("accounts.login", next=target))
 

@@ -21,8 +21,14 @@ tokens_cli = AppGroup("tokens", help="Manage personal access tokens.")
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="Full name as shown to others.")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([r.value for r in Role]), help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
 @click.option("--network", help="Network code (experts).")
 @click.option("--centre", help="Centre code (trainers, trainees).")
 @click.option("--locale", type=click.Choice(services.LOCALES), default="fr", show_default=True)
@@ -31,16 +37,21 @@ def create_user(email, name, roles, network, centre, locale):
     password = read_password()
     try:
         user = services.create_user(
-            db.session, email=email, name=name, roles=roles,
+            db.session,
+            email=email,
+            name=name,
+            roles=roles,
             network=services.network_by_code(db.session, network),
             centre=services.centre_by_code(db.session, centre),
-            locale=locale, password=password,
+            locale=locale,
+            password=password,
         )
     except DomainError as exc:
         fail(str(exc.message))
     db.session.commit()
-    click.echo(_("Created %(email)s (%(roles)s).", email=user.email,
-                 roles=", ".join(sorted(user.roles))))
+    click.echo(
+        _("Created %(email)s (%(roles)s).", email=user.email, roles=", ".join(sorted(user.roles)))
+    )
 
 
 @users_cli.command("set-password")
@@ -68,11 +79,21 @@ def create_token(email, name):
     if user is None or not user.active:
         fail(_("No active account with the e-mail %(email)s.", email=email))
     token, plain = services.create_token(
-        db.session, user, name, now=utcnow(),
+        db.session,
+        user,
+        name,
+        now=utcnow(),
         lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
     )
     db.session.commit()
     expiry = token.expires_at.date().isoformat() if token.expires_at else "—"
-    click.echo(_("Token %(id)s for %(email)s (expires: %(date)s):", id=token.id,
-                 email=user.email, date=expiry), err=True)
+    click.echo(
+        _(
+            "Token %(id)s for %(email)s (expires: %(date)s):",
+            id=token.id,
+            email=user.email,
+            date=expiry,
+        ),
+        err=True,
+    )
     click.echo(plain)

@@ -53,7 +53,8 @@ class ProfileForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(
-        _l("Token name"), validators=[DataRequired(REQUIRED), Length(max=100)],
+        _l("Token name"),
+        validators=[DataRequired(REQUIRED), Length(max=100)],
         description=_l("For example: my laptop, centre script."),
     )
 
@@ -75,24 +76,39 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(max=256)],
-        description=_l("Leave empty to keep it unchanged. Without a password the person cannot sign in."),
+        description=_l(
+            "Leave empty to keep it unchanged. Without a password the person cannot sign in."
+        ),
     )
     active = BooleanField(_l("Active (may sign in)"), default=True)
 
 
 class CentreForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=32)],
-                       description=_l("Short and stable, e.g. SALE."))
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(REQUIRED), Length(max=32)],
+        description=_l("Short and stable, e.g. SALE."),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)])
 
 
 class NetworkForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=32)])
-    name_fr = StringField(_l("Name in French"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    name_ar = StringField(_l("Name in Arabic"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    country = StringField(
-        _l("Country (ISO code)"), validators=[Optional(), Length(max=2)],
-        description=_l("Two letters, e.g. DE for Germany. Leave empty for a network spread over several countries."),
+    name_fr = StringField(
+        _l("Name in French"), validators=[DataRequired(REQUIRED), Length(max=200)]
     )
-    domains = MultiCheckboxField(_l("Domains"), choices=[SelectChoice(d, DOMAIN_LABELS[d]) for d in DOMAINS])
+    name_ar = StringField(
+        _l("Name in Arabic"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    country = StringField(
+        _l("Country (ISO code)"),
+        validators=[Optional(), Length(max=2)],
+        description=_l(
+            "Two letters, e.g. DE for Germany. "
+            "Leave empty for a network spread over several countries."
+        ),
+    )
+    domains = MultiCheckboxField(
+        _l("Domains"), choices=[SelectChoice(d, DOMAIN_LABELS[d]) for d in DOMAINS]
+    )

@@ -15,9 +15,7 @@ _dummy_hash = _hasher.hash("elearn-dummy-password")
 def configure(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
     """Set the cost once at start-up; tests lower it, production keeps OWASP's defaults."""
     global _hasher, _dummy_hash
-    _hasher = PasswordHasher(
-        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
-    )
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
     _dummy_hash = _hasher.hash("elearn-dummy-password")
 
 

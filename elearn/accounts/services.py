@@ -302,7 +302,11 @@ def live_tokens(session, user: User, *, now: datetime) -> list[AccessToken]:
 
 def _check_code(value: str) -> str:
     code = clean_text(value).upper()
-    if not code or len(code) > 32 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
+    if (
+        not code
+        or len(code) > 32
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code)
+    ):
         raise AccountError(
             _l("Use 1 to 32 letters, digits, '-' or '_' for the code."), field="code"
         )
@@ -312,7 +316,9 @@ def _check_code(value: str) -> str:
 def _check_label(value: str, field: str, limit: int) -> str:
     text = clean_text(value)
     if not text or len(text) > limit:
-        raise AccountError(_l("This field is required (at most %(n)d characters).", n=limit), field=field)
+        raise AccountError(
+            _l("This field is required (at most %(n)d characters).", n=limit), field=field
+        )
     return text
 
 
@@ -345,7 +351,9 @@ def save_network(
     names = {lang: _check_label(name.get(lang, ""), f"name_{lang}", 200) for lang in LOCALES}
     country = (country or "").strip().upper() or None
     if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
-        raise AccountError(_l("Give the country as a two-letter ISO code, e.g. DE."), field="country")
+        raise AccountError(
+            _l("Give the country as a two-letter ISO code, e.g. DE."), field="country"
+        )
     chosen = list(dict.fromkeys(domains))
     if not chosen or not set(chosen) <= set(DOMAINS):
         raise AccountError(_l("Choose at least one domain."), field="domains")

@@ -42,11 +42,15 @@ def login_limits(view):
     per IP, a generous ceiling, since a whole centre signs in from one address."""
     per_ip = limiter.limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
-        key_func=get_remote_address, methods=["POST"], scope="login-ip",
+        key_func=get_remote_address,
+        methods=["POST"],
+        scope="login-ip",
     )
     per_account = limiter.limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-        key_func=account_key, methods=["POST"], scope="login-account",
+        key_func=account_key,
+        methods=["POST"],
+        scope="login-account",
         deduct_when=lambda _response: bool(g.get("login_failed")),
     )
     return per_ip(per_account(view))
@@ -75,9 +79,7 @@ def login():
         return redirect(_next_url())
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(
-            db.session, form.email.data, form.password.data, now=utcnow()
-        )
+        user = services.authenticate(db.session, form.email.data, form.password.data, now=utcnow())
         if user is not None:
             start_session(user)
             db.session.commit()
@@ -122,7 +124,10 @@ def account():
 def _account_page(form: ProfileForm, new_token: str | None = None):
     tokens = services.live_tokens(db.session, current_user, now=utcnow())
     return render_template(
-        "accounts/account.html", form=form, tokens=tokens, token_form=TokenForm(formdata=None),
+        "accounts/account.html",
+        form=form,
+        tokens=tokens,
+        token_form=TokenForm(formdata=None),
         new_token=new_token,
     )
 
@@ -134,8 +139,11 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_own_password(
-                db.session, current_user, form.current_password.data,
-                form.new_password.data, now=utcnow(),
+                db.session,
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                now=utcnow(),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -143,8 +151,9 @@ def change_password():
         else:
             start_session(current_user)  # this browser stays signed in, all others are out
             db.session.commit()
-            flash(_("Your password is changed. Other sessions and tokens are signed out."),
-                  "success")
+            flash(
+                _("Your password is changed. Other sessions and tokens are signed out."), "success"
+            )
             return redirect(url_for(".account"), code=303)
     return render_template("accounts/password.html", form=form)
 
@@ -158,7 +167,10 @@ def create_token():
         flash(_("Give the token a name."), "error")
         return redirect(url_for(".account"), code=303)
     _token, plain = services.create_token(
-        db.session, current_user, form.name.data, now=utcnow(),
+        db.session,
+        current_user,
+        form.name.data,
+        now=utcnow(),
         lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
     )
     db.session.commit()

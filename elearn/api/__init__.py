@@ -37,16 +37,23 @@ def _guard():
     if not request.path.startswith("/api/"):
         return None
     if any(name in request.args for name in QUERY_TOKEN_PARAMS):
-        return problem(401, _l("Tokens are not accepted in the query string. "
-                               "Send them in the Authorization header."))
+        return problem(
+            401,
+            _l(
+                "Tokens are not accepted in the query string. "
+                "Send them in the Authorization header."
+            ),
+        )
     if request.method in SAFE_METHODS or bearer_token() is not None:
         return None
     if current_user.is_authenticated and g.get("api_token") is None:
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except ValidationError:
-            return problem(403, _l("Send the page's CSRF token in the X-CSRFToken header, "
-                                   "or use a bearer token."))
+            return problem(
+                403,
+                _l("Send the page's CSRF token in the X-CSRFToken header, or use a bearer token."),
+            )
     return None
 
 
@@ -60,9 +67,14 @@ def init_app(app: Flask) -> None:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    api.init_app(app, spec_kwargs={
-        "info": {"description": "MRE Academy learning platform. Errors are application/problem+json."},
-    })
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "MRE Academy learning platform. Errors are application/problem+json."
+            },
+        },
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for module in (tokens, me, users, reference):
         csrf.exempt(module.blp)  # checked in _guard instead, only for cookie sessions

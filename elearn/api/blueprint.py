@@ -15,7 +15,10 @@ class SafeParser(FlaskParser):
         try:
             return super()._raw_load_json(req)
         except RecursionError:
-            abort(400, messages={"json": {"_schema": [str(_l("The JSON body is nested too deeply."))]}})
+            abort(
+                400,
+                messages={"json": {"_schema": [str(_l("The JSON body is nested too deeply."))]}},
+            )
         return core.missing  # pragma: no cover - abort raises
 
 

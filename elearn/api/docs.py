@@ -37,15 +37,26 @@ def operations(spec: dict) -> list[dict]:
             for status, resp in sorted(op.get("responses", {}).items()):
                 content = resp.get("content", {})
                 schema = next(iter(content.values()), {}).get("schema") if content else None
-                responses.append({"status": status, "description": resp.get("description", ""),
-                                  "schema": _ref_name(schema)})
-            out.append({
-                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                "description": op.get("description", ""), "tags": op.get("tags", []),
-                "secured": bool(op.get("security")),
-                "parameters": [p for p in op.get("parameters", []) if p.get("in") != "path"],
-                "body": _ref_name(body_schema), "responses": responses,
-            })
+                responses.append(
+                    {
+                        "status": status,
+                        "description": resp.get("description", ""),
+                        "schema": _ref_name(schema),
+                    }
+                )
+            out.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "tags": op.get("tags", []),
+                    "secured": bool(op.get("security")),
+                    "parameters": [p for p in op.get("parameters", []) if p.get("in") != "path"],
+                    "body": _ref_name(body_schema),
+                    "responses": responses,
+                }
+            )
     return out
 
 
@@ -55,6 +66,7 @@ def docs():
 
     spec = api.spec.to_dict()
     return render_template(
-        "api/docs.html", ops=operations(spec),
+        "api/docs.html",
+        ops=operations(spec),
         schemas=spec.get("components", {}).get("schemas", {}),
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_login import current_user, login_required
-from elearn.api.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 
 from elearn.accounts import services
 from elearn.accounts.views import start_session
+from elearn.api.blueprint import Blueprint
 from elearn.api.users import UserOut
 from elearn.core.db import utcnow
 from elearn.extensions import db
@@ -49,8 +49,12 @@ class Me(MethodView):
             user.locale = services.check_locale(body["locale"])
         if "password" in body:
             services.change_own_password(
-                db.session, user, body.get("current_password", ""), body["password"],
-                now=utcnow(), keep_token=g.get("api_token"),
+                db.session,
+                user,
+                body.get("current_password", ""),
+                body["password"],
+                now=utcnow(),
+                keep_token=g.get("api_token"),
             )
             if g.get("api_token") is None:
                 start_session(user)  # the browser that changed it stays signed in

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import login_required
-from elearn.api.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from elearn.accounts import services
 from elearn.accounts.models import DOMAINS, Centre, Network, Role
 from elearn.accounts.permissions import roles_required
+from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import PageArgs, page_body, page_schema
 from elearn.core.pagination import paginate
 from elearn.extensions import db
@@ -21,16 +21,22 @@ SECURED = {"security": [{"bearerAuth": []}]}
 
 class NetworkOut(Schema):
     code = fields.String()
-    name = fields.Dict(keys=fields.String(), values=fields.String(),
-                       metadata={"description": 'Translatable: {"fr": ..., "ar": ...}'})
+    name = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": 'Translatable: {"fr": ..., "ar": ...}'},
+    )
     country = fields.String(allow_none=True)
     domains = fields.List(fields.String())
 
 
 class NetworkIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = fields.Dict(keys=fields.String(validate=validate.OneOf(services.LOCALES)),
-                       values=fields.String(validate=validate.Length(max=200)), required=True)
+    name = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(services.LOCALES)),
+        values=fields.String(validate=validate.Length(max=200)),
+        required=True,
+    )
     country = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2))
     domains = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), required=True)
 
@@ -106,7 +112,12 @@ def create_centre(body):
 def update_centre(body, code: str):
     """Rename a centre or change its city (admin)."""
     centre = db.session.scalar(select(Centre).where(Centre.code == code.upper())) or abort(404)
-    services.save_centre(db.session, centre, code=centre.code,
-                         name=body.get("name", centre.name), city=body.get("city", centre.city))
+    services.save_centre(
+        db.session,
+        centre,
+        code=centre.code,
+        name=body.get("name", centre.name),
+        city=body.get("city", centre.city),
+    )
     db.session.commit()
     return centre

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import abort, current_app, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from elearn.api.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 
 from elearn.accounts import services
 from elearn.accounts.models import AccessToken
 from elearn.accounts.views import login_limits
+from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import ProblemSchema, UTCDateTime
 from elearn.core.db import utcnow
 from elearn.core.errors import problem
@@ -54,7 +54,10 @@ def create_token(body):
         g.login_failed = True
         return problem(401, _l("The e-mail or the password is not correct."))
     token, plain = services.create_token(
-        db.session, user, body["name"], now=utcnow(),
+        db.session,
+        user,
+        body["name"],
+        now=utcnow(),
         lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
     )
     db.session.commit()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user, login_required
-from elearn.api.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from elearn.accounts import services
 from elearn.accounts.models import Role, User, UserRole
 from elearn.accounts.permissions import roles_required
+from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import PageArgs, UTCDateTime, page_body, page_schema
 from elearn.core.pagination import paginate
 from elearn.extensions import db
@@ -38,8 +38,11 @@ class UserOut(Schema):
 class UserIn(Schema):
     email = fields.String(required=True, validate=validate.Length(max=254))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_VALUES)), required=True,
-                        validate=validate.Length(min=1, max=4))
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLE_VALUES)),
+        required=True,
+        validate=validate.Length(min=1, max=4),
+    )
     network = fields.String(allow_none=True, validate=validate.Length(max=32))
     centre = fields.String(allow_none=True, validate=validate.Length(max=32))
     locale = fields.String(load_default="fr", validate=validate.OneOf(services.LOCALES))
@@ -48,8 +51,9 @@ class UserIn(Schema):
 
 class UserPatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=120))
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_VALUES)),
-                        validate=validate.Length(min=1, max=4))
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLE_VALUES)), validate=validate.Length(min=1, max=4)
+    )
     network = fields.String(allow_none=True, validate=validate.Length(max=32))
     centre = fields.String(allow_none=True, validate=validate.Length(max=32))
     locale = fields.String(validate=validate.OneOf(services.LOCALES))
@@ -83,9 +87,13 @@ def list_users(args):
     """List accounts (admin: all; trainer: trainees of their centre)."""
     stmt = _visible_users()
     if args.get("role"):
-        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == args["role"])))
+        stmt = stmt.where(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role == args["role"]))
+        )
     if args.get("q"):
-        stmt = stmt.where(User.email.contains(args["q"].lower()) | User.name.ilike(f"%{args['q']}%"))
+        stmt = stmt.where(
+            User.email.contains(args["q"].lower()) | User.name.ilike(f"%{args['q']}%")
+        )
     return page_body(paginate(db.session, stmt, args["page"], args["per_page"]))
 
 
@@ -102,9 +110,14 @@ def create_user(body):
     if not services.may_create_user(current_user, body["roles"], centre):
         abort(403)
     user = services.create_user(
-        db.session, email=body["email"], name=body["name"], roles=body["roles"],
-        network=services.network_by_code(db.session, body.get("network")), centre=centre,
-        locale=body["locale"], password=body.get("password"),
+        db.session,
+        email=body["email"],
+        name=body["name"],
+        roles=body["roles"],
+        network=services.network_by_code(db.session, body.get("network")),
+        centre=centre,
+        locale=body["locale"],
+        password=body.get("password"),
     )
     db.session.commit()
     return user
@@ -137,8 +150,15 @@ def update_user(body, user_id: int):
     if "centre" in body:
         centre = services.centre_by_code(db.session, body["centre"])
     services.update_user(
-        db.session, user, actor=current_user, name=body.get("name"), roles=body.get("roles"),
-        network=network, centre=centre, locale=body.get("locale"), active=body.get("active"),
+        db.session,
+        user,
+        actor=current_user,
+        name=body.get("name"),
+        roles=body.get("roles"),
+        network=network,
+        centre=centre,
+        locale=body.get("locale"),
+        active=body.get("active"),
     )
     db.session.commit()
     return user

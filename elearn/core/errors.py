@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Flask, Response, json, render_template, request
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -97,8 +97,11 @@ def problem(
 
 
 def error_page(status: int, detail: Any = None, headers: dict | None = None) -> Response:
-    context = {"status": status, "title": TITLES.get(status, _("Error")),
-               "detail": detail or DETAILS.get(status, "")}
+    context = {
+        "status": status,
+        "title": TITLES.get(status, _("Error")),
+        "detail": detail or DETAILS.get(status, ""),
+    }
     try:
         html = render_template("errors/error.html", **context)
     except Exception:  # the layout needs the database (who is signed in); it may be down
@@ -174,16 +177,18 @@ def handle_http_exception(exc: HTTPException):
     errors = data.get("errors") if isinstance(data, dict) else None
     if isinstance(data, dict) and isinstance(data.get("messages"), dict):
         errors = flatten_messages(data["messages"])
-        detail = _("Some fields are not valid: %(fields)s.",
-                   fields=", ".join(e["path"] for e in errors))
+        detail = _(
+            "Some fields are not valid: %(fields)s.", fields=", ".join(e["path"] for e in errors)
+        )
     if wants_problem_json():
         return problem(status, detail, errors=errors, headers=headers)
     return error_page(status, detail, headers)
 
 
 def handle_csrf_error(exc: CSRFError):
-    detail = _l("This form has expired or did not come from this site. "
-                "Reload the page and try again.")
+    detail = _l(
+        "This form has expired or did not come from this site. Reload the page and try again."
+    )
     if wants_problem_json():
         return problem(400, detail)
     return error_page(400, detail)

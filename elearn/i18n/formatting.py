@@ -49,6 +49,8 @@ def init_app(app: Flask) -> None:
         role=lambda r: ROLE_LABELS.get(r, r),
     )
     app.jinja_env.globals.update(
-        translated=translated, LANGUAGE_NAMES=LANGUAGE_NAMES, DOMAIN_LABELS=DOMAIN_LABELS,
+        translated=translated,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        DOMAIN_LABELS=DOMAIN_LABELS,
         ROLE_LABELS=ROLE_LABELS,
     )
