@@ -37,11 +37,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from elearn import models  # noqa: F401 - every table known to SQLAlchemy and Alembic
     from elearn.accounts import auth, passwords
     from elearn.core import assets, errors, security
     from elearn.core.db import configure_engine
     from elearn.extensions import babel, csrf, db, limiter, login_manager, migrate
     from elearn.i18n import formatting, locale
+    from elearn.media import storage
 
     db.init_app(app)
     with app.app_context():
@@ -58,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
     assets.init_app(app)
     locale.init_app(app)
     formatting.init_app(app)
+    storage.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""Courses written by experts: modules, bilingual lessons, quizzes, packages, review."""

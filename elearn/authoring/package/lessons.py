@@ -1,0 +1,126 @@
+"""Lesson files: front matter, shared keys, translations present or missing, references."""
+
+from __future__ import annotations
+
+from elearn.authoring.models import LESSON_KINDS
+from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc
+
+FRONT = "---"
+LESSON_KEYS = {"title", "duration_minutes", "kind", "competencies", "equipment", "safety"}
+#: Given once, in the source-language file, for every language.
+SHARED = ("duration_minutes", "kind", "competencies")
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """(front matter, body, number of lines before the body)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FRONT:
+        return None, text, 0
+    for index in range(1, len(lines)):
+        if lines[index].strip() == FRONT:
+            rest = "\n".join(lines[index + 1:])
+            body = rest.lstrip("\n")
+            return "\n".join(lines[1:index]), body, index + 1 + len(rest) - len(body)
+    return None, text, 0
+
+
+def check_lessons(check, course: CourseDoc) -> None:
+    from elearn.authoring.package.validate import render_check
+
+    index = {(m.slug, lesson.slug, lang) for m in course.modules for lesson in m.lessons
+             for lang in lesson.paths}
+    codes = {c["code"] for c in course.competencies}
+    for module in course.modules:
+        for lesson in module.lessons:
+            _lesson(check, course, module, lesson, codes)
+            for lang, path in lesson.paths.items():
+                if lang in lesson.bodies:
+                    render_check(check, module, path, lesson.bodies[lang], index,
+                                 lesson.body_offsets.get(lang, 0))
+
+
+def _lesson(check, course: CourseDoc, module: ModuleDoc, lesson: LessonDoc, codes) -> None:
+    source = course.source_language
+    label = f"{module.folder}/{lesson.folder_prefix}{lesson.slug}"
+    if source not in lesson.paths:
+        check.error(f"{label}.{source}.md", None,
+                    f"missing the source-language ({source}) version of lesson {lesson.slug!r}")
+    for lang in course.languages:
+        if lang not in lesson.paths and source in lesson.paths:
+            check.warn(lesson.paths[source], None,
+                       f"no {lang} version: readers in {lang} get the {source} text, "
+                       "and authors see a missing translation")
+    for lang in [source, *[x for x in sorted(lesson.paths) if x != source]]:
+        if lang not in lesson.paths:
+            continue
+        path = lesson.paths[lang]
+        text = check.text(path, check.pkg.files[path])
+        if text is None:
+            continue
+        front, body, offset = split_front_matter(text)
+        if front is None:
+            check.error(path, 1, "missing front matter (--- title: ... ---) at the top")
+            continue
+        meta = check.yaml(path, front, line_offset=1)
+        if not isinstance(meta, dict):
+            if meta is not None:
+                check.error(path, 2, "the front matter must be a mapping")
+            continue
+        lesson.bodies[lang] = body
+        lesson.body_offsets[lang] = offset
+        _front(check, path, meta, lang, lang == source, lesson, codes)
+
+
+def _front(check, path, meta, lang, is_source, lesson: LessonDoc, codes) -> None:
+    for key in meta:
+        if key not in LESSON_KEYS:
+            check.warn(path, meta.line_of(key), f"unknown key {key!r} (ignored)")
+    title = meta.get("title")
+    if not isinstance(title, str | int | float) or not str(title).strip():
+        check.error(path, meta.line_of("title"), "missing title")
+    else:
+        lesson.titles[lang] = str(title).strip()
+    if is_source:
+        _shared(check, path, meta, lesson, codes)
+    else:
+        for key in [k for k in SHARED if k in meta]:
+            if meta[key] != getattr(lesson, key):
+                check.warn(path, meta.line_of(key),
+                           f"{key} differs from the source-language file, which wins")
+    equipment = meta.get("equipment")
+    if equipment is not None:
+        if not isinstance(equipment, list) or not all(isinstance(e, str) and e.strip()
+                                                      for e in equipment):
+            check.error(path, meta.line_of("equipment"), "equipment must be a list of texts")
+        else:
+            lesson.equipment[lang] = [e.strip() for e in equipment]
+    safety = meta.get("safety")
+    if safety is not None:
+        if not isinstance(safety, str) or not safety.strip():
+            check.error(path, meta.line_of("safety"), "safety must be a text")
+        else:
+            lesson.safety[lang] = safety.strip()
+
+
+def _shared(check, path, meta, lesson: LessonDoc, codes) -> None:
+    kind = meta.get("kind", "theory")
+    if kind not in LESSON_KINDS:
+        check.error(path, meta.line_of("kind"), "kind must be theory or practical")
+    else:
+        lesson.kind = kind
+    duration = meta.get("duration_minutes")
+    if duration is not None:
+        if isinstance(duration, bool) or not isinstance(duration, int) or duration <= 0:
+            check.error(path, meta.line_of("duration_minutes"),
+                        "duration_minutes must be a positive whole number")
+        else:
+            lesson.duration_minutes = duration
+    competencies = meta.get("competencies") or []
+    if not isinstance(competencies, list):
+        check.error(path, meta.line_of("competencies"), "competencies must be a list of codes")
+        competencies = []
+    for code in competencies:
+        if str(code) not in codes:
+            check.error(path, meta.line_of("competencies"),
+                        f"unknown competency {code!r} (declare it in course.yml)")
+    lesson.competencies = [str(c) for c in competencies if str(c) in codes]

@@ -1,0 +1,102 @@
+"""The package as data: what the validator builds and the importer and exporter speak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: str
+    line: int | None
+    message: str
+    level: str = "error"
+
+    @classmethod
+    def error(cls, path: str, line: int | None, message: str) -> Issue:
+        return cls(path, line, message, "error")
+
+    @classmethod
+    def warning(cls, path: str, line: int | None, message: str) -> Issue:
+        return cls(path, line, message, "warning")
+
+    def __str__(self) -> str:
+        prefix = "" if self.level == "error" else "warning: "
+        return f"{self.path}:{self.line or 1}: {prefix}{self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line or 1, "message": self.message}
+
+
+@dataclass
+class LessonDoc:
+    slug: str
+    position: int
+    folder_prefix: str  # "01-" as written, kept for export
+    kind: str = "theory"
+    duration_minutes: int | None = None
+    competencies: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)
+    equipment: dict[str, list[str]] = field(default_factory=dict)
+    safety: dict[str, str] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+    #: Lines before the body in each file (front matter), to report body lines correctly.
+    body_offsets: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class QuizDoc:
+    title: dict[str, str]
+    pass_mark: int = 70
+    max_attempts: int = 0
+    time_limit_minutes: int | None = None
+    shuffle: bool = False
+    questions: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class ModuleDoc:
+    slug: str
+    position: int
+    folder: str
+    title: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, str] = field(default_factory=dict)
+    lessons: list[LessonDoc] = field(default_factory=list)
+    quiz: QuizDoc | None = None
+
+
+@dataclass
+class CourseDoc:
+    slug: str
+    domain: str = ""
+    network: str = ""
+    source_language: str = "fr"
+    languages: list[str] = field(default_factory=list)
+    level: str = "beginner"
+    estimated_hours: float = 1
+    title: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, str] = field(default_factory=dict)
+    competencies: list[dict] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    modules: list[ModuleDoc] = field(default_factory=list)
+    media: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    course: CourseDoc | None
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors

@@ -1,0 +1,185 @@
+"""quiz.yml: settings and questions of every type, checked the way grading will need them."""
+
+from __future__ import annotations
+
+import re
+
+from elearn.authoring.package.model import CourseDoc, QuizDoc
+
+TYPES = ("single", "multiple", "true_false", "short_text", "numeric")
+QUESTION_KEYS = {"id", "type", "points", "competencies", "prompt", "choices", "answer",
+                 "tolerance", "accept", "feedback"}
+QUIZ_KEYS = {"title", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "questions"}
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+def _int(check, path, data, key, default, low, high=None):
+    value = data.get(key, default)
+    if value is None and default is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
+        high is not None and value > high
+    ):
+        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+        check.error(path, data.line_of(key), f"{key} must be a whole number, {bounds}")
+        return default
+    return value
+
+
+def check_quiz(check, path: str, data, course: CourseDoc) -> QuizDoc | None:
+    if not isinstance(data, dict):
+        check.error(path, 1, "quiz.yml must be a mapping")
+        return None
+    for key in data:
+        if key not in QUIZ_KEYS:
+            check.warn(path, data.line_of(key), f"unknown key {key!r} (ignored)")
+    src, langs = course.source_language, course.languages
+    quiz = QuizDoc(title=check.translatable(path, data, "title", src, langs))
+    quiz.pass_mark = _int(check, path, data, "pass_mark", 70, 0, 100)
+    quiz.max_attempts = _int(check, path, data, "max_attempts", 0, 0, 1000)
+    quiz.time_limit_minutes = _int(check, path, data, "time_limit_minutes", None, 1, 24 * 60)
+    shuffle = data.get("shuffle", False)
+    if not isinstance(shuffle, bool):
+        check.error(path, data.line_of("shuffle"), "shuffle must be true or false")
+        shuffle = False
+    quiz.shuffle = shuffle
+    questions = data.get("questions")
+    if not isinstance(questions, list) or not questions:
+        check.error(path, data.line_of("questions"), "a quiz needs a list of questions")
+        return quiz
+    seen: set[str] = set()
+    codes = {c["code"] for c in course.competencies}
+    for index, item in enumerate(questions):
+        line = questions.line_of(index)
+        if not isinstance(item, dict):
+            check.error(path, line, "each question must be a mapping")
+            continue
+        spec = _question(check, path, item, course, codes)
+        if spec is None:
+            continue
+        if spec["id"] in seen:
+            check.error(path, item.line_of("id"), f"duplicate question id {spec['id']!r}")
+            continue
+        seen.add(spec["id"])
+        quiz.questions.append(spec)
+    return quiz
+
+
+def _question(check, path, item, course, codes) -> dict | None:
+    src, langs = course.source_language, course.languages
+    for key in item:
+        if key not in QUESTION_KEYS:
+            check.warn(path, item.line_of(key), f"unknown key {key!r} (ignored)")
+    qid = str(item.get("id", ""))
+    if not ID.match(qid):
+        check.error(path, item.line_of("id"), "each question needs an id (letters, digits, - or _)")
+        return None
+    qtype = item.get("type")
+    if qtype not in TYPES:
+        check.error(path, item.line_of("type"),
+                    f"question {qid}: type must be one of {', '.join(TYPES)}")
+        return None
+    points = item.get("points", 1)
+    if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+        check.error(path, item.line_of("points"), f"question {qid}: points must be positive")
+        points = 1
+    competencies = item.get("competencies") or []
+    if not isinstance(competencies, list) or any(str(c) not in codes for c in competencies):
+        check.error(path, item.line_of("competencies"),
+                    f"question {qid}: unknown competency (declare it in course.yml)")
+        competencies = [c for c in competencies if str(c) in codes] if isinstance(
+            competencies, list) else []
+    spec = {
+        "id": qid, "type": qtype, "points": float(points),
+        "competencies": [str(c) for c in competencies],
+        "prompt": check.translatable(path, item, "prompt", src, langs),
+    }
+    if "feedback" in item:
+        spec["feedback"] = check.translatable(path, item, "feedback", src, langs)
+    CHECKS[qtype](check, path, item, spec, src, langs)
+    return spec
+
+
+def _choices(check, path, item, spec, src, langs) -> None:
+    qid = spec["id"]
+    choices = item.get("choices")
+    if not isinstance(choices, list) or len(choices) < 2:
+        check.error(path, item.line_of("choices"), f"question {qid}: give at least two choices")
+        spec["choices"] = []
+        return
+    out, seen = [], set()
+    for index, choice in enumerate(choices):
+        line = choices.line_of(index)
+        if not isinstance(choice, dict) or not ID.match(str(choice.get("id", ""))):
+            check.error(path, line, f"question {qid}: each choice needs an id and a text")
+            continue
+        cid = str(choice["id"])
+        if cid in seen:
+            check.error(path, line, f"question {qid}: duplicate choice id {cid!r}")
+            continue
+        seen.add(cid)
+        correct = choice.get("correct", False)
+        if not isinstance(correct, bool):
+            check.error(path, line, f"question {qid}: correct must be true or false")
+            correct = False
+        entry = {"id": cid, "text": check.translatable(path, choice, "text", src, langs),
+                 "correct": correct}
+        if "feedback" in choice:
+            entry["feedback"] = check.translatable(path, choice, "feedback", src, langs)
+        out.append(entry)
+    spec["choices"] = out
+    right = sum(1 for c in out if c["correct"])
+    if spec["type"] == "single" and right != 1:
+        check.error(path, item.line_of("choices"),
+                    f"question {qid}: a single-choice question needs exactly one correct choice "
+                    f"(found {right})")
+    if spec["type"] == "multiple" and right < 1:
+        check.error(path, item.line_of("choices"),
+                    f"question {qid}: a multiple-choice question needs at least one correct choice")
+
+
+def _true_false(check, path, item, spec, src, langs) -> None:
+    answer = item.get("answer")
+    if not isinstance(answer, bool):
+        check.error(path, item.line_of("answer"), f"question {spec['id']}: answer must be true or false")
+        answer = False
+    spec["answer"] = answer
+
+
+def _numeric(check, path, item, spec, src, langs) -> None:
+    answer, tolerance = item.get("answer"), item.get("tolerance", 0)
+    if isinstance(answer, bool) or not isinstance(answer, int | float):
+        check.error(path, item.line_of("answer"), f"question {spec['id']}: answer must be a number")
+        answer = 0
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or tolerance < 0:
+        check.error(path, item.line_of("tolerance"),
+                    f"question {spec['id']}: tolerance must be a number ≥ 0")
+        tolerance = 0
+    spec["answer"], spec["tolerance"] = answer, tolerance
+
+
+def _short_text(check, path, item, spec, src, langs) -> None:
+    accept = item.get("accept")
+    out: dict[str, list[str]] = {}
+    if isinstance(accept, list):
+        accept = {src: accept}
+    if not isinstance(accept, dict):
+        check.error(path, item.line_of("accept"),
+                    f"question {spec['id']}: accept must map languages to accepted answers")
+    else:
+        for lang, answers in accept.items():
+            if lang not in langs or not isinstance(answers, list) or not all(
+                isinstance(a, str | int | float) and str(a).strip() for a in answers
+            ) or not answers:
+                check.error(path, accept.line_of(lang) if hasattr(accept, "line_of") else None,
+                            f"question {spec['id']}: accept.{lang} must be a list of answers")
+                continue
+            out[lang] = [str(a).strip() for a in answers]
+        if src not in out:
+            check.error(path, item.line_of("accept"),
+                        f"question {spec['id']}: give accepted answers in {src}")
+    spec["accept"] = out
+
+
+CHECKS = {"single": _choices, "multiple": _choices, "true_false": _true_false,
+          "numeric": _numeric, "short_text": _short_text}

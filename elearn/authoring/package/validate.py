@@ -1,0 +1,319 @@
+"""Validate a package completely: every problem as ``path:line: message``, never stopping
+at the first, and build the course document the importer applies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from elearn.accounts.models import DOMAINS
+from elearn.authoring.models import LANGUAGES, LEVELS
+from elearn.authoring.package.files import PackageFiles
+from elearn.authoring.package.model import CourseDoc, Issue, LessonDoc, ModuleDoc, Report
+from elearn.authoring.package.quizcheck import check_quiz
+from elearn.authoring.package.yamlio import LineDict, YamlProblem, load
+from elearn.authoring.rendering import MAX_MARKDOWN, Links, has_raw_html, render_markdown
+from elearn.media.types import check_media
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+MODULE_DIR = re.compile(r"^(\d+)-([^/]+)$")
+LESSON_FILE = re.compile(r"^(\d+)-([^/]+)\.([a-z]{2})\.md$")
+COURSE_KEYS = {"slug", "domain", "network", "source_language", "languages", "level",
+               "estimated_hours", "title", "summary", "competencies", "authors"}
+MEDIA_REASONS = {
+    "type": "media of a type the platform refuses (PNG, JPEG, WebP, GIF, MP4, WebM, MP3, "
+            "OGG, PDF only)",
+    "size": "media file larger than the limit for its type",
+    "content": "the file's content does not match its extension",
+}
+
+
+class Checker:
+    """Collects issues while reading one package."""
+
+    def __init__(self, pkg: PackageFiles, networks: Iterable[str]):
+        self.pkg = pkg
+        self.networks = set(networks)
+        self.issues: list[Issue] = list(pkg.issues)
+        self.referenced_media: set[str] = set()
+
+    def error(self, path: str, line: int | None, message: str) -> None:
+        self.issues.append(Issue.error(path, line, message))
+
+    def warn(self, path: str, line: int | None, message: str) -> None:
+        self.issues.append(Issue.warning(path, line, message))
+
+    def yaml(self, path: str, text: str | None = None, line_offset: int = 0):
+        if text is None:
+            raw = self.pkg.files.get(path)
+            if raw is None:
+                return None
+            text = self.text(path, raw)
+            if text is None:
+                return None
+        try:
+            data, duplicates = load(text, line_offset=line_offset)
+        except YamlProblem as exc:
+            self.error(path, exc.line, str(exc))
+            return None
+        for key, line in duplicates:
+            self.error(path, line, f"duplicate key {key!r}")
+        return data
+
+    def text(self, path: str, raw: bytes) -> str | None:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.error(path, None, "not UTF-8 text")
+            return None
+
+    def translatable(self, path, data: LineDict, key, source, languages, required=True) -> dict:
+        value = data.get(key)
+        line = data.line_of(key) if isinstance(data, LineDict) else None
+        if value is None:
+            if required:
+                self.error(path, line, f"missing {key}")
+            return {}
+        if isinstance(value, str):
+            value = {source: value}
+        if not isinstance(value, dict):
+            self.error(path, line, f"{key} must map languages to text, e.g. {{fr: ..., ar: ...}}")
+            return {}
+        out = {}
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                self.error(path, line, f"{key}: unknown language {lang!r}")
+            elif not isinstance(text, str | int | float) or not str(text).strip():
+                self.error(path, line, f"{key}.{lang} must be a non-empty text")
+            else:
+                out[lang] = str(text).strip()
+                if lang not in languages:
+                    self.warn(path, line, f"{key}.{lang}: {lang} is not in the course languages")
+        if source not in out and required:
+            self.error(path, line, f"missing {source} text for {key} (the source language)")
+        return out
+
+
+def validate_package(pkg: PackageFiles, *, networks: Iterable[str]) -> Report:
+    check = Checker(pkg, networks)
+    if "course.yml" not in pkg.files:
+        check.error("course.yml", None, "missing course.yml")
+        return Report(None, check.issues)
+    data = check.yaml("course.yml")
+    if not isinstance(data, dict):
+        if data is not None:
+            check.error("course.yml", 1, "course.yml must be a mapping of keys to values")
+        return Report(None, check.issues)
+    course = _course(check, data)
+    _modules(check, course)
+    _media(check, course)
+    return Report(course, check.issues)
+
+
+def _course(check: Checker, data: LineDict) -> CourseDoc:
+    path = "course.yml"
+    slug = str(data.get("slug") or check.pkg.name)
+    if not SLUG.match(slug):
+        check.error(path, data.line_of("slug"),
+                    f"bad slug {slug!r}: lowercase letters, digits and '-', 1 to 64 characters")
+    course = CourseDoc(slug=slug)
+    for key in data:
+        if key not in COURSE_KEYS:
+            check.warn(path, data.line_of(key), f"unknown key {key!r} (ignored)")
+    course.domain = str(data.get("domain", ""))
+    if course.domain not in DOMAINS:
+        check.error(path, data.line_of("domain"),
+                    f"unknown domain {course.domain!r}: one of {', '.join(DOMAINS)}")
+    course.network = str(data.get("network", ""))
+    if course.network not in check.networks:
+        check.error(path, data.line_of("network"), f"unknown network {course.network!r}")
+    source = data.get("source_language", "fr")
+    languages = data.get("languages") or [source]
+    if not isinstance(languages, list) or any(lang not in LANGUAGES for lang in languages):
+        check.error(path, data.line_of("languages"),
+                    f"languages must be a list among {', '.join(LANGUAGES)}")
+        languages = [lang for lang in languages if lang in LANGUAGES] if isinstance(
+            languages, list) else [source]
+    if source not in LANGUAGES or source not in languages:
+        check.error(path, data.line_of("source_language"),
+                    "source_language must be one of the course languages")
+    course.source_language, course.languages = str(source), list(dict.fromkeys(languages))
+    course.level = str(data.get("level", "beginner"))
+    if course.level not in LEVELS:
+        check.error(path, data.line_of("level"), f"level must be one of {', '.join(LEVELS)}")
+    hours = data.get("estimated_hours", 1)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+        check.error(path, data.line_of("estimated_hours"), "estimated_hours must be a positive number")
+        hours = 1
+    course.estimated_hours = float(hours)
+    course.title = check.translatable(path, data, "title", course.source_language, course.languages)
+    course.summary = check.translatable(path, data, "summary", course.source_language,
+                                        course.languages, required=False)
+    if not course.summary:
+        check.warn(path, data.line, "no summary: the catalogue will show only the title")
+    course.competencies = _competencies(check, data, course)
+    authors = data.get("authors") or []
+    if not isinstance(authors, list) or not all(isinstance(a, str) and "@" in a for a in authors):
+        check.error(path, data.line_of("authors"), "authors must be a list of e-mail addresses")
+        authors = []
+    course.authors = [a.strip().lower() for a in authors]
+    return course
+
+
+def _competencies(check: Checker, data: LineDict, course: CourseDoc) -> list[dict]:
+    items = data.get("competencies") or []
+    if not isinstance(items, list):
+        check.error("course.yml", data.line_of("competencies"), "competencies must be a list")
+        return []
+    out, seen = [], set()
+    for index, item in enumerate(items):
+        line = items.line_of(index) if hasattr(items, "line_of") else None
+        if not isinstance(item, dict) or not item.get("code"):
+            check.error("course.yml", line, "each competency needs a code and a title")
+            continue
+        code = str(item["code"])
+        if code in seen:
+            check.error("course.yml", line, f"duplicate competency code {code!r}")
+        seen.add(code)
+        title = check.translatable("course.yml", item, "title", course.source_language,
+                                   course.languages)
+        out.append({"code": code, "title": title})
+    return out
+
+
+def _modules(check: Checker, course: CourseDoc) -> None:
+    folders: dict[str, list[str]] = {}
+    for path in check.pkg.files:
+        top, _, rest = path.partition("/")
+        if not rest:
+            if path != "course.yml":
+                check.warn(path, None, "file not part of the course format (ignored)")
+            continue
+        if top == "media":
+            continue
+        folders.setdefault(top, []).append(rest)
+    seen: dict[str, str] = {}
+    for folder in sorted(folders):
+        match = MODULE_DIR.match(folder)
+        if not match:
+            check.error(folder, None, "module folders are named NN-slug, e.g. 01-fundamentals")
+            continue
+        slug = match.group(2)
+        if not SLUG.match(slug):
+            check.error(folder, None, f"bad module slug {slug!r}")
+            continue
+        if slug in seen:
+            check.error(folder, None, f"module slug {slug!r} is also used by {seen[slug]}")
+            continue
+        seen[slug] = folder
+        module = ModuleDoc(slug=slug, position=int(match.group(1)), folder=folder)
+        _module(check, course, module, folders[folder])
+        course.modules.append(module)
+    if not course.modules:
+        check.error("course.yml", None, "the course has no module folder")
+    course.modules.sort(key=lambda m: (m.position, m.slug))
+    from elearn.authoring.package.lessons import check_lessons
+
+    check_lessons(check, course)
+
+
+def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[str]) -> None:
+    base = module.folder
+    meta = check.yaml(f"{base}/module.yml") if "module.yml" in files else None
+    if "module.yml" not in files:
+        check.error(f"{base}/module.yml", None, "missing module.yml (with the module title)")
+    elif isinstance(meta, dict):
+        module.title = check.translatable(f"{base}/module.yml", meta, "title",
+                                          course.source_language, course.languages)
+        module.summary = check.translatable(f"{base}/module.yml", meta, "summary",
+                                            course.source_language, course.languages,
+                                            required=False)
+        for key in meta:
+            if key not in {"title", "summary"}:
+                check.warn(f"{base}/module.yml", meta.line_of(key), f"unknown key {key!r} (ignored)")
+    elif meta is not None:
+        check.error(f"{base}/module.yml", 1, "module.yml must be a mapping")
+    if "quiz.yml" in files:
+        data = check.yaml(f"{base}/quiz.yml")
+        if data is not None:
+            module.quiz = check_quiz(check, f"{base}/quiz.yml", data, course)
+    lessons: dict[str, LessonDoc] = {}
+    for name in sorted(files):
+        if name in {"module.yml", "quiz.yml"}:
+            continue
+        match = LESSON_FILE.match(name)
+        if "/" in name or not match:
+            check.warn(f"{base}/{name}", None,
+                       "not a lesson file (NN-slug.LANG.md): ignored")
+            continue
+        number, slug, lang = match.groups()
+        path = f"{base}/{name}"
+        if not SLUG.match(slug):
+            check.error(path, None, f"bad lesson slug {slug!r}")
+            continue
+        if lang not in course.languages:
+            check.warn(path, None, f"language {lang!r} is not in the course languages (ignored)")
+            continue
+        lesson = lessons.get(slug)
+        if lesson is None:
+            lesson = lessons[slug] = LessonDoc(slug=slug, position=int(number),
+                                               folder_prefix=f"{number}-")
+        elif lesson.folder_prefix != f"{number}-":
+            check.error(path, None, f"lesson {slug!r} has files with different numbers")
+            continue
+        lesson.paths[lang] = path
+    module.lessons = sorted(lessons.values(), key=lambda lesson: (lesson.position, lesson.slug))
+    if not module.lessons:
+        check.error(base, None, "the module has no lesson")
+
+
+def _media(check: Checker, course: CourseDoc) -> None:
+    for path, data in sorted(check.pkg.files.items()):
+        if not path.startswith("media/"):
+            continue
+        _media_type, problem = check_media(path, data)
+        if problem:
+            check.error(path, None, MEDIA_REASONS[problem])
+            continue
+        course.media[path] = data
+        if path not in check.referenced_media:
+            check.warn(path, None, "media file not used by any lesson")
+
+
+def render_check(check: Checker, module: ModuleDoc, path: str, body: str,
+                 lesson_index: set[tuple[str, str, str]], line_offset: int = 0) -> None:
+    """Render once to find broken references, and report them at their line."""
+    if len(body) > MAX_MARKDOWN:
+        check.error(path, None, f"lesson text longer than {MAX_MARKDOWN} characters")
+        return
+    links = Links(
+        media_url=lambda p: "/m/" + p if p in check.pkg.files else None,
+        lesson_url=lambda m, s, lang: "/l" if (m, s, lang) in lesson_index else None,
+        module_slug=module.slug,
+    )
+    render_markdown(body, links)
+    for kind, target in links.missing:
+        line = _line_of(body, target, line_offset)
+        if kind == "media" and target.startswith("media/"):
+            check.error(path, line, f"reference to a missing media file: {target}")
+        elif kind == "media":
+            check.error(path, line, f"media must be a file under media/, not {target[:80]}")
+        else:
+            check.error(path, line, f"link to a lesson file that does not exist: {target}")
+    check.referenced_media.update(_MEDIA_REF.findall(body))
+    if has_raw_html(body):
+        check.warn(path, _raw_html_line(body, line_offset),
+                   "raw HTML will be stripped or sanitised")
+
+
+_MEDIA_REF = re.compile(r"\]\((?:\./)?(media/[^)\s]+)")
+
+
+def _line_of(body: str, needle: str, offset: int) -> int | None:
+    index = body.find(needle)
+    return body.count("\n", 0, index) + 1 + offset if index >= 0 else None
+
+
+def _raw_html_line(body: str, offset: int) -> int | None:
+    match = re.search(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^>]*)?>", body)
+    return body.count("\n", 0, match.start()) + 1 + offset if match else None

@@ -1,0 +1,100 @@
+"""YAML that remembers line numbers and refuses aliases (no billion-laughs, no tags)."""
+
+from __future__ import annotations
+
+import yaml
+
+
+class LineDict(dict):
+    """A mapping that knows on which line each key was written."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines: dict = {}
+        self.line = 1
+
+    def line_of(self, key) -> int:
+        return self.lines.get(key, self.line)
+
+
+class LineList(list):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.lines: list[int] = []
+        self.line = 1
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int]] = []
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a course package",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def _mapping(loader: _Loader, node):
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain value", key_node.start_mark
+            ) from None
+        if key in result:
+            loader.duplicates.append((str(key), key_node.start_mark.line + 1))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _sequence(loader: _Loader, node):
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    result.line = node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
+
+
+class YamlProblem(ValueError):
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+def load(text: str, *, line_offset: int = 0):
+    """Parse one YAML document; returns (data, duplicate keys) or raises YamlProblem."""
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"invalid YAML: {exc}", 1 + line_offset) from None
+    except RecursionError:
+        raise YamlProblem("invalid YAML: nested too deeply", 1 + line_offset) from None
+    finally:
+        loader.dispose()
+    return data, [(key, line + line_offset) for key, line in loader.duplicates]
+
+
+def dump(data) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,215 @@
+"""Markdown to safe HTML, once, when a lesson is saved or imported.
+
+Python-Markdown does not sanitise (its own docs say so), so its output always goes through
+nh3 on a strict allow-list. Media paths and links to lesson files are rewritten to the
+platform's stable URLs before sanitising; nothing is ever unescaped afterwards.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from elearn.media.types import TYPES, extension
+
+#: Largest lesson body we render; beyond it a hostile input could keep a worker busy.
+MAX_MARKDOWN = 200_000
+
+TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "s", "del",
+    "code", "pre", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody",
+    "tr", "th", "td", "a", "img", "video", "audio", "source", "figure", "figcaption", "sup",
+    "sub", "div", "span", "kbd", "abbr", "mark",
+}
+ATTRIBUTES = {
+    "a": {"href", "title", "id", "download"},
+    "img": {"src", "alt", "title", "loading", "decoding"},
+    "video": {"src", "controls", "preload", "title"},
+    "audio": {"src", "controls", "preload", "title"},
+    "source": {"src", "type"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "sup": {"id"}, "li": {"id"}, "abbr": {"title"},
+    "th": {"align"}, "td": {"align"}, "ol": {"start"},
+}
+CLASSES = {
+    "a": {"footnote-ref", "footnote-backref", "media-download"},
+    "div": {"footnote", "media"},
+}
+SCHEMES = {"http", "https", "mailto"}
+
+_LESSON_LINK = re.compile(r"^(?:\.\./([^/]+)/|\./)?(\d+-)?([a-z0-9-]+)\.([a-z]{2})\.md(#.*)?$")
+_MODULE_DIR = re.compile(r"^(?:\d+-)?([a-z0-9-]+)$")
+
+
+@dataclass
+class Links:
+    """What the renderer needs to know about the course it renders for."""
+
+    #: ``media/x.png`` → its URL (None when the file does not exist).
+    media_url: Callable[[str], str | None] = lambda path: None
+    #: (module slug, lesson slug, lang) → the lesson's URL (None when unknown).
+    lesson_url: Callable[[str, str, str], str | None] = lambda m, lesson, lang: None
+    #: The module the rendered lesson is in, for ``./02-x.fr.md`` links.
+    module_slug: str = ""
+    #: Problems found while rendering: ("media", path) or ("lesson", href).
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+
+def slugify(value: str, separator: str) -> str:
+    """Heading anchors that keep Arabic letters, prefixed so they never clash with ours."""
+    value = unicodedata.normalize("NFKC", value).strip().lower()
+    value = re.sub(r"[^\w\s-]", "", value)
+    return "h-" + re.sub(r"[\s_-]+", separator, value).strip(separator)
+
+
+def media_path(href: str) -> str | None:
+    """``media/a.png`` (or ``./media/a.png``) normalised; None for anything else."""
+    if href.startswith("./"):
+        href = href[2:]
+    if not href.startswith("media/"):
+        return None
+    normal = posixpath.normpath(href)
+    return normal if normal.startswith("media/") else None
+
+
+class _RewriteLinks(Treeprocessor):
+    def __init__(self, md, links: Links):
+        super().__init__(md)
+        self.links = links
+
+    def run(self, root: ET.Element) -> None:
+        for parent in root.iter():
+            for index, child in enumerate(list(parent)):
+                if child.tag == "img":
+                    self._image(parent, index, child)
+                elif child.tag == "a":
+                    self._link(child)
+
+    def _image(self, parent: ET.Element, index: int, img: ET.Element) -> None:
+        src = img.get("src", "")
+        path = media_path(src)
+        if path is None:  # outside media/: refused by validation, dropped here
+            self.links.missing.append(("media", src))
+            alt = ET.Element("span")
+            alt.text, alt.tail = img.get("alt", ""), img.tail
+            parent[index] = alt
+            return
+        url = self.links.media_url(path)
+        if url is None:
+            self.links.missing.append(("media", path))
+            url = ""
+        media_type = TYPES.get(extension(path))
+        kind = media_type.kind if media_type else "image"
+        alt = img.get("alt", "")
+        if kind in ("video", "audio"):
+            player = ET.Element(kind, {"controls": "controls", "preload": "none", "title": alt})
+            ET.SubElement(player, "source", {"src": url, "type": media_type.content_type})
+            fallback = ET.SubElement(player, "a", {"href": url, "class": "media-download"})
+            fallback.text = alt or path.rsplit("/", 1)[-1]
+            parent[index] = player
+        elif kind == "document":
+            link = ET.Element("a", {"href": url, "class": "media-download", "download": ""})
+            link.text = alt or path.rsplit("/", 1)[-1]
+            parent[index] = link
+        else:
+            img.set("src", url)
+            img.set("loading", "lazy")
+            img.set("decoding", "async")
+
+    def _link(self, a: ET.Element) -> None:
+        href = a.get("href", "")
+        if media_path(href):
+            url = self.links.media_url(media_path(href))
+            if url is None:
+                self.links.missing.append(("media", media_path(href)))
+            a.set("href", url or "")
+            return
+        match = _LESSON_LINK.match(href)
+        if not match:
+            return
+        module_dir, _prefix, lesson, lang, anchor = match.groups()
+        module = _MODULE_DIR.match(module_dir).group(1) if module_dir else self.links.module_slug
+        url = self.links.lesson_url(module, lesson, lang)
+        if url is None:
+            self.links.missing.append(("lesson", href))
+            a.set("href", "")
+            return
+        a.set("href", url + (anchor or ""))
+
+
+class _LinksExtension(Extension):
+    def __init__(self, links: Links):
+        super().__init__()
+        self.links = links
+
+    def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API
+        md.treeprocessors.register(_RewriteLinks(md, self.links), "elearn-links", 1)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id" and not re.match(r"^(h-[\w-]*|fn:\d+|fnref:\d+(?::\d+)?)$", value):
+        return None
+    if attribute == "align" and value not in {"left", "right", "center"}:
+        return None
+    if attribute == "src" and not (value.startswith("/") and not value.startswith("//")):
+        return None  # media only from this site: no tracking pixels, no data: URLs
+    return value
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ATTRIBUTES,
+        allowed_classes=CLASSES,
+        attribute_filter=_attribute_filter,
+        url_schemes=SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+_BIDI = dict.fromkeys([0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069])
+
+
+def render_markdown(text: str, links: Links | None = None) -> str:
+    """Render a lesson body. Direction overrides go; isolates come from the markup instead."""
+    links = links or Links()
+    text = text.translate(_BIDI)[:MAX_MARKDOWN]
+    md = markdown.Markdown(
+        extensions=["tables", "fenced_code", "footnotes", "sane_lists", "toc",
+                    _LinksExtension(links)],
+        extension_configs={"toc": {"slugify": slugify, "permalink": False},
+                           "footnotes": {"BACKLINK_TEXT": "↩", "BACKLINK_TITLE": "%d"}},
+        output_format="html",
+    )
+    return sanitize(md.convert(text))
+
+
+def render_inline(text: str) -> str:
+    """Quiz prompts, choices and feedback: Markdown, one paragraph's worth, sanitised."""
+    html = render_markdown(text)
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html
+
+
+_RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^>]*)?>")
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+
+
+def has_raw_html(text: str) -> bool:
+    """Whether the Markdown carries HTML tags outside code (they will be stripped)."""
+    stripped = _CODE_SPAN.sub("", _FENCE.sub("", text))
+    return bool(_RAW_HTML.search(stripped))

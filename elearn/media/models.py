@@ -1,0 +1,29 @@
+"""Which stored object a course's ``media/...`` path points to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from elearn.core.db import UTCDateTime, utcnow
+from elearn.extensions import db
+
+
+class MediaAsset(db.Model):
+    __tablename__ = "media_assets"
+    __table_args__ = (UniqueConstraint("course_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    #: As written in lessons: ``media/obd-connector.jpg``.
+    path: Mapped[str] = mapped_column(String(255))
+    #: Storage key, chosen by the server (content-addressed under the course's prefix).
+    key: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when a later import or edit dropped it; the object stays until `media gc`.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,81 @@
+"""The storage interface every media byte goes through, and its local-files backend.
+
+Everything above it (import, export, rendering, the Studio) only knows ``put``, ``get``,
+``delete`` and ``exists`` on server-chosen keys; the S3 backend plugs in here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from flask import Flask, current_app
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,250}$")
+
+
+class StorageError(RuntimeError):
+    """Storage refused or did not answer; callers answer 503 and record nothing."""
+
+
+class Storage(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> None: ...
+    def exists(self, key: str) -> bool: ...
+
+
+def check_key(key: str) -> str:
+    if not _KEY.match(key) or ".." in key or "//" in key:
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
+
+
+class LocalStorage:
+    """Files under a folder; keys are ours (never user paths), checked all the same."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)  # readers never see half a file
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def local_path(self, key: str) -> Path:
+        return self._path(key)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["elearn.storage"] = LocalStorage(app.config["MEDIA_DIR"])
+
+
+def get_storage() -> Storage:
+    return current_app.extensions["elearn.storage"]
