@@ -33,3 +33,56 @@ def validate_command(path: Path) -> None:
     click.echo(_("%(errors)d error(s), %(warnings)d warning(s).", errors=errors,
                  warnings=warnings), err=True)
     sys.exit(1 if errors else 0)
+
+
+def _import(path: Path, publish: bool, actor=None):
+    """Validate and import in one transaction; on any failure nothing stays behind."""
+    from elearn.authoring.package.importer import StagedMedia, import_course
+    from elearn.core.db import utcnow
+    from elearn.media.storage import get_storage
+
+    report = validate_package(read_package(path), networks=network_codes())
+    for issue in report.issues:
+        click.echo(str(issue), err=True)
+    if not report.valid:
+        click.echo(_("%(errors)d error(s): nothing was imported.", errors=len(report.errors)),
+                   err=True)
+        sys.exit(1)
+    staged = StagedMedia(get_storage())
+    try:
+        course = import_course(db.session, report, actor=actor, staged=staged, now=utcnow(),
+                               publish=publish)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        staged.discard()
+        raise
+    return course
+
+
+@courses_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish it right away.")
+def import_command(path: Path, publish: bool) -> None:
+    """Import a package (folder or .zip), all or nothing."""
+    course = _import(path, publish)
+    click.echo(_("Imported %(slug)s (%(status)s).", slug=course.slug, status=course.status))
+
+
+@courses_cli.command("export")
+@click.argument("slug")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(slug: str, out: Path) -> None:
+    """Write a course as a package .zip."""
+    from elearn.authoring.package.exporter import course_files, zip_bytes
+    from elearn.authoring.services import course_by_slug
+    from elearn.media.models import MediaAsset
+    from elearn.media.storage import get_storage
+
+    course = course_by_slug(db.session, slug)
+    if course is None:
+        click.echo(_("No course with the slug %(slug)s.", slug=slug), err=True)
+        sys.exit(1)
+    assets = list(db.session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
+    out.write_bytes(zip_bytes(course_files(course, assets, get_storage()), course.slug))
+    click.echo(_("Wrote %(path)s.", path=str(out)))

@@ -84,6 +84,7 @@ class CourseEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    course: Mapped[Course] = relationship()
     user: Mapped[User | None] = relationship(lazy="joined")
 
 
@@ -171,6 +172,7 @@ class LessonRevision(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    lesson: Mapped[Lesson] = relationship()
     created_by: Mapped[User | None] = relationship(lazy="joined")
 
 

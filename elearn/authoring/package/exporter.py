@@ -1,0 +1,112 @@
+"""Write a course (its working copy) back as a package that validates and re-imports."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from elearn.authoring.models import Course, Lesson, Module
+from elearn.authoring.package.yamlio import dump
+from elearn.media.models import MediaAsset
+from elearn.media.storage import Storage
+
+
+def course_files(course: Course, assets: list[MediaAsset], storage: Storage) -> dict[str, bytes]:
+    files: dict[str, bytes] = {"course.yml": dump(_course_yaml(course)).encode()}
+    for asset in assets:
+        if asset.removed_at is None:
+            files[asset.path] = storage.get(asset.key)
+    for module in course.modules:
+        if module.archived_at is not None:
+            continue
+        folder = f"{module.position:02d}-{module.slug}"
+        meta = {"title": module.title}
+        if module.summary:
+            meta["summary"] = module.summary
+        files[f"{folder}/module.yml"] = dump(meta).encode()
+        for lesson in module.lessons:
+            if lesson.archived_at is None:
+                files.update(_lesson_files(course, folder, lesson))
+        if module.quiz is not None and module.quiz.archived_at is None:
+            files[f"{folder}/quiz.yml"] = dump(_quiz_yaml(module)).encode()
+    return files
+
+
+def _course_yaml(course: Course) -> dict:
+    data = {
+        "slug": course.slug, "domain": course.domain, "network": course.network.code,
+        "source_language": course.source_language, "languages": course.languages,
+        "level": course.level, "estimated_hours": _number(course.estimated_hours),
+        "title": course.title,
+    }
+    if course.summary:
+        data["summary"] = course.summary
+    if course.competencies:
+        data["competencies"] = course.competencies
+    if course.authors:
+        data["authors"] = sorted(a.email for a in course.authors)
+    return data
+
+
+def _lesson_files(course: Course, folder: str, lesson: Lesson) -> dict[str, bytes]:
+    out = {}
+    for content in lesson.contents:
+        front: dict = {"title": content.title}
+        if content.lang == course.source_language:
+            if lesson.duration_minutes:
+                front["duration_minutes"] = lesson.duration_minutes
+            front["kind"] = lesson.kind
+            if lesson.competencies:
+                front["competencies"] = lesson.competencies
+        if content.lang in lesson.equipment:
+            front["equipment"] = lesson.equipment[content.lang]
+        if content.lang in lesson.safety:
+            front["safety"] = lesson.safety[content.lang]
+        text = f"---\n{dump(front)}---\n\n{content.markdown}"
+        out[f"{folder}/{lesson.position:02d}-{lesson.slug}.{content.lang}.md"] = text.encode()
+    return out
+
+
+def _quiz_yaml(module: Module) -> dict:
+    quiz = module.quiz
+    data: dict = {"title": quiz.title, "pass_mark": quiz.pass_mark,
+                  "max_attempts": quiz.max_attempts}
+    if quiz.time_limit_minutes:
+        data["time_limit_minutes"] = quiz.time_limit_minutes
+    data["shuffle"] = quiz.shuffle
+    data["questions"] = [_question_yaml(q.spec) for q in quiz.questions if q.archived_at is None]
+    return data
+
+
+def _question_yaml(spec: dict) -> dict:
+    out: dict = {"id": spec["id"], "type": spec["type"]}
+    if spec.get("points", 1) != 1:
+        out["points"] = _number(spec["points"])
+    if spec.get("competencies"):
+        out["competencies"] = spec["competencies"]
+    out["prompt"] = spec["prompt"]
+    if spec.get("choices"):
+        out["choices"] = []
+        for choice in spec["choices"]:
+            item = {"id": choice["id"], "text": choice["text"]}
+            if choice.get("correct"):
+                item["correct"] = True
+            if choice.get("feedback"):
+                item["feedback"] = choice["feedback"]
+            out["choices"].append(item)
+    for key in ("answer", "tolerance", "accept", "feedback"):
+        if key in spec and not (key == "tolerance" and not spec[key]):
+            out[key] = spec[key]
+    return out
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def zip_bytes(files: dict[str, bytes], folder: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            archive.writestr(f"{folder}/{path}", files[path])
+    return buffer.getvalue()

@@ -1,0 +1,189 @@
+"""Apply a validated package to the database by identity, all or nothing.
+
+Identity is course slug / module slug / lesson slug (and question id), so a re-import
+updates in place and learners keep their progress; what disappeared is archived. Media go
+to storage first under content-addressed keys; if anything fails afterwards the caller
+rolls back and ``StagedMedia.discard()`` removes exactly the objects this import added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from elearn.accounts.models import Network, User
+from elearn.authoring import services
+from elearn.authoring.models import Course, CourseStatus, Lesson, Module, Question, Quiz
+from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc, QuizDoc, Report
+from elearn.authoring.rendering import render_markdown
+from elearn.media.models import MediaAsset
+from elearn.media.storage import Storage
+from elearn.media.types import TYPES, extension
+
+
+class StagedMedia:
+    """Objects put in storage by one import, to remove if the import does not commit."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+        self.added: list[str] = []
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        if not self.storage.exists(key):
+            self.storage.put(key, data, content_type)
+            self.added.append(key)
+
+    def discard(self) -> None:
+        for key in self.added:
+            try:
+                self.storage.delete(key)
+            except Exception:  # noqa: BLE001 - best effort; `elearn media gc` finishes the job
+                pass
+        self.added.clear()
+
+
+def import_course(session, report: Report, *, actor: User | None, staged: StagedMedia,
+                  now: datetime, publish: bool = False) -> Course:
+    if not report.valid or report.course is None:
+        raise services.AuthoringError(_l("The package has errors; nothing was imported."))
+    doc = report.course
+    course = services.course_by_slug(session, doc.slug)
+    if not services.may_create_in(actor, doc.network) and (
+        course is None or not services.may_author(actor, course)
+    ):
+        raise services.AuthoringError(
+            _l("Only experts of the %(network)s network may import this course.",
+               network=doc.network), status=403)
+    if course is not None and actor is not None and not services.may_author(actor, course):
+        raise services.AuthoringError(_l("You are not an author of this course."), status=403)
+    network = session.scalar(select(Network).where(Network.code == doc.network))
+    if course is None:
+        course = Course(slug=doc.slug, created_at=now, status=CourseStatus.DRAFT)
+        session.add(course)
+    elif course.network_id != network.id and not (actor is None or actor.is_admin):
+        raise services.AuthoringError(_l("Only an administrator can move a course to another "
+                                         "network."), status=403)
+    _course_fields(session, course, doc, network, now)
+    media_paths = _media(session, course, doc, staged, now)
+    known = {(m.slug, lesson.slug) for m in doc.modules for lesson in m.lessons}
+    _modules(session, course, doc, actor, now, known, media_paths)
+    if course.status != CourseStatus.ARCHIVED:
+        course.status = CourseStatus.DRAFT
+    session.flush()
+    if publish:
+        services.publish(session, course, actor, now)
+    return course
+
+
+def _course_fields(session, course: Course, doc: CourseDoc, network: Network, now) -> None:
+    course.domain, course.network = doc.domain, network
+    course.level, course.estimated_hours = doc.level, doc.estimated_hours
+    course.source_language, course.languages = doc.source_language, doc.languages
+    course.title, course.summary = doc.title, doc.summary
+    course.competencies = doc.competencies
+    course.updated_at = now
+    if doc.authors:
+        course.authors = list(session.scalars(select(User).where(User.email.in_(doc.authors))))
+
+
+def _media(session, course: Course, doc: CourseDoc, staged: StagedMedia, now) -> set[str]:
+    session.flush()  # the course needs its id for the assets
+    existing = {a.path: a for a in session.scalars(
+        select(MediaAsset).where(MediaAsset.course_id == course.id))}
+    for path, data in doc.media.items():
+        sha = hashlib.sha256(data).hexdigest()
+        ext = extension(path)
+        content_type = TYPES[ext].content_type
+        key = f"courses/{course.slug}/{sha}.{ext}"
+        staged.put(key, data, content_type)
+        asset = existing.get(path) or MediaAsset(course_id=course.id, path=path, created_at=now)
+        asset.key, asset.content_type, asset.size, asset.sha256 = key, content_type, len(data), sha
+        asset.removed_at = None
+        session.add(asset)
+    for path, asset in existing.items():
+        if path not in doc.media and asset.removed_at is None:
+            asset.removed_at = now
+    return set(doc.media)
+
+
+def _modules(session, course, doc: CourseDoc, actor, now, known, media_paths) -> None:
+    by_slug = {m.slug: m for m in course.modules}
+    for mdoc in doc.modules:
+        module = by_slug.get(mdoc.slug)
+        if module is None:
+            module = Module(slug=mdoc.slug, lessons=[])
+            course.modules.append(module)
+        module.position, module.title, module.summary = mdoc.position, mdoc.title, mdoc.summary
+        module.archived_at = None
+        _lessons(session, course, module, mdoc, actor, now, known, media_paths)
+        _quiz(session, course, module, mdoc.quiz, now)
+    wanted = {m.slug for m in doc.modules}
+    for module in course.modules:
+        if module.slug not in wanted and module.archived_at is None:
+            module.archived_at = now
+
+
+def _lessons(session, course, module: Module, mdoc: ModuleDoc, actor, now, known, media_paths):
+    by_slug = {lesson.slug: lesson for lesson in module.lessons}
+    for ldoc in mdoc.lessons:
+        lesson = by_slug.get(ldoc.slug)
+        if lesson is None:
+            lesson = Lesson(slug=ldoc.slug, contents=[])
+            module.lessons.append(lesson)
+        _lesson(session, course, module, lesson, ldoc, actor, now, known, media_paths)
+    wanted = {lesson.slug for lesson in mdoc.lessons}
+    for lesson in module.lessons:
+        if lesson.slug not in wanted and lesson.archived_at is None:
+            lesson.archived_at = now
+
+
+def _lesson(session, course, module, lesson: Lesson, ldoc: LessonDoc, actor, now, known,
+            media_paths) -> None:
+    lesson.position, lesson.kind = ldoc.position, ldoc.kind
+    lesson.duration_minutes, lesson.competencies = ldoc.duration_minutes, ldoc.competencies
+    lesson.equipment, lesson.safety = ldoc.equipment, ldoc.safety
+    lesson.archived_at = None
+    source = course.source_language
+    order = [source, *sorted(lang for lang in ldoc.bodies if lang != source)]
+    for lang in order:
+        if lang not in ldoc.bodies:
+            continue
+        links = services.links_for(course, module.slug, known, media_paths)
+        html = render_markdown(ldoc.bodies[lang], links)
+        services.save_content(session, lesson, lang, title=ldoc.titles.get(lang, ""),
+                              markdown=ldoc.bodies[lang], html=html, user=actor, now=now,
+                              source_language=source)
+    for content in list(lesson.contents):
+        if content.lang not in ldoc.bodies:
+            lesson.contents.remove(content)  # its texts stay in the revision history
+
+
+def _quiz(session, course, module: Module, qdoc: QuizDoc | None, now) -> None:
+    quiz = module.quiz
+    if qdoc is None:
+        if quiz is not None and quiz.archived_at is None:
+            quiz.archived_at = now
+        return
+    if quiz is None:
+        quiz = Quiz(questions=[])
+        module.quiz = quiz
+    quiz.title, quiz.pass_mark, quiz.max_attempts = qdoc.title, qdoc.pass_mark, qdoc.max_attempts
+    quiz.time_limit_minutes, quiz.shuffle = qdoc.time_limit_minutes, qdoc.shuffle
+    quiz.archived_at = None
+    by_key = {q.key: q for q in quiz.questions}
+    for position, spec in enumerate(qdoc.questions, start=1):
+        question = by_key.get(spec["id"])
+        if question is None:
+            question = Question(key=spec["id"])
+            quiz.questions.append(question)
+        question.position, question.type, question.points = position, spec["type"], spec["points"]
+        question.spec = spec
+        question.rendered = services.render_question(spec, course.languages)
+        question.archived_at = None
+    wanted = {spec["id"] for spec in qdoc.questions}
+    for question in quiz.questions:
+        if question.key not in wanted and question.archived_at is None:
+            question.archived_at = now

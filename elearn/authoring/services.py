@@ -1,0 +1,228 @@
+"""Authoring rules: who may write a course, saving lesson texts, translations, review.
+
+Plain functions over an explicit session; they flush and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from elearn.accounts.models import Role, User
+from elearn.authoring.models import (
+    Course,
+    CourseEvent,
+    CourseStatus,
+    Lesson,
+    LessonContent,
+    LessonRevision,
+    Module,
+)
+from elearn.authoring.rendering import Links, render_inline, render_markdown
+from elearn.authoring.urls import lesson_url, media_url
+from elearn.core.errors import DomainError
+
+
+class AuthoringError(DomainError):
+    """A change to a course that breaks a rule."""
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- who may do what ----------------------------------------------------------------------
+
+
+def may_author(user: User | None, course: Course) -> bool:
+    """Admins; experts of the course's network; experts listed as its authors."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    if Role.EXPERT not in user.roles:
+        return False
+    return user.network_id == course.network_id or any(a.id == user.id for a in course.authors)
+
+
+def may_create_in(user: User | None, network_code: str) -> bool:
+    if user is None:
+        return True  # an operator at the command line
+    if user.is_admin:
+        return True
+    return Role.EXPERT in user.roles and user.network is not None and (
+        user.network.code == network_code
+    )
+
+
+def course_by_slug(session, slug: str) -> Course | None:
+    return session.scalar(select(Course).where(Course.slug == slug))
+
+
+# -- rendering with the course's own links ------------------------------------------------
+
+
+def links_for(course: Course, module_slug: str, known_lessons: set[tuple[str, str]],
+              media_paths: set[str]) -> Links:
+    return Links(
+        media_url=lambda p: media_url(course.slug, p) if p in media_paths else None,
+        lesson_url=lambda m, s, lang: lesson_url(course.slug, m, s, lang)
+        if (m, s) in known_lessons else None,
+        module_slug=module_slug,
+    )
+
+
+def render_question(spec: dict, languages: list[str]) -> dict:
+    """Prompt, choices and feedback rendered per language, once, at save time."""
+    out: dict = {}
+    for lang in languages:
+        entry: dict = {"prompt": render_inline(spec["prompt"].get(lang, "")) if lang in spec[
+            "prompt"] else None}
+        if spec.get("choices"):
+            entry["choices"] = {c["id"]: render_inline(c["text"][lang])
+                                for c in spec["choices"] if lang in c["text"]}
+            entry["choice_feedback"] = {c["id"]: render_inline(c["feedback"][lang])
+                                        for c in spec["choices"]
+                                        if lang in c.get("feedback", {})}
+        if lang in spec.get("feedback", {}):
+            entry["feedback"] = render_inline(spec["feedback"][lang])
+        out[lang] = entry
+    return out
+
+
+# -- saving lesson text -------------------------------------------------------------------
+
+
+def save_content(
+    session, lesson: Lesson, lang: str, *, title: str, markdown: str, html: str,
+    user: User | None, now: datetime, source_language: str,
+) -> tuple[LessonContent, bool]:
+    """Store one language version (and a revision when it changed). Returns (row, changed)."""
+    new_hash = digest(markdown)
+    content = lesson.content(lang)
+    changed = content is None or content.source_hash != new_hash or content.title != title
+    if content is None:
+        content = LessonContent(lang=lang)
+        lesson.contents.append(content)
+    if changed:
+        content.title, content.markdown, content.html = title, markdown, html
+        content.source_hash = new_hash
+        content.updated_by_id = user.id if user else None
+        content.updated_at = now
+        session.add(LessonRevision(lesson=lesson, lang=lang, title=title, markdown=markdown,
+                                   source_hash=new_hash, created_by_id=content.updated_by_id,
+                                   created_at=now))
+    else:
+        content.html = html  # links may point elsewhere now; the text itself is the same
+    source = lesson.content(source_language)
+    if lang == source_language:
+        content.based_on_hash = new_hash
+    elif changed or content.based_on_hash is None:
+        # a translator saving their text brings it up to date with the source they saw
+        content.based_on_hash = source.source_hash if source else None
+    return content, changed
+
+
+def translation_state(lesson: Lesson, lang: str, source_language: str) -> str:
+    content = lesson.content(lang)
+    if content is None or not content.markdown.strip():
+        return "missing"
+    if lang == source_language:
+        return "current"
+    source = lesson.content(source_language)
+    if source is None or content.based_on_hash == source.source_hash:
+        return "current"
+    return "stale"
+
+
+def mark_current(lesson: Lesson, lang: str, source_language: str) -> None:
+    """A translator says the translation needs no change after the source's edit."""
+    content, source = lesson.content(lang), lesson.content(source_language)
+    if content is None or source is None:
+        raise AuthoringError(_l("There is no translation to mark as current."))
+    content.based_on_hash = source.source_hash
+
+
+# -- review and publishing ----------------------------------------------------------------
+
+
+def _event(session, course: Course, action: str, user: User | None, now, comment: str = ""):
+    session.add(CourseEvent(course=course, action=action, comment=comment,
+                            user_id=user.id if user else None, created_at=now))
+
+
+def submit_for_review(session, course: Course, user: User, now: datetime) -> None:
+    if course.status not in (CourseStatus.DRAFT, CourseStatus.PUBLISHED):
+        raise AuthoringError(_l("Only a draft can be submitted for review."), status=409)
+    course.status = CourseStatus.IN_REVIEW
+    _event(session, course, "submitted", user, now)
+    session.flush()
+
+
+def return_to_author(session, course: Course, user: User, now: datetime, comment: str) -> None:
+    if course.status != CourseStatus.IN_REVIEW:
+        raise AuthoringError(_l("Only a course in review can be sent back."), status=409)
+    if not comment.strip():
+        raise AuthoringError(_l("Say what the authors should change."), field="comment")
+    course.status = CourseStatus.DRAFT
+    _event(session, course, "returned", user, now, comment.strip())
+    session.flush()
+
+
+def publish(session, course: Course, user: User | None, now: datetime) -> None:
+    """Make the working copy the published version, every row at once (one transaction)."""
+    if course.status == CourseStatus.ARCHIVED:
+        raise AuthoringError(_l("An archived course cannot be published."), status=409)
+    course.published = {
+        "title": course.title, "summary": course.summary, "level": course.level,
+        "estimated_hours": course.estimated_hours, "languages": course.languages,
+        "source_language": course.source_language, "competencies": course.competencies,
+        "domain": course.domain,
+    }
+    for module in course.modules:
+        live = module.archived_at is None
+        module.published = {"position": module.position, "title": module.title,
+                            "summary": module.summary} if live else None
+        for lesson in module.lessons:
+            lesson_live = live and lesson.archived_at is None
+            lesson.published = _lesson_snapshot(lesson) if lesson_live else None
+            for content in lesson.contents:
+                content.published = {"title": content.title, "html": content.html,
+                                     "hash": content.source_hash} if lesson_live else None
+        quiz = module.quiz
+        if quiz is not None:
+            quiz_live = live and quiz.archived_at is None
+            quiz.published = {"title": quiz.title, "pass_mark": quiz.pass_mark,
+                              "max_attempts": quiz.max_attempts,
+                              "time_limit_minutes": quiz.time_limit_minutes,
+                              "shuffle": quiz.shuffle} if quiz_live else None
+            for question in quiz.questions:
+                question.published = {
+                    "position": question.position, "type": question.type,
+                    "points": question.points, "spec": question.spec,
+                    "rendered": question.rendered,
+                } if quiz_live and question.archived_at is None else None
+    course.status = CourseStatus.PUBLISHED
+    course.published_at = now
+    _event(session, course, "published", user, now)
+    session.flush()
+
+
+def _lesson_snapshot(lesson: Lesson) -> dict:
+    return {"position": lesson.position, "kind": lesson.kind,
+            "duration_minutes": lesson.duration_minutes, "competencies": lesson.competencies,
+            "equipment": lesson.equipment, "safety": lesson.safety,
+            "languages": sorted(c.lang for c in lesson.contents)}
+
+
+def archive_course(session, course: Course, user: User, now: datetime) -> None:
+    course.status = CourseStatus.ARCHIVED
+    _event(session, course, "archived", user, now)
+    session.flush()
+
+
+def live_modules(course: Course) -> list[Module]:
+    return [m for m in course.modules if m.archived_at is None]

@@ -1,0 +1,19 @@
+"""The stable URLs written into rendered HTML (rendered once, so they must never change).
+
+Per-request decisions — may this person see it, which signed URL to hand out — happen when
+these URLs are requested, not when the lesson is rendered.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def media_url(course_slug: str, path: str) -> str:
+    """``media/obd.jpg`` → ``/courses/<slug>/media/obd.jpg``."""
+    return f"/courses/{course_slug}/{quote(path)}"
+
+
+def lesson_url(course_slug: str, module_slug: str, lesson_slug: str, lang: str | None = None):
+    url = f"/courses/{course_slug}/modules/{module_slug}/lessons/{lesson_slug}"
+    return f"{url}?lang={lang}" if lang else url
