@@ -69,11 +69,13 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.api import init_app as init_api
     from elearn.core.views import bp as core_bp
     from elearn.i18n.views import bp as i18n_bp
+    from elearn.media.views import bp as media_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(media_bp)
     init_api(app)
 
     from elearn.cli import register_commands

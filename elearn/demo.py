@@ -6,6 +6,8 @@ someone has set since.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -13,6 +15,7 @@ from flask_babel import gettext as _
 
 from elearn.accounts import services
 from elearn.cli import fail
+from elearn.config import PROJECT_ROOT
 from elearn.extensions import db
 
 DEMO_PASSWORD = "demo-elearn"  # noqa: S105 - printed on purpose; refused in production
@@ -100,7 +103,18 @@ def demo_command(force: bool) -> None:
         fail(_("Refusing to create accounts with a known password in production (use --force)."))
     accounts = load_demo(db.session)
     db.session.commit()
+    load_sample_courses()
     click.echo(_("Demo accounts (password: %(password)s):", password=DEMO_PASSWORD))
     for spec in accounts:
         where = spec.get("network") or spec.get("centre") or ""
         click.echo(f"  {', '.join(spec['roles']):<17} {spec['email']:<40} {where}")
+
+
+def load_sample_courses(folder: Path = PROJECT_ROOT / "courses") -> None:
+    """Import and publish every package under ``courses/`` (one transaction each)."""
+    from elearn.authoring.cli import import_or_report
+
+    for path in sorted(p for p in folder.iterdir() if (p / "course.yml").is_file()):
+        course = import_or_report(path, publish=True)
+        if course is not None:
+            click.echo(_("Course %(slug)s: %(status)s.", slug=course.slug, status=course.status))

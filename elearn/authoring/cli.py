@@ -30,13 +30,18 @@ def validate_command(path: Path) -> None:
     for issue in report.issues:
         click.echo(str(issue), err=issue.level == "error")
     errors, warnings = len(report.errors), len(report.warnings)
-    click.echo(_("%(errors)d error(s), %(warnings)d warning(s).", errors=errors,
-                 warnings=warnings), err=True)
+    click.echo(
+        _("%(errors)d error(s), %(warnings)d warning(s).", errors=errors, warnings=warnings),
+        err=True,
+    )
     sys.exit(1 if errors else 0)
 
 
-def _import(path: Path, publish: bool, actor=None):
-    """Validate and import in one transaction; on any failure nothing stays behind."""
+def import_or_report(path: Path, publish: bool, actor=None):
+    """Validate and import in one transaction; on any failure nothing stays behind.
+
+    Returns the course, or None after printing why nothing was imported.
+    """
     from elearn.authoring.package.importer import StagedMedia, import_course
     from elearn.core.db import utcnow
     from elearn.media.storage import get_storage
@@ -45,13 +50,15 @@ def _import(path: Path, publish: bool, actor=None):
     for issue in report.issues:
         click.echo(str(issue), err=True)
     if not report.valid:
-        click.echo(_("%(errors)d error(s): nothing was imported.", errors=len(report.errors)),
-                   err=True)
-        sys.exit(1)
+        click.echo(
+            _("%(errors)d error(s): nothing was imported.", errors=len(report.errors)), err=True
+        )
+        return None
     staged = StagedMedia(get_storage())
     try:
-        course = import_course(db.session, report, actor=actor, staged=staged, now=utcnow(),
-                               publish=publish)
+        course = import_course(
+            db.session, report, actor=actor, staged=staged, now=utcnow(), publish=publish
+        )
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -65,7 +72,9 @@ def _import(path: Path, publish: bool, actor=None):
 @click.option("--publish", is_flag=True, help="Publish it right away.")
 def import_command(path: Path, publish: bool) -> None:
     """Import a package (folder or .zip), all or nothing."""
-    course = _import(path, publish)
+    course = import_or_report(path, publish)
+    if course is None:
+        sys.exit(1)
     click.echo(_("Imported %(slug)s (%(status)s).", slug=course.slug, status=course.status))
 
 

@@ -45,6 +45,8 @@ class Course(db.Model):
     #: Translatable ``{"fr": ..., "ar": ...}``; summary is short Markdown.
     title: Mapped[dict] = mapped_column(JSON)
     summary: Mapped[dict] = mapped_column(JSON)
+    #: Titles and summaries folded (accents, Arabic variants) for search; set on save.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     #: ``[{"code": "C1", "title": {"fr": ..., "ar": ...}}]``
     competencies: Mapped[list] = mapped_column(JSON, default=list)
     #: Workflow of the working copy; ``published`` says whether a version is live.
@@ -69,7 +71,9 @@ class CourseAuthor(db.Model):
     course_id: Mapped[int] = mapped_column(
         ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class CourseEvent(db.Model):
@@ -193,7 +197,9 @@ class Quiz(db.Model):
 
     module: Mapped[Module] = relationship(back_populates="quiz")
     questions: Mapped[list[Question]] = relationship(
-        back_populates="quiz", order_by="Question.position", cascade="all, delete-orphan",
+        back_populates="quiz",
+        order_by="Question.position",
+        cascade="all, delete-orphan",
         lazy="selectin",
     )
 

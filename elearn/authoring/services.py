@@ -24,6 +24,7 @@ from elearn.authoring.models import (
 from elearn.authoring.rendering import Links, render_inline, render_markdown
 from elearn.authoring.urls import lesson_url, media_url
 from elearn.core.errors import DomainError
+from elearn.core.text import fold
 
 
 class AuthoringError(DomainError):
@@ -53,9 +54,16 @@ def may_create_in(user: User | None, network_code: str) -> bool:
         return True  # an operator at the command line
     if user.is_admin:
         return True
-    return Role.EXPERT in user.roles and user.network is not None and (
-        user.network.code == network_code
+    return (
+        Role.EXPERT in user.roles
+        and user.network is not None
+        and (user.network.code == network_code)
     )
+
+
+def search_text(course: Course) -> str:
+    parts = [*course.title.values(), *course.summary.values(), course.slug]
+    return fold(" ".join(parts))
 
 
 def course_by_slug(session, slug: str) -> Course | None:
@@ -65,12 +73,14 @@ def course_by_slug(session, slug: str) -> Course | None:
 # -- rendering with the course's own links ------------------------------------------------
 
 
-def links_for(course: Course, module_slug: str, known_lessons: set[tuple[str, str]],
-              media_paths: set[str]) -> Links:
+def links_for(
+    course: Course, module_slug: str, known_lessons: set[tuple[str, str]], media_paths: set[str]
+) -> Links:
     return Links(
         media_url=lambda p: media_url(course.slug, p) if p in media_paths else None,
-        lesson_url=lambda m, s, lang: lesson_url(course.slug, m, s, lang)
-        if (m, s) in known_lessons else None,
+        lesson_url=lambda m, s, lang: (
+            lesson_url(course.slug, m, s, lang) if (m, s) in known_lessons else None
+        ),
         module_slug=module_slug,
     )
 
@@ -79,14 +89,22 @@ def render_question(spec: dict, languages: list[str]) -> dict:
     """Prompt, choices and feedback rendered per language, once, at save time."""
     out: dict = {}
     for lang in languages:
-        entry: dict = {"prompt": render_inline(spec["prompt"].get(lang, "")) if lang in spec[
-            "prompt"] else None}
+        entry: dict = {
+            "prompt": render_inline(spec["prompt"].get(lang, ""))
+            if lang in spec["prompt"]
+            else None
+        }
         if spec.get("choices"):
-            entry["choices"] = {c["id"]: render_inline(c["text"][lang])
-                                for c in spec["choices"] if lang in c["text"]}
-            entry["choice_feedback"] = {c["id"]: render_inline(c["feedback"][lang])
-                                        for c in spec["choices"]
-                                        if lang in c.get("feedback", {})}
+            entry["choices"] = {
+                c["id"]: render_inline(c["text"][lang])
+                for c in spec["choices"]
+                if lang in c["text"]
+            }
+            entry["choice_feedback"] = {
+                c["id"]: render_inline(c["feedback"][lang])
+                for c in spec["choices"]
+                if lang in c.get("feedback", {})
+            }
         if lang in spec.get("feedback", {}):
             entry["feedback"] = render_inline(spec["feedback"][lang])
         out[lang] = entry
@@ -97,8 +115,16 @@ def render_question(spec: dict, languages: list[str]) -> dict:
 
 
 def save_content(
-    session, lesson: Lesson, lang: str, *, title: str, markdown: str, html: str,
-    user: User | None, now: datetime, source_language: str,
+    session,
+    lesson: Lesson,
+    lang: str,
+    *,
+    title: str,
+    markdown: str,
+    html: str,
+    user: User | None,
+    now: datetime,
+    source_language: str,
 ) -> tuple[LessonContent, bool]:
     """Store one language version (and a revision when it changed). Returns (row, changed)."""
     new_hash = digest(markdown)
@@ -112,9 +138,17 @@ def save_content(
         content.source_hash = new_hash
         content.updated_by_id = user.id if user else None
         content.updated_at = now
-        session.add(LessonRevision(lesson=lesson, lang=lang, title=title, markdown=markdown,
-                                   source_hash=new_hash, created_by_id=content.updated_by_id,
-                                   created_at=now))
+        session.add(
+            LessonRevision(
+                lesson=lesson,
+                lang=lang,
+                title=title,
+                markdown=markdown,
+                source_hash=new_hash,
+                created_by_id=content.updated_by_id,
+                created_at=now,
+            )
+        )
     else:
         content.html = html  # links may point elsewhere now; the text itself is the same
     source = lesson.content(source_language)
@@ -124,6 +158,68 @@ def save_content(
         # a translator saving their text brings it up to date with the source they saw
         content.based_on_hash = source.source_hash if source else None
     return content, changed
+
+
+def edit_lesson(
+    session,
+    course: Course,
+    item,
+    lang: str,
+    *,
+    title: str,
+    markdown: str,
+    user: User,
+    now: datetime,
+) -> LessonContent:
+    """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
+    from elearn.authoring.rendering import MAX_MARKDOWN
+    from elearn.core.text import clean_text
+    from elearn.media.models import MediaAsset
+
+    title = clean_text(title)
+    if not title:
+        raise AuthoringError(_l("Give the lesson a title."), field="title")
+    if len(markdown) > MAX_MARKDOWN:
+        raise AuthoringError(_l("The text is too long."), field="markdown")
+    media_paths = set(
+        session.scalars(
+            select(MediaAsset.path).where(
+                MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None)
+            )
+        )
+    )
+    known = {
+        (m.slug, lesson.slug)
+        for m in course.modules
+        for lesson in m.lessons
+        if lesson.archived_at is None
+    }
+    links = links_for(course, item.module.slug, known, media_paths)
+    html = render_markdown(markdown, links)
+    if links.missing:
+        kind, target = links.missing[0]
+        raise AuthoringError(
+            _l(
+                "This text refers to %(target)s, which does not exist in the course.", target=target
+            ),
+            field="markdown",
+        )
+    content, changed = save_content(
+        session,
+        item.lesson,
+        lang,
+        title=title,
+        markdown=markdown,
+        html=html,
+        user=user,
+        now=now,
+        source_language=course.source_language,
+    )
+    if changed and course.status in (CourseStatus.PUBLISHED, CourseStatus.IN_REVIEW):
+        course.status = CourseStatus.DRAFT
+    course.updated_at = now
+    session.flush()
+    return content
 
 
 def translation_state(lesson: Lesson, lang: str, source_language: str) -> str:
@@ -150,8 +246,15 @@ def mark_current(lesson: Lesson, lang: str, source_language: str) -> None:
 
 
 def _event(session, course: Course, action: str, user: User | None, now, comment: str = ""):
-    session.add(CourseEvent(course=course, action=action, comment=comment,
-                            user_id=user.id if user else None, created_at=now))
+    session.add(
+        CourseEvent(
+            course=course,
+            action=action,
+            comment=comment,
+            user_id=user.id if user else None,
+            created_at=now,
+        )
+    )
 
 
 def submit_for_review(session, course: Course, user: User, now: datetime) -> None:
@@ -177,34 +280,57 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
     if course.status == CourseStatus.ARCHIVED:
         raise AuthoringError(_l("An archived course cannot be published."), status=409)
     course.published = {
-        "title": course.title, "summary": course.summary, "level": course.level,
-        "estimated_hours": course.estimated_hours, "languages": course.languages,
-        "source_language": course.source_language, "competencies": course.competencies,
+        "title": course.title,
+        "summary": course.summary,
+        "level": course.level,
+        "estimated_hours": course.estimated_hours,
+        "languages": course.languages,
+        "source_language": course.source_language,
+        "competencies": course.competencies,
         "domain": course.domain,
     }
     for module in course.modules:
         live = module.archived_at is None
-        module.published = {"position": module.position, "title": module.title,
-                            "summary": module.summary} if live else None
+        module.published = (
+            {"position": module.position, "title": module.title, "summary": module.summary}
+            if live
+            else None
+        )
         for lesson in module.lessons:
             lesson_live = live and lesson.archived_at is None
             lesson.published = _lesson_snapshot(lesson) if lesson_live else None
             for content in lesson.contents:
-                content.published = {"title": content.title, "html": content.html,
-                                     "hash": content.source_hash} if lesson_live else None
+                content.published = (
+                    {"title": content.title, "html": content.html, "hash": content.source_hash}
+                    if lesson_live
+                    else None
+                )
         quiz = module.quiz
         if quiz is not None:
             quiz_live = live and quiz.archived_at is None
-            quiz.published = {"title": quiz.title, "pass_mark": quiz.pass_mark,
-                              "max_attempts": quiz.max_attempts,
-                              "time_limit_minutes": quiz.time_limit_minutes,
-                              "shuffle": quiz.shuffle} if quiz_live else None
+            quiz.published = (
+                {
+                    "title": quiz.title,
+                    "pass_mark": quiz.pass_mark,
+                    "max_attempts": quiz.max_attempts,
+                    "time_limit_minutes": quiz.time_limit_minutes,
+                    "shuffle": quiz.shuffle,
+                }
+                if quiz_live
+                else None
+            )
             for question in quiz.questions:
-                question.published = {
-                    "position": question.position, "type": question.type,
-                    "points": question.points, "spec": question.spec,
-                    "rendered": question.rendered,
-                } if quiz_live and question.archived_at is None else None
+                question.published = (
+                    {
+                        "position": question.position,
+                        "type": question.type,
+                        "points": question.points,
+                        "spec": question.spec,
+                        "rendered": question.rendered,
+                    }
+                    if quiz_live and question.archived_at is None
+                    else None
+                )
     course.status = CourseStatus.PUBLISHED
     course.published_at = now
     _event(session, course, "published", user, now)
@@ -212,10 +338,15 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
 
 
 def _lesson_snapshot(lesson: Lesson) -> dict:
-    return {"position": lesson.position, "kind": lesson.kind,
-            "duration_minutes": lesson.duration_minutes, "competencies": lesson.competencies,
-            "equipment": lesson.equipment, "safety": lesson.safety,
-            "languages": sorted(c.lang for c in lesson.contents)}
+    return {
+        "position": lesson.position,
+        "kind": lesson.kind,
+        "duration_minutes": lesson.duration_minutes,
+        "competencies": lesson.competencies,
+        "equipment": lesson.equipment,
+        "safety": lesson.safety,
+        "languages": sorted(c.lang for c in lesson.contents),
+    }
 
 
 def archive_course(session, course: Course, user: User, now: datetime) -> None:

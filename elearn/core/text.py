@@ -26,6 +26,28 @@ def clean_text(value: str | None) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
+_ARABIC_FOLD = str.maketrans(
+    {
+        "\u0640": None,  # tatweel
+        "\u0671": "\u0627",  # alef wasla → alef
+        "\u0629": "\u0647",  # ta marbuta → ha
+        "\u0649": "\u064a",  # alef maqsura → ya
+        "\u06cc": "\u064a",  # Persian ya → ya
+    }
+)
+
+
+def fold(value: str | None) -> str:
+    """Text for matching, not for display: case, French accents, Arabic diacritics, tatweel
+    and the alef/hamza, ta-marbuta and ya variants all compare equal ("صيانه" = "صيانة")."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value)
+    # NFKD splits أ إ آ ؤ ئ into a base letter and a combining hamza/madda, which go here
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", kept.translate(_ARABIC_FOLD).casefold()).strip()
+
+
 def normalize_email(value: str | None) -> str:
     """E-mails are unique case-insensitively: compare and store them lowercased."""
     return clean_text(value).lower()

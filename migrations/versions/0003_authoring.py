@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('languages', sa.JSON(), nullable=False),
     sa.Column('title', sa.JSON(), nullable=False),
     sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('competencies', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('open_enrolment', sa.Boolean(), nullable=False),

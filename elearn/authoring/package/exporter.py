@@ -34,9 +34,13 @@ def course_files(course: Course, assets: list[MediaAsset], storage: Storage) -> 
 
 def _course_yaml(course: Course) -> dict:
     data = {
-        "slug": course.slug, "domain": course.domain, "network": course.network.code,
-        "source_language": course.source_language, "languages": course.languages,
-        "level": course.level, "estimated_hours": _number(course.estimated_hours),
+        "slug": course.slug,
+        "domain": course.domain,
+        "network": course.network.code,
+        "source_language": course.source_language,
+        "languages": course.languages,
+        "level": course.level,
+        "estimated_hours": _number(course.estimated_hours),
         "title": course.title,
     }
     if course.summary:
@@ -69,8 +73,11 @@ def _lesson_files(course: Course, folder: str, lesson: Lesson) -> dict[str, byte
 
 def _quiz_yaml(module: Module) -> dict:
     quiz = module.quiz
-    data: dict = {"title": quiz.title, "pass_mark": quiz.pass_mark,
-                  "max_attempts": quiz.max_attempts}
+    data: dict = {
+        "title": quiz.title,
+        "pass_mark": quiz.pass_mark,
+        "max_attempts": quiz.max_attempts,
+    }
     if quiz.time_limit_minutes:
         data["time_limit_minutes"] = quiz.time_limit_minutes
     data["shuffle"] = quiz.shuffle

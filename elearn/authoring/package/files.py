@@ -62,8 +62,9 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
         prefix = _common_folder(names)
         out = PackageFiles(prefix.rstrip("/") or default_name)
         if len(infos) > MAX_ENTRIES:
-            out.issues.append(Issue.error(out.name, None,
-                                          f"too many files ({len(infos)} > {MAX_ENTRIES})"))
+            out.issues.append(
+                Issue.error(out.name, None, f"too many files ({len(infos)} > {MAX_ENTRIES})")
+            )
             return out
         total = 0
         for info in infos:
@@ -75,7 +76,7 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
             if stat.S_ISLNK(mode):
                 out.issues.append(Issue.error(name, None, "symbolic links are not allowed"))
                 continue
-            rel = name[len(prefix):]
+            rel = name[len(prefix) :]
             limit = _limit_for(rel)
             try:
                 data, problem = _read_entry(archive, info, limit, MAX_TOTAL - total)
@@ -133,8 +134,13 @@ def read_folder(root: Path) -> PackageFiles:
             return out
         size = path.stat().st_size
         if size > _limit_for(rel):
-            out.issues.append(Issue.error(
-                rel, None, f"file larger than the limit ({_limit_for(rel) // (1024 * 1024)} MiB)"))
+            out.issues.append(
+                Issue.error(
+                    rel,
+                    None,
+                    f"file larger than the limit ({_limit_for(rel) // (1024 * 1024)} MiB)",
+                )
+            )
             continue
         total += size
         if total > MAX_TOTAL:

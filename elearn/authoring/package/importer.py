@@ -9,6 +9,7 @@ rolls back and ``StagedMedia.discard()`` removes exactly the objects this import
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -22,6 +23,8 @@ from elearn.authoring.rendering import render_markdown
 from elearn.media.models import MediaAsset
 from elearn.media.storage import Storage
 from elearn.media.types import TYPES, extension
+
+log = logging.getLogger(__name__)
 
 
 class StagedMedia:
@@ -41,12 +44,19 @@ class StagedMedia:
             try:
                 self.storage.delete(key)
             except Exception:  # noqa: BLE001 - best effort; `elearn media gc` finishes the job
-                pass
+                log.warning("Could not remove %s after a failed import", key, exc_info=True)
         self.added.clear()
 
 
-def import_course(session, report: Report, *, actor: User | None, staged: StagedMedia,
-                  now: datetime, publish: bool = False) -> Course:
+def import_course(
+    session,
+    report: Report,
+    *,
+    actor: User | None,
+    staged: StagedMedia,
+    now: datetime,
+    publish: bool = False,
+) -> Course:
     if not report.valid or report.course is None:
         raise services.AuthoringError(_l("The package has errors; nothing was imported."))
     doc = report.course
@@ -55,8 +65,12 @@ def import_course(session, report: Report, *, actor: User | None, staged: Staged
         course is None or not services.may_author(actor, course)
     ):
         raise services.AuthoringError(
-            _l("Only experts of the %(network)s network may import this course.",
-               network=doc.network), status=403)
+            _l(
+                "Only experts of the %(network)s network may import this course.",
+                network=doc.network,
+            ),
+            status=403,
+        )
     if course is not None and actor is not None and not services.may_author(actor, course):
         raise services.AuthoringError(_l("You are not an author of this course."), status=403)
     network = session.scalar(select(Network).where(Network.code == doc.network))
@@ -64,18 +78,29 @@ def import_course(session, report: Report, *, actor: User | None, staged: Staged
         course = Course(slug=doc.slug, created_at=now, status=CourseStatus.DRAFT)
         session.add(course)
     elif course.network_id != network.id and not (actor is None or actor.is_admin):
-        raise services.AuthoringError(_l("Only an administrator can move a course to another "
-                                         "network."), status=403)
+        raise services.AuthoringError(
+            _l("Only an administrator can move a course to another network."), status=403
+        )
     _course_fields(session, course, doc, network, now)
+    changed = _pending_changes(session)
     media_paths = _media(session, course, doc, staged, now)
     known = {(m.slug, lesson.slug) for m in doc.modules for lesson in m.lessons}
     _modules(session, course, doc, actor, now, known, media_paths)
-    if course.status != CourseStatus.ARCHIVED:
-        course.status = CourseStatus.DRAFT
+    changed = changed or _pending_changes(session)
+    if changed and course.status != CourseStatus.ARCHIVED:
+        course.status = CourseStatus.DRAFT  # a published version stays live until republished
+        course.updated_at = now
     session.flush()
-    if publish:
+    if publish and (changed or course.status != CourseStatus.PUBLISHED):
         services.publish(session, course, actor, now)
     return course
+
+
+def _pending_changes(session) -> bool:
+    """Whether applying the package changed anything (re-importing the same is a no-op)."""
+    return bool(session.new or session.deleted) or any(
+        session.is_modified(obj) for obj in session.dirty
+    )
 
 
 def _course_fields(session, course: Course, doc: CourseDoc, network: Network, now) -> None:
@@ -84,15 +109,17 @@ def _course_fields(session, course: Course, doc: CourseDoc, network: Network, no
     course.source_language, course.languages = doc.source_language, doc.languages
     course.title, course.summary = doc.title, doc.summary
     course.competencies = doc.competencies
-    course.updated_at = now
+    course.search_text = services.search_text(course)
     if doc.authors:
         course.authors = list(session.scalars(select(User).where(User.email.in_(doc.authors))))
 
 
 def _media(session, course: Course, doc: CourseDoc, staged: StagedMedia, now) -> set[str]:
     session.flush()  # the course needs its id for the assets
-    existing = {a.path: a for a in session.scalars(
-        select(MediaAsset).where(MediaAsset.course_id == course.id))}
+    existing = {
+        a.path: a
+        for a in session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id))
+    }
     for path, data in doc.media.items():
         sha = hashlib.sha256(data).hexdigest()
         ext = extension(path)
@@ -140,8 +167,9 @@ def _lessons(session, course, module: Module, mdoc: ModuleDoc, actor, now, known
             lesson.archived_at = now
 
 
-def _lesson(session, course, module, lesson: Lesson, ldoc: LessonDoc, actor, now, known,
-            media_paths) -> None:
+def _lesson(
+    session, course, module, lesson: Lesson, ldoc: LessonDoc, actor, now, known, media_paths
+) -> None:
     lesson.position, lesson.kind = ldoc.position, ldoc.kind
     lesson.duration_minutes, lesson.competencies = ldoc.duration_minutes, ldoc.competencies
     lesson.equipment, lesson.safety = ldoc.equipment, ldoc.safety
@@ -153,9 +181,17 @@ def _lesson(session, course, module, lesson: Lesson, ldoc: LessonDoc, actor, now
             continue
         links = services.links_for(course, module.slug, known, media_paths)
         html = render_markdown(ldoc.bodies[lang], links)
-        services.save_content(session, lesson, lang, title=ldoc.titles.get(lang, ""),
-                              markdown=ldoc.bodies[lang], html=html, user=actor, now=now,
-                              source_language=source)
+        services.save_content(
+            session,
+            lesson,
+            lang,
+            title=ldoc.titles.get(lang, ""),
+            markdown=ldoc.bodies[lang],
+            html=html,
+            user=actor,
+            now=now,
+            source_language=source,
+        )
     for content in list(lesson.contents):
         if content.lang not in ldoc.bodies:
             lesson.contents.remove(content)  # its texts stay in the revision history

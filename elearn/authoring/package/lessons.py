@@ -18,7 +18,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
         return None, text, 0
     for index in range(1, len(lines)):
         if lines[index].strip() == FRONT:
-            rest = "\n".join(lines[index + 1:])
+            rest = "\n".join(lines[index + 1 :])
             body = rest.lstrip("\n")
             return "\n".join(lines[1:index]), body, index + 1 + len(rest) - len(body)
     return None, text, 0
@@ -27,29 +27,45 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 def check_lessons(check, course: CourseDoc) -> None:
     from elearn.authoring.package.validate import render_check
 
-    index = {(m.slug, lesson.slug, lang) for m in course.modules for lesson in m.lessons
-             for lang in lesson.paths}
+    index = {
+        (m.slug, lesson.slug, lang)
+        for m in course.modules
+        for lesson in m.lessons
+        for lang in lesson.paths
+    }
     codes = {c["code"] for c in course.competencies}
     for module in course.modules:
         for lesson in module.lessons:
             _lesson(check, course, module, lesson, codes)
             for lang, path in lesson.paths.items():
                 if lang in lesson.bodies:
-                    render_check(check, module, path, lesson.bodies[lang], index,
-                                 lesson.body_offsets.get(lang, 0))
+                    render_check(
+                        check,
+                        module,
+                        path,
+                        lesson.bodies[lang],
+                        index,
+                        lesson.body_offsets.get(lang, 0),
+                    )
 
 
 def _lesson(check, course: CourseDoc, module: ModuleDoc, lesson: LessonDoc, codes) -> None:
     source = course.source_language
     label = f"{module.folder}/{lesson.folder_prefix}{lesson.slug}"
     if source not in lesson.paths:
-        check.error(f"{label}.{source}.md", None,
-                    f"missing the source-language ({source}) version of lesson {lesson.slug!r}")
+        check.error(
+            f"{label}.{source}.md",
+            None,
+            f"missing the source-language ({source}) version of lesson {lesson.slug!r}",
+        )
     for lang in course.languages:
         if lang not in lesson.paths and source in lesson.paths:
-            check.warn(lesson.paths[source], None,
-                       f"no {lang} version: readers in {lang} get the {source} text, "
-                       "and authors see a missing translation")
+            check.warn(
+                lesson.paths[source],
+                None,
+                f"no {lang} version: readers in {lang} get the {source} text, "
+                "and authors see a missing translation",
+            )
     for lang in [source, *[x for x in sorted(lesson.paths) if x != source]]:
         if lang not in lesson.paths:
             continue
@@ -85,12 +101,16 @@ def _front(check, path, meta, lang, is_source, lesson: LessonDoc, codes) -> None
     else:
         for key in [k for k in SHARED if k in meta]:
             if meta[key] != getattr(lesson, key):
-                check.warn(path, meta.line_of(key),
-                           f"{key} differs from the source-language file, which wins")
+                check.warn(
+                    path,
+                    meta.line_of(key),
+                    f"{key} differs from the source-language file, which wins",
+                )
     equipment = meta.get("equipment")
     if equipment is not None:
-        if not isinstance(equipment, list) or not all(isinstance(e, str) and e.strip()
-                                                      for e in equipment):
+        if not isinstance(equipment, list) or not all(
+            isinstance(e, str) and e.strip() for e in equipment
+        ):
             check.error(path, meta.line_of("equipment"), "equipment must be a list of texts")
         else:
             lesson.equipment[lang] = [e.strip() for e in equipment]
@@ -111,8 +131,11 @@ def _shared(check, path, meta, lesson: LessonDoc, codes) -> None:
     duration = meta.get("duration_minutes")
     if duration is not None:
         if isinstance(duration, bool) or not isinstance(duration, int) or duration <= 0:
-            check.error(path, meta.line_of("duration_minutes"),
-                        "duration_minutes must be a positive whole number")
+            check.error(
+                path,
+                meta.line_of("duration_minutes"),
+                "duration_minutes must be a positive whole number",
+            )
         else:
             lesson.duration_minutes = duration
     competencies = meta.get("competencies") or []
@@ -121,6 +144,9 @@ def _shared(check, path, meta, lesson: LessonDoc, codes) -> None:
         competencies = []
     for code in competencies:
         if str(code) not in codes:
-            check.error(path, meta.line_of("competencies"),
-                        f"unknown competency {code!r} (declare it in course.yml)")
+            check.error(
+                path,
+                meta.line_of("competencies"),
+                f"unknown competency {code!r} (declare it in course.yml)",
+            )
     lesson.competencies = [str(c) for c in competencies if str(c) in codes]

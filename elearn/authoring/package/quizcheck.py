@@ -7,8 +7,18 @@ import re
 from elearn.authoring.package.model import CourseDoc, QuizDoc
 
 TYPES = ("single", "multiple", "true_false", "short_text", "numeric")
-QUESTION_KEYS = {"id", "type", "points", "competencies", "prompt", "choices", "answer",
-                 "tolerance", "accept", "feedback"}
+QUESTION_KEYS = {
+    "id",
+    "type",
+    "points",
+    "competencies",
+    "prompt",
+    "choices",
+    "answer",
+    "tolerance",
+    "accept",
+    "feedback",
+}
 QUIZ_KEYS = {"title", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "questions"}
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -17,8 +27,11 @@ def _int(check, path, data, key, default, low, high=None):
     value = data.get(key, default)
     if value is None and default is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
-        high is not None and value > high
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
     ):
         bounds = f"{low} to {high}" if high is not None else f"at least {low}"
         check.error(path, data.line_of(key), f"{key} must be a whole number, {bounds}")
@@ -76,8 +89,9 @@ def _question(check, path, item, course, codes) -> dict | None:
         return None
     qtype = item.get("type")
     if qtype not in TYPES:
-        check.error(path, item.line_of("type"),
-                    f"question {qid}: type must be one of {', '.join(TYPES)}")
+        check.error(
+            path, item.line_of("type"), f"question {qid}: type must be one of {', '.join(TYPES)}"
+        )
         return None
     points = item.get("points", 1)
     if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
@@ -85,12 +99,18 @@ def _question(check, path, item, course, codes) -> dict | None:
         points = 1
     competencies = item.get("competencies") or []
     if not isinstance(competencies, list) or any(str(c) not in codes for c in competencies):
-        check.error(path, item.line_of("competencies"),
-                    f"question {qid}: unknown competency (declare it in course.yml)")
-        competencies = [c for c in competencies if str(c) in codes] if isinstance(
-            competencies, list) else []
+        check.error(
+            path,
+            item.line_of("competencies"),
+            f"question {qid}: unknown competency (declare it in course.yml)",
+        )
+        competencies = (
+            [c for c in competencies if str(c) in codes] if isinstance(competencies, list) else []
+        )
     spec = {
-        "id": qid, "type": qtype, "points": float(points),
+        "id": qid,
+        "type": qtype,
+        "points": float(points),
         "competencies": [str(c) for c in competencies],
         "prompt": check.translatable(path, item, "prompt", src, langs),
     }
@@ -122,26 +142,37 @@ def _choices(check, path, item, spec, src, langs) -> None:
         if not isinstance(correct, bool):
             check.error(path, line, f"question {qid}: correct must be true or false")
             correct = False
-        entry = {"id": cid, "text": check.translatable(path, choice, "text", src, langs),
-                 "correct": correct}
+        entry = {
+            "id": cid,
+            "text": check.translatable(path, choice, "text", src, langs),
+            "correct": correct,
+        }
         if "feedback" in choice:
             entry["feedback"] = check.translatable(path, choice, "feedback", src, langs)
         out.append(entry)
     spec["choices"] = out
     right = sum(1 for c in out if c["correct"])
     if spec["type"] == "single" and right != 1:
-        check.error(path, item.line_of("choices"),
-                    f"question {qid}: a single-choice question needs exactly one correct choice "
-                    f"(found {right})")
+        check.error(
+            path,
+            item.line_of("choices"),
+            f"question {qid}: a single-choice question needs exactly one correct choice "
+            f"(found {right})",
+        )
     if spec["type"] == "multiple" and right < 1:
-        check.error(path, item.line_of("choices"),
-                    f"question {qid}: a multiple-choice question needs at least one correct choice")
+        check.error(
+            path,
+            item.line_of("choices"),
+            f"question {qid}: a multiple-choice question needs at least one correct choice",
+        )
 
 
 def _true_false(check, path, item, spec, src, langs) -> None:
     answer = item.get("answer")
     if not isinstance(answer, bool):
-        check.error(path, item.line_of("answer"), f"question {spec['id']}: answer must be true or false")
+        check.error(
+            path, item.line_of("answer"), f"question {spec['id']}: answer must be true or false"
+        )
         answer = False
     spec["answer"] = answer
 
@@ -152,8 +183,11 @@ def _numeric(check, path, item, spec, src, langs) -> None:
         check.error(path, item.line_of("answer"), f"question {spec['id']}: answer must be a number")
         answer = 0
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or tolerance < 0:
-        check.error(path, item.line_of("tolerance"),
-                    f"question {spec['id']}: tolerance must be a number ≥ 0")
+        check.error(
+            path,
+            item.line_of("tolerance"),
+            f"question {spec['id']}: tolerance must be a number ≥ 0",
+        )
         tolerance = 0
     spec["answer"], spec["tolerance"] = answer, tolerance
 
@@ -164,22 +198,39 @@ def _short_text(check, path, item, spec, src, langs) -> None:
     if isinstance(accept, list):
         accept = {src: accept}
     if not isinstance(accept, dict):
-        check.error(path, item.line_of("accept"),
-                    f"question {spec['id']}: accept must map languages to accepted answers")
+        check.error(
+            path,
+            item.line_of("accept"),
+            f"question {spec['id']}: accept must map languages to accepted answers",
+        )
     else:
         for lang, answers in accept.items():
-            if lang not in langs or not isinstance(answers, list) or not all(
-                isinstance(a, str | int | float) and str(a).strip() for a in answers
-            ) or not answers:
-                check.error(path, accept.line_of(lang) if hasattr(accept, "line_of") else None,
-                            f"question {spec['id']}: accept.{lang} must be a list of answers")
+            if (
+                lang not in langs
+                or not isinstance(answers, list)
+                or not all(isinstance(a, str | int | float) and str(a).strip() for a in answers)
+                or not answers
+            ):
+                check.error(
+                    path,
+                    accept.line_of(lang) if hasattr(accept, "line_of") else None,
+                    f"question {spec['id']}: accept.{lang} must be a list of answers",
+                )
                 continue
             out[lang] = [str(a).strip() for a in answers]
         if src not in out:
-            check.error(path, item.line_of("accept"),
-                        f"question {spec['id']}: give accepted answers in {src}")
+            check.error(
+                path,
+                item.line_of("accept"),
+                f"question {spec['id']}: give accepted answers in {src}",
+            )
     spec["accept"] = out
 
 
-CHECKS = {"single": _choices, "multiple": _choices, "true_false": _true_false,
-          "numeric": _numeric, "short_text": _short_text}
+CHECKS = {
+    "single": _choices,
+    "multiple": _choices,
+    "true_false": _true_false,
+    "numeric": _numeric,
+    "short_text": _short_text,
+}

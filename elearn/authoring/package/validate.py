@@ -11,18 +11,29 @@ from elearn.authoring.models import LANGUAGES, LEVELS
 from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.model import CourseDoc, Issue, LessonDoc, ModuleDoc, Report
 from elearn.authoring.package.quizcheck import check_quiz
-from elearn.authoring.package.yamlio import LineDict, YamlProblem, load
+from elearn.authoring.package.yamlio import LineDict, YamlError, load
 from elearn.authoring.rendering import MAX_MARKDOWN, Links, has_raw_html, render_markdown
 from elearn.media.types import check_media
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 MODULE_DIR = re.compile(r"^(\d+)-([^/]+)$")
 LESSON_FILE = re.compile(r"^(\d+)-([^/]+)\.([a-z]{2})\.md$")
-COURSE_KEYS = {"slug", "domain", "network", "source_language", "languages", "level",
-               "estimated_hours", "title", "summary", "competencies", "authors"}
+COURSE_KEYS = {
+    "slug",
+    "domain",
+    "network",
+    "source_language",
+    "languages",
+    "level",
+    "estimated_hours",
+    "title",
+    "summary",
+    "competencies",
+    "authors",
+}
 MEDIA_REASONS = {
     "type": "media of a type the platform refuses (PNG, JPEG, WebP, GIF, MP4, WebM, MP3, "
-            "OGG, PDF only)",
+    "OGG, PDF only)",
     "size": "media file larger than the limit for its type",
     "content": "the file's content does not match its extension",
 }
@@ -53,7 +64,7 @@ class Checker:
                 return None
         try:
             data, duplicates = load(text, line_offset=line_offset)
-        except YamlProblem as exc:
+        except YamlError as exc:
             self.error(path, exc.line, str(exc))
             return None
         for key, line in duplicates:
@@ -114,41 +125,59 @@ def _course(check: Checker, data: LineDict) -> CourseDoc:
     path = "course.yml"
     slug = str(data.get("slug") or check.pkg.name)
     if not SLUG.match(slug):
-        check.error(path, data.line_of("slug"),
-                    f"bad slug {slug!r}: lowercase letters, digits and '-', 1 to 64 characters")
+        check.error(
+            path,
+            data.line_of("slug"),
+            f"bad slug {slug!r}: lowercase letters, digits and '-', 1 to 64 characters",
+        )
     course = CourseDoc(slug=slug)
     for key in data:
         if key not in COURSE_KEYS:
             check.warn(path, data.line_of(key), f"unknown key {key!r} (ignored)")
     course.domain = str(data.get("domain", ""))
     if course.domain not in DOMAINS:
-        check.error(path, data.line_of("domain"),
-                    f"unknown domain {course.domain!r}: one of {', '.join(DOMAINS)}")
+        check.error(
+            path,
+            data.line_of("domain"),
+            f"unknown domain {course.domain!r}: one of {', '.join(DOMAINS)}",
+        )
     course.network = str(data.get("network", ""))
     if course.network not in check.networks:
         check.error(path, data.line_of("network"), f"unknown network {course.network!r}")
     source = data.get("source_language", "fr")
     languages = data.get("languages") or [source]
     if not isinstance(languages, list) or any(lang not in LANGUAGES for lang in languages):
-        check.error(path, data.line_of("languages"),
-                    f"languages must be a list among {', '.join(LANGUAGES)}")
-        languages = [lang for lang in languages if lang in LANGUAGES] if isinstance(
-            languages, list) else [source]
+        check.error(
+            path,
+            data.line_of("languages"),
+            f"languages must be a list among {', '.join(LANGUAGES)}",
+        )
+        languages = (
+            [lang for lang in languages if lang in LANGUAGES]
+            if isinstance(languages, list)
+            else [source]
+        )
     if source not in LANGUAGES or source not in languages:
-        check.error(path, data.line_of("source_language"),
-                    "source_language must be one of the course languages")
+        check.error(
+            path,
+            data.line_of("source_language"),
+            "source_language must be one of the course languages",
+        )
     course.source_language, course.languages = str(source), list(dict.fromkeys(languages))
     course.level = str(data.get("level", "beginner"))
     if course.level not in LEVELS:
         check.error(path, data.line_of("level"), f"level must be one of {', '.join(LEVELS)}")
     hours = data.get("estimated_hours", 1)
     if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
-        check.error(path, data.line_of("estimated_hours"), "estimated_hours must be a positive number")
+        check.error(
+            path, data.line_of("estimated_hours"), "estimated_hours must be a positive number"
+        )
         hours = 1
     course.estimated_hours = float(hours)
     course.title = check.translatable(path, data, "title", course.source_language, course.languages)
-    course.summary = check.translatable(path, data, "summary", course.source_language,
-                                        course.languages, required=False)
+    course.summary = check.translatable(
+        path, data, "summary", course.source_language, course.languages, required=False
+    )
     if not course.summary:
         check.warn(path, data.line, "no summary: the catalogue will show only the title")
     course.competencies = _competencies(check, data, course)
@@ -175,8 +204,9 @@ def _competencies(check: Checker, data: LineDict, course: CourseDoc) -> list[dic
         if code in seen:
             check.error("course.yml", line, f"duplicate competency code {code!r}")
         seen.add(code)
-        title = check.translatable("course.yml", item, "title", course.source_language,
-                                   course.languages)
+        title = check.translatable(
+            "course.yml", item, "title", course.source_language, course.languages
+        )
         out.append({"code": code, "title": title})
     return out
 
@@ -223,14 +253,22 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
     if "module.yml" not in files:
         check.error(f"{base}/module.yml", None, "missing module.yml (with the module title)")
     elif isinstance(meta, dict):
-        module.title = check.translatable(f"{base}/module.yml", meta, "title",
-                                          course.source_language, course.languages)
-        module.summary = check.translatable(f"{base}/module.yml", meta, "summary",
-                                            course.source_language, course.languages,
-                                            required=False)
+        module.title = check.translatable(
+            f"{base}/module.yml", meta, "title", course.source_language, course.languages
+        )
+        module.summary = check.translatable(
+            f"{base}/module.yml",
+            meta,
+            "summary",
+            course.source_language,
+            course.languages,
+            required=False,
+        )
         for key in meta:
             if key not in {"title", "summary"}:
-                check.warn(f"{base}/module.yml", meta.line_of(key), f"unknown key {key!r} (ignored)")
+                check.warn(
+                    f"{base}/module.yml", meta.line_of(key), f"unknown key {key!r} (ignored)"
+                )
     elif meta is not None:
         check.error(f"{base}/module.yml", 1, "module.yml must be a mapping")
     if "quiz.yml" in files:
@@ -243,8 +281,7 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
             continue
         match = LESSON_FILE.match(name)
         if "/" in name or not match:
-            check.warn(f"{base}/{name}", None,
-                       "not a lesson file (NN-slug.LANG.md): ignored")
+            check.warn(f"{base}/{name}", None, "not a lesson file (NN-slug.LANG.md): ignored")
             continue
         number, slug, lang = match.groups()
         path = f"{base}/{name}"
@@ -256,8 +293,9 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
             continue
         lesson = lessons.get(slug)
         if lesson is None:
-            lesson = lessons[slug] = LessonDoc(slug=slug, position=int(number),
-                                               folder_prefix=f"{number}-")
+            lesson = lessons[slug] = LessonDoc(
+                slug=slug, position=int(number), folder_prefix=f"{number}-"
+            )
         elif lesson.folder_prefix != f"{number}-":
             check.error(path, None, f"lesson {slug!r} has files with different numbers")
             continue
@@ -280,8 +318,14 @@ def _media(check: Checker, course: CourseDoc) -> None:
             check.warn(path, None, "media file not used by any lesson")
 
 
-def render_check(check: Checker, module: ModuleDoc, path: str, body: str,
-                 lesson_index: set[tuple[str, str, str]], line_offset: int = 0) -> None:
+def render_check(
+    check: Checker,
+    module: ModuleDoc,
+    path: str,
+    body: str,
+    lesson_index: set[tuple[str, str, str]],
+    line_offset: int = 0,
+) -> None:
     """Render once to find broken references, and report them at their line."""
     if len(body) > MAX_MARKDOWN:
         check.error(path, None, f"lesson text longer than {MAX_MARKDOWN} characters")
@@ -302,8 +346,9 @@ def render_check(check: Checker, module: ModuleDoc, path: str, body: str,
             check.error(path, line, f"link to a lesson file that does not exist: {target}")
     check.referenced_media.update(_MEDIA_REF.findall(body))
     if has_raw_html(body):
-        check.warn(path, _raw_html_line(body, line_offset),
-                   "raw HTML will be stripped or sanitised")
+        check.warn(
+            path, _raw_html_line(body, line_offset), "raw HTML will be stripped or sanitised"
+        )
 
 
 _MEDIA_REF = re.compile(r"\]\((?:\./)?(media/[^)\s]+)")

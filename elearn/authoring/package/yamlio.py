@@ -36,7 +36,9 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a course package",
+                None,
+                None,
+                "aliases (*name) are not allowed in a course package",
                 event.start_mark,
             )
         return super().compose_node(parent, index)
@@ -72,25 +74,25 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 
 
-class YamlProblem(ValueError):
+class YamlError(ValueError):
     def __init__(self, message: str, line: int):
         super().__init__(message)
         self.line = line
 
 
 def load(text: str, *, line_offset: int = 0):
-    """Parse one YAML document; returns (data, duplicate keys) or raises YamlProblem."""
+    """Parse one YAML document; returns (data, duplicate keys) or raises YamlError."""
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
-        raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line) from None
+        raise YamlError(f"invalid YAML: {exc.problem or exc.context}", line) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {exc}", 1 + line_offset) from None
+        raise YamlError(f"invalid YAML: {exc}", 1 + line_offset) from None
     except RecursionError:
-        raise YamlProblem("invalid YAML: nested too deeply", 1 + line_offset) from None
+        raise YamlError("invalid YAML: nested too deeply", 1 + line_offset) from None
     finally:
         loader.dispose()
     return data, [(key, line + line_offset) for key, line in loader.duplicates]

@@ -1,0 +1,255 @@
+"""Courses through the API: catalogue, package import/export, review, lesson texts."""
+
+from __future__ import annotations
+
+from flask import Response, abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from marshmallow import Schema, fields, validate
+from sqlalchemy import or_, select
+
+from elearn.accounts.models import Network, Role
+from elearn.accounts.permissions import roles_required
+from elearn.api.blueprint import Blueprint
+from elearn.api.schemas import PageArgs, page_body
+from elearn.authoring import reading, services
+from elearn.authoring.models import Course, CourseAuthor, CourseStatus
+from elearn.authoring.package.files import read_zip
+from elearn.authoring.package.importer import StagedMedia, import_course
+from elearn.authoring.package.validate import validate_package
+from elearn.core.db import utcnow
+from elearn.core.errors import problem
+from elearn.core.pagination import paginate
+from elearn.core.text import fold
+from elearn.extensions import db
+from elearn.media.storage import get_storage
+
+blp = Blueprint("courses", __name__, description="Courses")
+SECURED = {"security": [{"bearerAuth": []}]}
+
+
+class CourseFilter(PageArgs):
+    domain = fields.String(validate=validate.Length(max=32))
+    network = fields.String(validate=validate.Length(max=32))
+    q = fields.String(validate=validate.Length(max=200))
+
+
+class ImportArgs(Schema):
+    dry_run = fields.Boolean(load_default=False)
+    publish = fields.Boolean(load_default=False)
+
+
+class LessonPut(Schema):
+    lang = fields.String(required=True, validate=validate.OneOf(["fr", "ar", "en"]))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    markdown = fields.String(required=True, validate=validate.Length(max=200_000))
+
+
+class ReturnArgs(Schema):
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+def _visible(stmt):
+    """Published courses for everyone; authors and admins also see their drafts."""
+    live = (Course.published.is_not(None)) & (Course.status != CourseStatus.ARCHIVED)
+    if current_user.is_admin:
+        return stmt
+    if Role.EXPERT in current_user.roles:
+        mine = or_(
+            Course.network_id == current_user.network_id,
+            Course.id.in_(
+                select(CourseAuthor.course_id).where(CourseAuthor.user_id == current_user.id)
+            ),
+        )
+        return stmt.where(or_(live, mine))
+    return stmt.where(live)
+
+
+def _course_or_404(slug: str) -> Course:
+    course = db.session.scalar(_visible(select(Course).where(Course.slug == slug)))
+    if course is None:
+        abort(404)
+    return course
+
+
+def _authored_or_404(slug: str) -> Course:
+    course = _course_or_404(slug)
+    if not services.may_author(current_user, course):
+        abort(404 if course.published is None else 403)
+    return course
+
+
+@blp.route("/courses", methods=["GET"])
+@blp.arguments(CourseFilter, location="query")
+@blp.doc(**SECURED)
+@login_required
+def list_courses(args):
+    """Published courses; authors and admins also see their drafts."""
+    stmt = _visible(select(Course)).order_by(Course.slug)
+    if args.get("domain"):
+        stmt = stmt.where(Course.domain == args["domain"])
+    if args.get("network"):
+        stmt = stmt.join(Network).where(Network.code == args["network"].upper())
+    if args.get("q"):
+        stmt = stmt.where(Course.search_text.contains(fold(args["q"])))
+    page = paginate(db.session, stmt, args["page"], args["per_page"])
+    body = page_body(page)
+    body["items"] = [reading.course_summary(c, current_user) for c in page.items]
+    return body
+
+
+@blp.route("/courses/import", methods=["POST"])
+@blp.arguments(ImportArgs, location="query")
+@blp.doc(**SECURED)
+@roles_required(Role.EXPERT, Role.ADMIN)
+def import_package(args):
+    """Validate (``dry_run``) or import a package .zip sent as multipart ``file``."""
+    upload = request.files.get("file")
+    if upload is None:
+        return problem(
+            422,
+            _l("Send the package as a multipart field named file (.zip)."),
+            errors=[{"path": "file", "message": str(_l("This field is required."))}],
+        )
+    if args["publish"] and not current_user.is_admin:
+        abort(403)
+    name = (upload.filename or "course.zip").rsplit("/", 1)[-1].removesuffix(".zip")
+    report = validate_package(
+        read_zip(upload.read(), default_name=name),
+        networks=set(db.session.scalars(select(Network.code))),
+    )
+    errors = [i.as_dict() for i in report.errors]
+    warnings = [i.as_dict() for i in report.warnings]
+    if args["dry_run"]:
+        return {"valid": report.valid, "errors": errors, "warnings": warnings}
+    if not report.valid:
+        return problem(422, _l("The package has errors; nothing was imported."), errors=errors)
+    staged = StagedMedia(get_storage())
+    try:
+        course = import_course(
+            db.session,
+            report,
+            actor=current_user,
+            staged=staged,
+            now=utcnow(),
+            publish=args["publish"],
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        staged.discard()
+        raise
+    return {"slug": course.slug, "status": course.status, "warnings": warnings}, 201
+
+
+@blp.route("/courses/<slug>", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def get_course(slug: str):
+    """The course outline: the working copy for its authors, the published one for others."""
+    course = _course_or_404(slug)
+    return reading.course_detail(course, draft=services.may_author(current_user, course))
+
+
+@blp.route("/courses/<slug>/export", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def export_course(slug: str):
+    """The course as a package .zip that imports back to the same course."""
+    from elearn.authoring.package.exporter import course_files, zip_bytes
+    from elearn.media.models import MediaAsset
+
+    course = _authored_or_404(slug)
+    assets = list(db.session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
+    data = zip_bytes(course_files(course, assets, get_storage()), course.slug)
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{course.slug}.zip"'},
+    )
+
+
+@blp.route("/courses/<slug>/submit", methods=["POST"])
+@blp.doc(**SECURED)
+@login_required
+def submit(slug: str):
+    """Send the working copy for review (authors)."""
+    course = _authored_or_404(slug)
+    services.submit_for_review(db.session, course, current_user, utcnow())
+    db.session.commit()
+    return {"slug": course.slug, "status": course.status}
+
+
+@blp.route("/courses/<slug>/publish", methods=["POST"])
+@blp.doc(**SECURED)
+@roles_required(Role.ADMIN)
+def publish(slug: str):
+    """Publish the working copy (admins)."""
+    course = _course_or_404(slug)
+    services.publish(db.session, course, current_user, utcnow())
+    db.session.commit()
+    return {"slug": course.slug, "status": course.status}
+
+
+@blp.route("/courses/<slug>/return", methods=["POST"])
+@blp.arguments(ReturnArgs)
+@blp.doc(**SECURED)
+@roles_required(Role.ADMIN)
+def send_back(body, slug: str):
+    """Send a course in review back to its authors with a comment (admins)."""
+    course = _course_or_404(slug)
+    services.return_to_author(db.session, course, current_user, utcnow(), body["comment"])
+    db.session.commit()
+    return {"slug": course.slug, "status": course.status}
+
+
+@blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def get_lesson(slug: str, module: str, lesson: str):
+    """A lesson in ``?lang=`` (else the reader's language), saying which language it is in."""
+    course = _course_or_404(slug)
+    draft = services.may_author(current_user, course) and request.args.get("version") != "published"
+    found = reading.find_lesson(course, module, lesson, draft=draft)
+    if found is None:
+        abort(404)
+    return reading.lesson_view(course, found, reading.wanted_language(), draft=draft)
+
+
+@blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>", methods=["PUT"])
+@blp.arguments(LessonPut)
+@blp.doc(**SECURED)
+@login_required
+def put_lesson(body, slug: str, module: str, lesson: str):
+    """Save one language version of a lesson in the working copy (authors)."""
+    course = _authored_or_404(slug)
+    found = reading.find_lesson(course, module, lesson, draft=True)
+    if found is None:
+        abort(404)
+    if body["lang"] not in course.languages:
+        return problem(
+            422,
+            _l("This course is not offered in that language."),
+            errors=[{"path": "lang", "message": str(_l("Not a course language."))}],
+        )
+    services.edit_lesson(
+        db.session,
+        course,
+        found,
+        body["lang"],
+        title=body["title"],
+        markdown=body["markdown"],
+        user=current_user,
+        now=utcnow(),
+    )
+    db.session.commit()
+    return reading.lesson_view(course, found, body["lang"], draft=True)
+
+
+@blp.route("/courses/<slug>/translations", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def translations(slug: str):
+    """Per lesson and language: missing, stale or current (authors, admins)."""
+    course = _authored_or_404(slug)
+    return reading.translation_board(course)

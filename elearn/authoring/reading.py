@@ -1,0 +1,221 @@
+"""Courses as readers see them: the published snapshot (or the working copy for authors),
+in the language asked for, falling back to the source language with a notice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from elearn.authoring import services
+from elearn.authoring.models import Course, Lesson, Module
+from elearn.extensions import db
+from elearn.i18n.locale import resolve_locale
+
+
+def wanted_language() -> str:
+    """``?lang=``, then the reader's preference, then Accept-Language, then the default."""
+    return resolve_locale(
+        query=request.args.get("lang"),
+        remembered=None,
+        preference=getattr(current_user, "locale", None),
+        accepted=request.accept_languages.values(),
+        default=current_app.config["DEFAULT_LOCALE"],
+    )
+
+
+def outline(course: Course) -> list[Module]:
+    """Modules with lessons, contents and quizzes in a fixed number of queries."""
+    return list(
+        db.session.scalars(
+            select(Module)
+            .where(Module.course_id == course.id)
+            .order_by(Module.position)
+            .options(
+                selectinload(Module.lessons).selectinload(Lesson.contents),
+                selectinload(Module.quiz),
+            )
+        )
+    )
+
+
+@dataclass
+class Item:
+    module: Module
+    lesson: Lesson
+
+
+def ordered_lessons(course: Course, *, draft: bool) -> list[Item]:
+    items = []
+    modules = outline(course)
+    if draft:
+        for module in modules:
+            if module.archived_at is None:
+                items += [
+                    Item(module, lesson) for lesson in module.lessons if lesson.archived_at is None
+                ]
+        return items
+    for module in sorted(
+        (m for m in modules if m.published), key=lambda m: m.published["position"]
+    ):
+        lessons = sorted(
+            (lesson for lesson in module.lessons if lesson.published),
+            key=lambda lesson: lesson.published["position"],
+        )
+        items += [Item(module, lesson) for lesson in lessons]
+    return items
+
+
+def find_lesson(course: Course, module_slug: str, lesson_slug: str, *, draft: bool):
+    for item in ordered_lessons(course, draft=draft):
+        if item.module.slug == module_slug and item.lesson.slug == lesson_slug:
+            return item
+    return None
+
+
+def _texts(lesson: Lesson, draft: bool) -> dict[str, dict]:
+    if draft:
+        return {c.lang: {"title": c.title, "html": c.html} for c in lesson.contents}
+    return {c.lang: c.published for c in lesson.contents if c.published}
+
+
+def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
+    texts = _texts(item.lesson, draft)
+    chosen = lang if lang in texts else course.source_language
+    if chosen not in texts:
+        chosen = next(iter(sorted(texts)), lang)
+    text = texts.get(chosen, {"title": "", "html": ""})
+    fields = item.lesson if draft else None
+    snap = item.lesson.published or {}
+
+    def value(key):
+        return getattr(fields, key) if fields is not None else snap.get(key)
+
+    sequence = ordered_lessons(course, draft=draft)
+    index = next(i for i, it in enumerate(sequence) if it.lesson.id == item.lesson.id)
+
+    def ref(i: int):
+        if 0 <= i < len(sequence):
+            return {"module": sequence[i].module.slug, "lesson": sequence[i].lesson.slug}
+        return None
+
+    equipment, safety = value("equipment") or {}, value("safety") or {}
+    return {
+        "title": text["title"],
+        "lang": chosen,
+        "requested_lang": lang,
+        "html": text["html"],
+        "dir": "rtl" if chosen == "ar" else "ltr",
+        "kind": value("kind"),
+        "duration_minutes": value("duration_minutes"),
+        "competencies": value("competencies"),
+        "equipment": equipment.get(chosen) or equipment.get(course.source_language) or [],
+        "safety": safety.get(chosen) or safety.get(course.source_language),
+        "previous": ref(index - 1),
+        "next": ref(index + 1),
+        "completed": False,
+    }
+
+
+def course_summary(course: Course, user) -> dict:
+    live = course.published if course.published and not services.may_author(user, course) else None
+    meta = live or {
+        "title": course.title,
+        "summary": course.summary,
+        "level": course.level,
+        "estimated_hours": course.estimated_hours,
+        "languages": course.languages,
+    }
+    return {
+        "slug": course.slug,
+        "domain": course.domain,
+        "network": course.network.code,
+        "status": course.status,
+        "title": meta["title"],
+        "summary": meta["summary"],
+        "level": meta["level"],
+        "estimated_hours": meta["estimated_hours"],
+        "languages": meta["languages"],
+    }
+
+
+def course_detail(course: Course, *, draft: bool) -> dict:
+    body = course_summary(course, current_user if not draft else None)
+    if draft:
+        body.update(title=course.title, summary=course.summary, languages=course.languages)
+    body["competencies"] = (
+        course.competencies if draft else (course.published or {}).get("competencies", [])
+    )
+    modules: dict[int, dict] = {}
+    for item in ordered_lessons(course, draft=draft):
+        module = item.module
+        if module.id not in modules:
+            modules[module.id] = {
+                "slug": module.slug,
+                "title": module.title if draft else module.published["title"],
+                "lessons": [],
+                "quiz": _quiz_summary(module, draft),
+            }
+        texts = _texts(item.lesson, draft)
+        snap = item.lesson.published or {}
+        modules[module.id]["lessons"].append(
+            {
+                "slug": item.lesson.slug,
+                "title": {lang: t["title"] for lang, t in texts.items()},
+                "kind": item.lesson.kind if draft else snap.get("kind"),
+                "duration_minutes": item.lesson.duration_minutes
+                if draft
+                else snap.get("duration_minutes"),
+                "languages": sorted(texts),
+            }
+        )
+    body["modules"] = list(modules.values())
+    return body
+
+
+def _quiz_summary(module: Module, draft: bool) -> dict | None:
+    quiz = module.quiz
+    if quiz is None:
+        return None
+    if draft:
+        if quiz.archived_at is not None:
+            return None
+        return {
+            "title": quiz.title,
+            "pass_mark": quiz.pass_mark,
+            "max_attempts": quiz.max_attempts,
+            "time_limit_minutes": quiz.time_limit_minutes,
+            "question_count": sum(1 for q in quiz.questions if q.archived_at is None),
+        }
+    if not quiz.published:
+        return None
+    return {
+        **{
+            k: quiz.published[k]
+            for k in ("title", "pass_mark", "max_attempts", "time_limit_minutes")
+        },
+        "question_count": sum(1 for q in quiz.questions if q.published),
+    }
+
+
+def translation_board(course: Course) -> dict:
+    rows = []
+    for item in ordered_lessons(course, draft=True):
+        rows.append(
+            {
+                "module": item.module.slug,
+                "lesson": item.lesson.slug,
+                "states": {
+                    lang: services.translation_state(item.lesson, lang, course.source_language)
+                    for lang in course.languages
+                },
+            }
+        )
+    return {
+        "source_language": course.source_language,
+        "languages": course.languages,
+        "lessons": rows,
+    }
