@@ -67,8 +67,11 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.accounts.admin_views import bp as admin_bp
     from elearn.accounts.views import bp as accounts_bp
     from elearn.api import init_app as init_api
+    from elearn.authoring.editor_views import bp as studio_editor_bp
+    from elearn.authoring.views import bp as studio_bp
     from elearn.core.views import bp as core_bp
     from elearn.i18n.views import bp as i18n_bp
+    from elearn.learning.views import bp as learning_bp
     from elearn.media.views import bp as media_bp
 
     app.register_blueprint(core_bp)
@@ -76,6 +79,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(studio_bp)
+    app.register_blueprint(studio_editor_bp)
+    app.register_blueprint(learning_bp)
     init_api(app)
 
     from elearn.cli import register_commands

@@ -160,6 +160,27 @@ def save_content(
     return content, changed
 
 
+def render_for(session, course: Course, module_slug: str, markdown: str):
+    """Render a lesson text with this course's media and lessons; (html, missing refs)."""
+    from elearn.media.models import MediaAsset
+
+    media_paths = set(
+        session.scalars(
+            select(MediaAsset.path).where(
+                MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None)
+            )
+        )
+    )
+    known = {
+        (m.slug, lesson.slug)
+        for m in course.modules
+        for lesson in m.lessons
+        if lesson.archived_at is None
+    }
+    links = links_for(course, module_slug, known, media_paths)
+    return render_markdown(markdown, links), links.missing
+
+
 def edit_lesson(
     session,
     course: Course,
@@ -174,33 +195,18 @@ def edit_lesson(
     """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
     from elearn.authoring.rendering import MAX_MARKDOWN
     from elearn.core.text import clean_text
-    from elearn.media.models import MediaAsset
 
     title = clean_text(title)
     if not title:
         raise AuthoringError(_l("Give the lesson a title."), field="title")
     if len(markdown) > MAX_MARKDOWN:
         raise AuthoringError(_l("The text is too long."), field="markdown")
-    media_paths = set(
-        session.scalars(
-            select(MediaAsset.path).where(
-                MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None)
-            )
-        )
-    )
-    known = {
-        (m.slug, lesson.slug)
-        for m in course.modules
-        for lesson in m.lessons
-        if lesson.archived_at is None
-    }
-    links = links_for(course, item.module.slug, known, media_paths)
-    html = render_markdown(markdown, links)
-    if links.missing:
-        kind, target = links.missing[0]
+    html, missing = render_for(session, course, item.module.slug, markdown)
+    if missing:
         raise AuthoringError(
             _l(
-                "This text refers to %(target)s, which does not exist in the course.", target=target
+                "This text refers to %(target)s, which does not exist in the course.",
+                target=missing[0][1],
             ),
             field="markdown",
         )

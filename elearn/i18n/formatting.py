@@ -22,7 +22,27 @@ ROLE_LABELS = {
     "trainee": _l("Trainee"),
 }
 
-LANGUAGE_NAMES = {"fr": "Français", "ar": "العربية"}
+LANGUAGE_NAMES = {"fr": "Français", "ar": "العربية", "en": "English"}
+
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "in_review": _l("In review"),
+    "published": _l("Published"),
+    "archived": _l("Archived"),
+}
+
+EVENT_LABELS = {
+    "submitted": _l("Submitted for review"),
+    "returned": _l("Sent back to the authors"),
+    "published": _l("Published"),
+    "archived": _l("Archived"),
+}
+
+TRANSLATION_LABELS = {
+    "missing": _l("Missing"),
+    "stale": _l("Out of date"),
+    "current": _l("Up to date"),
+}
 
 
 def country_name(code: str | None) -> str:
@@ -53,4 +73,7 @@ def init_app(app: Flask) -> None:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         DOMAIN_LABELS=DOMAIN_LABELS,
         ROLE_LABELS=ROLE_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        EVENT_LABELS=EVENT_LABELS,
+        TRANSLATION_LABELS=TRANSLATION_LABELS,
     )

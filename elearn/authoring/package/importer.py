@@ -197,6 +197,11 @@ def _lesson(
             lesson.contents.remove(content)  # its texts stay in the revision history
 
 
+def apply_quiz(session, course, module: Module, qdoc: QuizDoc | None, now) -> None:
+    """Replace a module's quiz definition (Studio quiz editor); questions keep identity."""
+    _quiz(session, course, module, qdoc, now)
+
+
 def _quiz(session, course, module: Module, qdoc: QuizDoc | None, now) -> None:
     quiz = module.quiz
     if qdoc is None:

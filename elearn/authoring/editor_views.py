@@ -1,0 +1,190 @@
+"""The Studio's editors: lesson text with preview and source side by side, revisions and
+their differences, the quiz, the translation board."""
+
+from __future__ import annotations
+
+import difflib
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from elearn.accounts.models import Role
+from elearn.accounts.permissions import roles_required
+from elearn.authoring import reading, services
+from elearn.authoring.models import LessonRevision
+from elearn.authoring.package.files import PackageFiles
+from elearn.authoring.package.importer import apply_quiz
+from elearn.authoring.package.model import CourseDoc
+from elearn.authoring.package.quizcheck import check_quiz
+from elearn.authoring.package.validate import Checker
+from elearn.authoring.package.yamlio import dump
+from elearn.authoring.studio import course_or_404, lesson_or_404, module_or_404
+from elearn.core.db import utcnow
+from elearn.core.errors import DomainError
+from elearn.extensions import db
+
+bp = Blueprint("studio_editor", __name__, url_prefix="/studio", template_folder="templates")
+LESSON = "/<slug>/modules/<module>/lessons/<lesson>"
+
+
+@bp.before_request
+@roles_required(Role.EXPERT, Role.ADMIN)
+def _authors_only():
+    return None
+
+
+def _lang(course) -> str:
+    lang = request.values.get("lang") or course.source_language
+    return lang if lang in course.languages else course.source_language
+
+
+@bp.route(LESSON + "/edit", methods=["GET", "POST"])
+def edit_lesson(slug: str, module: str, lesson: str):
+    course = course_or_404(slug)
+    parent = module_or_404(course, module)
+    item = lesson_or_404(parent, lesson)
+    lang = _lang(course)
+    content = item.content(lang)
+    title = request.form.get("title", content.title if content else "")
+    markdown = request.form.get("markdown", content.markdown if content else "")
+    preview = None
+    if request.method == "POST" and request.form.get("action") == "save":
+        try:
+            services.edit_lesson(
+                db.session,
+                course,
+                reading.Item(parent, item),
+                lang,
+                title=title,
+                markdown=markdown,
+                user=current_user,
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(
+                url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, lang=lang),
+                code=303,
+            )
+    if request.method == "POST":
+        preview, _missing = services.render_for(db.session, course, parent.slug, markdown)
+    source = item.content(course.source_language) if lang != course.source_language else None
+    return render_template(
+        "authoring/lesson_edit.html",
+        course=course,
+        module=parent,
+        lesson=item,
+        lang=lang,
+        title=title,
+        markdown=markdown,
+        preview=preview,
+        source=source,
+        state=services.translation_state(item, lang, course.source_language),
+    )
+
+
+@bp.post(LESSON + "/current")
+def mark_current(slug: str, module: str, lesson: str):
+    course = course_or_404(slug)
+    item = lesson_or_404(module_or_404(course, module), lesson)
+    lang = _lang(course)
+    try:
+        services.mark_current(item, lang, course.source_language)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Marked as up to date with the source text."), "success")
+    return redirect(
+        url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, lang=lang), code=303
+    )
+
+
+@bp.get(LESSON + "/history")
+def history(slug: str, module: str, lesson: str):
+    course = course_or_404(slug)
+    item = lesson_or_404(module_or_404(course, module), lesson)
+    lang = _lang(course)
+    revisions = db.session.scalars(
+        select(LessonRevision)
+        .where(LessonRevision.lesson_id == item.id, LessonRevision.lang == lang)
+        .order_by(LessonRevision.created_at.desc(), LessonRevision.id.desc())
+    ).all()
+    by_id = {r.id: r for r in revisions}
+    a, b = by_id.get(request.args.get("a", type=int)), by_id.get(request.args.get("b", type=int))
+    if a is None and len(revisions) > 1:
+        a, b = revisions[1], revisions[0]
+    diff = None
+    if a is not None and b is not None:
+        diff = list(
+            difflib.unified_diff(a.markdown.splitlines(), b.markdown.splitlines(), lineterm="", n=2)
+        )[2:]
+    return render_template(
+        "authoring/history.html",
+        course=course,
+        module=module,
+        lesson=item,
+        lang=lang,
+        revisions=revisions,
+        a=a,
+        b=b,
+        diff=diff,
+    )
+
+
+@bp.route("/<slug>/modules/<module>/quiz", methods=["GET", "POST"])
+def edit_quiz(slug: str, module: str):
+    from elearn.authoring.package.exporter import _quiz_yaml
+
+    course = course_or_404(slug)
+    parent = module_or_404(course, module)
+    has_quiz = parent.quiz is not None and parent.quiz.archived_at is None
+    text = request.form.get("yaml") or (dump(_quiz_yaml(parent)) if has_quiz else "")
+    issues = []
+    if request.method == "POST":
+        checker = Checker(PackageFiles(course.slug), [])
+        data = checker.yaml("quiz.yml", text)
+        doc = CourseDoc(
+            slug=course.slug,
+            source_language=course.source_language,
+            languages=course.languages,
+            competencies=course.competencies,
+        )
+        quiz = check_quiz(checker, "quiz.yml", data, doc) if data is not None else None
+        issues = checker.issues
+        if quiz is not None and not any(i.level == "error" for i in issues):
+            apply_quiz(db.session, course, parent, quiz, utcnow())
+            course.status = "draft" if course.status != "archived" else course.status
+            db.session.commit()
+            flash(_("Quiz saved."), "success")
+            return redirect(url_for(".edit_quiz", slug=slug, module=module), code=303)
+    return render_template(
+        "authoring/quiz_edit.html", course=course, module=parent, text=text, issues=issues
+    )
+
+
+@bp.get("/<slug>/translations")
+def translations(slug: str):
+    course = course_or_404(slug)
+    return render_template(
+        "authoring/translations.html", course=course, board=reading.translation_board(course)
+    )
+
+
+@bp.get("/<slug>/preview/<module>/<lesson>")
+def preview(slug: str, module: str, lesson: str):
+    """The working copy as trainees will read it once published (authors and reviewers)."""
+    course = course_or_404(slug)
+    item = reading.find_lesson(course, module, lesson, draft=True)
+    if item is None:
+        return render_template("errors/error.html", status=404, title="404", detail=""), 404
+    view = reading.lesson_view(course, item, reading.wanted_language(), draft=True)
+    return render_template(
+        "learning/lesson.html", course=course, item=item, view=view, preview=True, may_edit=True
+    )

@@ -1,0 +1,240 @@
+"""The Studio: course list, package upload, outline editor, review and publishing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from elearn.accounts.models import Network, Role
+from elearn.accounts.permissions import roles_required
+from elearn.authoring import outline, services
+from elearn.authoring.models import Course, CourseEvent, CourseStatus
+from elearn.authoring.package.files import read_zip
+from elearn.authoring.package.importer import StagedMedia, import_course
+from elearn.authoring.package.validate import validate_package
+from elearn.authoring.studio import authored_courses, course_or_404, lesson_or_404, module_or_404
+from elearn.core.db import utcnow
+from elearn.core.errors import DomainError
+from elearn.extensions import db
+from elearn.media.storage import get_storage
+
+bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
+
+
+@bp.before_request
+@roles_required(Role.EXPERT, Role.ADMIN)
+def _authors_only():
+    return None
+
+
+def _back(course: Course, anchor: str = ""):
+    return redirect(url_for(".course", slug=course.slug, _anchor=anchor or None), code=303)
+
+
+@bp.get("/")
+def index():
+    return render_template("authoring/index.html", courses=authored_courses())
+
+
+@bp.post("/import")
+def upload():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a .zip course package to send."), "error")
+        return redirect(url_for(".index"), code=303)
+    name = upload.filename.rsplit("/", 1)[-1].removesuffix(".zip")
+    report = validate_package(
+        read_zip(upload.read(), default_name=name),
+        networks=set(db.session.scalars(select(Network.code))),
+    )
+    if not report.valid or request.form.get("check_only"):
+        return render_template("authoring/index.html", courses=authored_courses(), report=report)
+    staged = StagedMedia(get_storage())
+    try:
+        course = import_course(db.session, report, actor=current_user, staged=staged, now=utcnow())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        staged.discard()
+        flash(str(exc.message), "error")
+        return redirect(url_for(".index"), code=303)
+    except BaseException:
+        db.session.rollback()
+        staged.discard()
+        raise
+    flash(_("Package imported: %(slug)s.", slug=course.slug), "success")
+    return _back(course)
+
+
+@bp.get("/<slug>")
+def course(slug: str):
+    course = course_or_404(slug)
+    events = db.session.scalars(
+        select(CourseEvent)
+        .where(CourseEvent.course_id == course.id)
+        .order_by(CourseEvent.created_at.desc())
+        .limit(20)
+    ).all()
+    return render_template("authoring/course.html", course=course, events=events)
+
+
+@bp.post("/<slug>/modules")
+def add_module(slug: str):
+    course = course_or_404(slug)
+    try:
+        outline.add_module(
+            db.session,
+            course,
+            slug=request.form.get("slug", ""),
+            title=request.form.get("title", ""),
+            now=utcnow(),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Module added."), "success")
+    return _back(course, "outline")
+
+
+@bp.post("/<slug>/modules/<module>/<action>")
+def module_action(slug: str, module: str, action: str):
+    course = course_or_404(slug)
+    item = module_or_404(course, module)
+    return _outline_action(course, course.modules, item, action)
+
+
+@bp.post("/<slug>/modules/<module>/lessons")
+def add_lesson(slug: str, module: str):
+    course = course_or_404(slug)
+    item = module_or_404(course, module)
+    try:
+        lesson = outline.add_lesson(
+            db.session,
+            course,
+            item,
+            slug=request.form.get("slug", ""),
+            title=request.form.get("title", ""),
+            kind=request.form.get("kind", "theory"),
+            user=current_user,
+            now=utcnow(),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return _back(course, "outline")
+    db.session.commit()
+    return redirect(
+        url_for(
+            "studio_editor.edit_lesson", slug=course.slug, module=item.slug, lesson=lesson.slug
+        ),
+        code=303,
+    )
+
+
+@bp.post("/<slug>/modules/<module>/lessons/<lesson>/<action>")
+def lesson_action(slug: str, module: str, lesson: str, action: str):
+    course = course_or_404(slug)
+    parent = module_or_404(course, module)
+    return _outline_action(course, parent.lessons, lesson_or_404(parent, lesson), action)
+
+
+def _outline_action(course, siblings, item, action: str):
+    now = utcnow()
+    try:
+        if action == "up":
+            outline.move(course, siblings, item, -1, now)
+        elif action == "down":
+            outline.move(course, siblings, item, +1, now)
+        elif action == "archive":
+            outline.archive(course, item, now)
+        elif action == "restore":
+            outline.restore(course, siblings, item, now)
+        elif action == "rename":
+            outline.rename(
+                course, item, request.form.get("lang", ""), request.form.get("title", ""), now
+            )
+        else:
+            abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+    return _back(course, "outline")
+
+
+@bp.post("/<slug>/submit")
+def submit(slug: str):
+    course = course_or_404(slug)
+    try:
+        services.submit_for_review(db.session, course, current_user, utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Sent for review. An administrator will publish it or send it back."), "success")
+    return _back(course)
+
+
+@bp.get("/<slug>/export")
+def export(slug: str):
+    from elearn.authoring.package.exporter import course_files, zip_bytes
+    from elearn.media.models import MediaAsset
+
+    course = course_or_404(slug)
+    assets = list(db.session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
+    data = zip_bytes(course_files(course, assets, get_storage()), course.slug)
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{course.slug}.zip"'},
+    )
+
+
+# -- review (administrators) --------------------------------------------------------------
+
+
+@bp.get("/review")
+@roles_required(Role.ADMIN)
+def review_queue():
+    courses = db.session.scalars(
+        select(Course).where(Course.status == CourseStatus.IN_REVIEW).order_by(Course.updated_at)
+    ).all()
+    return render_template("authoring/review.html", courses=courses)
+
+
+@bp.post("/<slug>/publish")
+@roles_required(Role.ADMIN)
+def publish(slug: str):
+    course = course_or_404(slug)
+    try:
+        services.publish(db.session, course, current_user, utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Published: trainees now see this version."), "success")
+    return _back(course)
+
+
+@bp.post("/<slug>/return")
+@roles_required(Role.ADMIN)
+def send_back(slug: str):
+    course = course_or_404(slug)
+    try:
+        services.return_to_author(
+            db.session, course, current_user, utcnow(), request.form.get("comment", "")
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Sent back to the authors with your comment."), "success")
+    return _back(course)

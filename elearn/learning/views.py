@@ -1,0 +1,67 @@
+"""Catalogue, course page and lesson reader: only published versions, for signed-in people."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from elearn.accounts.models import Network
+from elearn.authoring import reading, services
+from elearn.authoring.models import Course, CourseStatus
+from elearn.core.pagination import paginate
+from elearn.core.text import fold
+from elearn.extensions import db
+
+bp = Blueprint("learning", __name__, template_folder="templates")
+
+
+def _published_or_404(slug: str) -> Course:
+    course = services.course_by_slug(db.session, slug)
+    if course is None or course.published is None or course.status == CourseStatus.ARCHIVED:
+        abort(404)
+    return course
+
+
+@bp.get("/courses")
+@login_required
+def catalogue():
+    q = request.args.get("q", "")[:200]
+    stmt = (
+        select(Course)
+        .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
+        .order_by(Course.slug)
+    )
+    if q.strip():
+        stmt = stmt.where(Course.search_text.contains(fold(q)))
+    if request.args.get("network"):
+        stmt = stmt.join(Network).where(Network.code == request.args["network"].upper())
+    page = paginate(db.session, stmt, request.args.get("page", 1, type=int) or 1, 24, clamp=True)
+    return render_template("learning/catalogue.html", page=page, q=q)
+
+
+@bp.get("/courses/<slug>")
+@login_required
+def course(slug: str):
+    course = _published_or_404(slug)
+    return render_template(
+        "learning/course.html", course=course, detail=reading.course_detail(course, draft=False)
+    )
+
+
+@bp.get("/courses/<slug>/modules/<module>/lessons/<lesson>")
+@login_required
+def lesson(slug: str, module: str, lesson: str):
+    course = _published_or_404(slug)
+    item = reading.find_lesson(course, module, lesson, draft=False)
+    if item is None:
+        abort(404)
+    view = reading.lesson_view(course, item, reading.wanted_language(), draft=False)
+    return render_template(
+        "learning/lesson.html",
+        course=course,
+        item=item,
+        view=view,
+        preview=False,
+        may_edit=services.may_author(current_user, course),
+    )
