@@ -26,13 +26,14 @@ def read_password(confirm: bool = True) -> str:
 
 def register_commands(app: Flask) -> None:
     from elearn.accounts.cli import tokens_cli, users_cli
-    from elearn.authoring.cli import courses_cli
+    from elearn.authoring.cli import courses_cli, push_command
     from elearn.demo import demo_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(push_command)
 
 
 def fail(message: str) -> None:

@@ -95,3 +95,20 @@ def export_command(slug: str, out: Path) -> None:
     assets = list(db.session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
     out.write_bytes(zip_bytes(course_files(course, assets, get_storage()), course.slug))
     click.echo(_("Wrote %(path)s.", path=str(out)))
+
+
+@click.command("push")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--server", required=True, help="The platform's address, e.g. https://elearn.example")
+@click.option(
+    "--token",
+    required=True,
+    envvar="ELEARN_TOKEN",
+    help="A personal access token (account page). Also read from ELEARN_TOKEN.",
+)
+@click.option("--dry-run", is_flag=True, help="Only validate on the server.")
+def push_command(path: Path, server: str, token: str, dry_run: bool) -> None:
+    """Send a course package (folder or .zip) to a remote platform through its API."""
+    from elearn.authoring.push import push
+
+    sys.exit(push(path, server, token, dry_run))

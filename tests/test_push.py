@@ -1,0 +1,69 @@
+"""An expert abroad pushes a package from a laptop to the platform over HTTP."""
+
+from __future__ import annotations
+
+import zipfile
+
+from elearn.authoring.push import package_bytes
+from tests.browser import LiveServer
+from tests.test_api_courses import package
+
+
+def write_folder(tmp_path, data: bytes):
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(tmp_path)
+    return tmp_path / "engine-basics"
+
+
+def test_push_a_folder_then_see_it_on_the_platform(app, make, tmp_path, api):
+    folder = write_folder(tmp_path, package())
+    token = make.token(make.user("expert", network="DMK").email)
+    runner = app.test_cli_runner()
+    with LiveServer(app) as server:
+        dry = runner.invoke(args=["push", str(folder), "--server", server.url, "--token", token,
+                                  "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert api.get("/api/v1/courses/engine-basics", token=token).status_code == 404
+        sent = runner.invoke(args=["push", str(folder), "--server", server.url, "--token", token])
+    assert sent.exit_code == 0, sent.output
+    assert "engine-basics" in sent.output
+    course = api.get("/api/v1/courses/engine-basics", token=token).get_json()
+    assert [m["slug"] for m in course["modules"]] == ["basics"]
+
+
+def test_push_reports_errors_as_path_line_message(app, make, tmp_path):
+    folder = write_folder(tmp_path, package(network="NOPE"))
+    token = make.token(make.user("admin").email)
+    with LiveServer(app) as server:
+        result = app.test_cli_runner().invoke(
+            args=["push", str(folder), "--server", server.url, "--token", token])
+    assert result.exit_code == 1
+    assert "course.yml:3: unknown network 'NOPE'" in result.output
+
+
+def test_push_with_a_bad_token_or_server_fails_cleanly(app, tmp_path):
+    folder = write_folder(tmp_path, package())
+    runner = app.test_cli_runner()
+    with LiveServer(app) as server:
+        denied = runner.invoke(args=["push", str(folder), "--server", server.url,
+                                     "--token", "elearn_wrong"])
+    assert denied.exit_code == 1 and "401" in denied.output
+    unreachable = runner.invoke(args=["push", str(folder), "--server", "http://127.0.0.1:9",
+                                      "--token", "x"])
+    assert unreachable.exit_code == 3
+    assert runner.invoke(args=["push", str(folder), "--server", "ftp://x",
+                               "--token", "x"]).exit_code == 2
+
+
+def test_folder_is_zipped_without_hidden_files(tmp_path):
+    folder = write_folder(tmp_path, package())
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config").write_text("secret")
+    name, data = package_bytes(folder)
+    import io
+
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert name == "engine-basics.zip" and "engine-basics/course.yml" in names
+    assert not any(".git" in n for n in names)
