@@ -245,7 +245,7 @@ def render_markdown(text: str, links: Links | None = None) -> str:
             _LinksExtension(links),
         ],
         extension_configs={
-            "toc": {"slugify": slugify, "permalink": False},
+            "toc": {"slugify": slugify, "permalink": False, "baselevel": 2},
             "footnotes": {"BACKLINK_TEXT": "↩", "BACKLINK_TITLE": "%d"},
         },
         output_format="html",

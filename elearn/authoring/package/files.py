@@ -57,7 +57,7 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
         out.issues.append(Issue.error(default_name, None, "not a valid .zip file"))
         return out
     with archive:
-        infos = [i for i in archive.infolist() if not i.is_dir()]
+        infos = [i for i in archive.infolist() if not i.is_dir() and not _noise(i.filename)]
         names = [i.filename for i in infos]
         prefix = _common_folder(names)
         out = PackageFiles(prefix.rstrip("/") or default_name)
@@ -107,6 +107,11 @@ def _read_entry(archive, info, limit: int, budget: int) -> tuple[bytes, str | No
                 return b"", "suspicious compression ratio (zip bomb?)"
             chunks.append(chunk)
     return b"".join(chunks), None
+
+
+def _noise(name: str) -> bool:
+    """What archivers add on their own: macOS resource forks and Finder files."""
+    return name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1] in {".DS_Store", "Thumbs.db"}
 
 
 def _common_folder(names: list[str]) -> str:

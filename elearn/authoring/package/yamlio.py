@@ -28,9 +28,11 @@ class LineList(list):
 
 
 class _Loader(yaml.SafeLoader):
-    def __init__(self, stream):
+    def __init__(self, stream, line_offset: int = 0):
         super().__init__(stream)
         self.duplicates: list[tuple[str, int]] = []
+        #: Lines before this YAML in its file (front matter starts on line 2).
+        self.line_offset = line_offset
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -47,7 +49,7 @@ class _Loader(yaml.SafeLoader):
 def _mapping(loader: _Loader, node):
     loader.flatten_mapping(node)
     result = LineDict()
-    result.line = node.start_mark.line + 1
+    result.line = node.start_mark.line + 1 + loader.line_offset
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         try:
@@ -56,17 +58,18 @@ def _mapping(loader: _Loader, node):
             raise yaml.constructor.ConstructorError(
                 None, None, "a key must be a plain value", key_node.start_mark
             ) from None
+        line = key_node.start_mark.line + 1 + loader.line_offset
         if key in result:
-            loader.duplicates.append((str(key), key_node.start_mark.line + 1))
+            loader.duplicates.append((str(key), line))
         result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = key_node.start_mark.line + 1
+        result.lines[key] = line
     return result
 
 
 def _sequence(loader: _Loader, node):
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.lines = [child.start_mark.line + 1 for child in node.value]
-    result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 + loader.line_offset for child in node.value]
+    result.line = node.start_mark.line + 1 + loader.line_offset
     return result
 
 
@@ -82,7 +85,7 @@ class YamlError(ValueError):
 
 def load(text: str, *, line_offset: int = 0):
     """Parse one YAML document; returns (data, duplicate keys) or raises YamlError."""
-    loader = _Loader(text)
+    loader = _Loader(text, line_offset)
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -95,7 +98,7 @@ def load(text: str, *, line_offset: int = 0):
         raise YamlError("invalid YAML: nested too deeply", 1 + line_offset) from None
     finally:
         loader.dispose()
-    return data, [(key, line + line_offset) for key, line in loader.duplicates]
+    return data, loader.duplicates
 
 
 def dump(data) -> str:
