@@ -117,6 +117,6 @@ def archive(course: Course, item, now: datetime) -> None:
 
 
 def restore(course: Course, items: list, item, now: datetime) -> None:
-    item.archived_at = None
     item.position = max((x.position for x in items if x.archived_at is None), default=0) + 1
+    item.archived_at = None
     _touch(course, now)

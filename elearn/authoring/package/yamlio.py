@@ -91,7 +91,10 @@ def load(text: str, *, line_offset: int = 0):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
-        raise YamlError(f"invalid YAML: {exc.problem or exc.context}", line) from None
+        hint = ""
+        if "{" in text or "got '?'" in str(exc) or "mapping values" in str(exc):
+            hint = ' (put texts that contain ": ", " ?", " #" or "!" in "quotes")'
+        raise YamlError(f"invalid YAML: {exc.problem or exc.context}{hint}", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", 1 + line_offset) from None
     except RecursionError:
