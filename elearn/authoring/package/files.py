@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from elearn.authoring.package.model import Issue
 
 MAX_ENTRIES = 5000
@@ -20,6 +22,7 @@ MAX_TOTAL = 1024 * 1024 * 1024  # 1 GiB uncompressed in all
 MAX_TEXT_FILE = 1024 * 1024  # YAML and Markdown
 MAX_RATIO = 200  # uncompressed / compressed, per entry
 CHUNK = 64 * 1024
+MiB = 1024 * 1024
 
 
 @dataclass
@@ -54,7 +57,7 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError):
         out = PackageFiles(default_name)
-        out.issues.append(Issue.error(default_name, None, "not a valid .zip file"))
+        out.issues.append(Issue.error(default_name, None, _l("not a valid .zip file")))
         return out
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir() and not _noise(i.filename)]
@@ -63,7 +66,15 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
         out = PackageFiles(prefix.rstrip("/") or default_name)
         if len(infos) > MAX_ENTRIES:
             out.issues.append(
-                Issue.error(out.name, None, f"too many files ({len(infos)} > {MAX_ENTRIES})")
+                Issue.error(
+                    out.name,
+                    None,
+                    _l(
+                        "too many files (%(infos)s > %(max_entries)s)",
+                        infos=len(infos),
+                        max_entries=MAX_ENTRIES,
+                    ),
+                )
             )
             return out
         total = 0
@@ -71,40 +82,50 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
             name = info.filename
             mode = info.external_attr >> 16
             if _unsafe(name):
-                out.issues.append(Issue.error(name, None, "path escapes the package"))
+                out.issues.append(Issue.error(name, None, _l("path escapes the package")))
                 continue
             if stat.S_ISLNK(mode):
-                out.issues.append(Issue.error(name, None, "symbolic links are not allowed"))
+                out.issues.append(Issue.error(name, None, _l("symbolic links are not allowed")))
                 continue
             rel = name[len(prefix) :]
             limit = _limit_for(rel)
             try:
                 data, problem = _read_entry(archive, info, limit, MAX_TOTAL - total)
+            except TooLargeError:
+                out.issues.append(
+                    Issue.error(rel, None, _l("the package is too large once uncompressed"))
+                )
+                return out
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
-                out.issues.append(Issue.error(rel, None, "unreadable entry in the .zip"))
+                out.issues.append(Issue.error(rel, None, _l("unreadable entry in the .zip")))
                 continue
             if problem:
                 out.issues.append(Issue.error(rel, None, problem))
-                if "package" in problem:
-                    return out
                 continue
             total += len(data)
             out.files[rel] = data
         return out
 
 
-def _read_entry(archive, info, limit: int, budget: int) -> tuple[bytes, str | None]:
-    """Stream one entry, counting real bytes: a bomb is stopped after ``limit`` bytes."""
+class TooLargeError(Exception):
+    """The whole package went over its budget: stop reading it at all."""
+
+
+def _read_entry(archive, info, limit: int, budget: int):
+    """Stream one entry, counting real bytes: a bomb is stopped after ``limit`` bytes.
+
+    Returns (data, problem); raises TooLargeError when the package as a whole is too big.
+    """
     chunks, size = [], 0
     with archive.open(info) as fh:
         while chunk := fh.read(CHUNK):
             size += len(chunk)
             if size > budget:
-                return b"", "the package is too large once uncompressed"
+                raise TooLargeError
             if size > limit:
-                return b"", f"file larger than the limit ({limit // (1024 * 1024)} MiB)"
+                return b"", _l("file larger than the limit (%(mib)s MiB)", mib=limit // MiB)
             if info.compress_size and size > max(info.compress_size, 1024) * MAX_RATIO:
-                return b"", "suspicious compression ratio (zip bomb?)"
+                return b"", _l("suspicious compression ratio (zip bomb?)")
             chunks.append(chunk)
     return b"".join(chunks), None
 
@@ -128,14 +149,14 @@ def read_folder(root: Path) -> PackageFiles:
     root = Path(root)
     out = PackageFiles(root.resolve().name)
     if not (root / "course.yml").is_file() and not root.is_dir():
-        out.issues.append(Issue.error(str(root), None, "not a folder"))
+        out.issues.append(Issue.error(str(root), None, _l("not a folder")))
         return out
     total, count = 0, 0
     for path in sorted(_walk(root, root, out)):
         rel = path.relative_to(root).as_posix()
         count += 1
         if count > MAX_ENTRIES:
-            out.issues.append(Issue.error(rel, None, "too many files in the package"))
+            out.issues.append(Issue.error(rel, None, _l("too many files in the package")))
             return out
         size = path.stat().st_size
         if size > _limit_for(rel):
@@ -143,13 +164,16 @@ def read_folder(root: Path) -> PackageFiles:
                 Issue.error(
                     rel,
                     None,
-                    f"file larger than the limit ({_limit_for(rel) // (1024 * 1024)} MiB)",
+                    _l(
+                        "file larger than the limit (%(mib)s MiB)",
+                        mib=_limit_for(rel) // MiB,
+                    ),
                 )
             )
             continue
         total += size
         if total > MAX_TOTAL:
-            out.issues.append(Issue.error(rel, None, "the package is too large"))
+            out.issues.append(Issue.error(rel, None, _l("the package is too large")))
             return out
         out.files[rel] = path.read_bytes()
     return out
@@ -160,7 +184,7 @@ def _walk(folder: Path, root: Path, out: PackageFiles):
     for entry in folder.iterdir():
         if entry.is_symlink():
             rel = entry.relative_to(root).as_posix()
-            out.issues.append(Issue.error(rel, None, "symbolic links are not allowed"))
+            out.issues.append(Issue.error(rel, None, _l("symbolic links are not allowed")))
         elif entry.is_dir():
             if not (entry.name.startswith(".") or entry.name == "__pycache__"):
                 yield from _walk(entry, root, out)
@@ -175,5 +199,5 @@ def read_package(path: str | Path) -> PackageFiles:
     if path.suffix.lower() == ".zip" and path.is_file():
         return read_zip(path, default_name=path.stem)
     out = PackageFiles(path.name)
-    out.issues.append(Issue.error(str(path), None, "give a course folder or a .zip file"))
+    out.issues.append(Issue.error(str(path), None, _l("give a course folder or a .zip file")))
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from elearn.authoring.models import LESSON_KINDS
 from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc
 
@@ -56,15 +58,23 @@ def _lesson(check, course: CourseDoc, module: ModuleDoc, lesson: LessonDoc, code
         check.error(
             f"{label}.{source}.md",
             None,
-            f"missing the source-language ({source}) version of lesson {lesson.slug!r}",
+            _l(
+                "missing the source-language (%(source)s) version of lesson '%(slug)s'",
+                source=source,
+                slug=lesson.slug,
+            ),
         )
     for lang in course.languages:
         if lang not in lesson.paths and source in lesson.paths:
             check.warn(
                 lesson.paths[source],
                 None,
-                f"no {lang} version: readers in {lang} get the {source} text, "
-                "and authors see a missing translation",
+                _l(
+                    "no %(lang)s version: readers in %(lang)s get the %(source)s text, "
+                    "and authors see a missing translation",
+                    lang=lang,
+                    source=source,
+                ),
             )
     for lang in [source, *[x for x in sorted(lesson.paths) if x != source]]:
         if lang not in lesson.paths:
@@ -75,12 +85,12 @@ def _lesson(check, course: CourseDoc, module: ModuleDoc, lesson: LessonDoc, code
             continue
         front, body, offset = split_front_matter(text)
         if front is None:
-            check.error(path, 1, "missing front matter (--- title: ... ---) at the top")
+            check.error(path, 1, _l("missing front matter (--- title: ... ---) at the top"))
             continue
         meta = check.yaml(path, front, line_offset=1)
         if not isinstance(meta, dict):
             if meta is not None:
-                check.error(path, 2, "the front matter must be a mapping")
+                check.error(path, 2, _l("the front matter must be a mapping"))
             continue
         lesson.bodies[lang] = body
         lesson.body_offsets[lang] = offset
@@ -90,10 +100,10 @@ def _lesson(check, course: CourseDoc, module: ModuleDoc, lesson: LessonDoc, code
 def _front(check, path, meta, lang, is_source, lesson: LessonDoc, codes) -> None:
     for key in meta:
         if key not in LESSON_KEYS:
-            check.warn(path, meta.line_of(key), f"unknown key {key!r} (ignored)")
+            check.warn(path, meta.line_of(key), _l("unknown key '%(key)s' (ignored)", key=key))
     title = meta.get("title")
     if not isinstance(title, str | int | float) or not str(title).strip():
-        check.error(path, meta.line_of("title"), "missing title")
+        check.error(path, meta.line_of("title"), _l("missing title"))
     else:
         lesson.titles[lang] = str(title).strip()
     if is_source:
@@ -104,20 +114,20 @@ def _front(check, path, meta, lang, is_source, lesson: LessonDoc, codes) -> None
                 check.warn(
                     path,
                     meta.line_of(key),
-                    f"{key} differs from the source-language file, which wins",
+                    _l("%(key)s differs from the source-language file, which wins", key=key),
                 )
     equipment = meta.get("equipment")
     if equipment is not None:
         if not isinstance(equipment, list) or not all(
             isinstance(e, str) and e.strip() for e in equipment
         ):
-            check.error(path, meta.line_of("equipment"), "equipment must be a list of texts")
+            check.error(path, meta.line_of("equipment"), _l("equipment must be a list of texts"))
         else:
             lesson.equipment[lang] = [e.strip() for e in equipment]
     safety = meta.get("safety")
     if safety is not None:
         if not isinstance(safety, str) or not safety.strip():
-            check.error(path, meta.line_of("safety"), "safety must be a text")
+            check.error(path, meta.line_of("safety"), _l("safety must be a text"))
         else:
             lesson.safety[lang] = safety.strip()
 
@@ -125,7 +135,7 @@ def _front(check, path, meta, lang, is_source, lesson: LessonDoc, codes) -> None
 def _shared(check, path, meta, lesson: LessonDoc, codes) -> None:
     kind = meta.get("kind", "theory")
     if kind not in LESSON_KINDS:
-        check.error(path, meta.line_of("kind"), "kind must be theory or practical")
+        check.error(path, meta.line_of("kind"), _l("kind must be theory or practical"))
     else:
         lesson.kind = kind
     duration = meta.get("duration_minutes")
@@ -134,19 +144,19 @@ def _shared(check, path, meta, lesson: LessonDoc, codes) -> None:
             check.error(
                 path,
                 meta.line_of("duration_minutes"),
-                "duration_minutes must be a positive whole number",
+                _l("duration_minutes must be a positive whole number"),
             )
         else:
             lesson.duration_minutes = duration
     competencies = meta.get("competencies") or []
     if not isinstance(competencies, list):
-        check.error(path, meta.line_of("competencies"), "competencies must be a list of codes")
+        check.error(path, meta.line_of("competencies"), _l("competencies must be a list of codes"))
         competencies = []
     for code in competencies:
         if str(code) not in codes:
             check.error(
                 path,
                 meta.line_of("competencies"),
-                f"unknown competency {code!r} (declare it in course.yml)",
+                _l("unknown competency '%(code)s' (declare it in course.yml)", code=code),
             )
     lesson.competencies = [str(c) for c in competencies if str(c) in codes]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
+
 from elearn.authoring.package.model import CourseDoc, QuizDoc
 
 TYPES = ("single", "multiple", "true_false", "short_text", "numeric")
@@ -34,18 +36,22 @@ def _int(check, path, data, key, default, low, high=None):
         or (high is not None and value > high)
     ):
         bounds = f"{low} to {high}" if high is not None else f"at least {low}"
-        check.error(path, data.line_of(key), f"{key} must be a whole number, {bounds}")
+        check.error(
+            path,
+            data.line_of(key),
+            _l("%(key)s must be a whole number, %(bounds)s", key=key, bounds=bounds),
+        )
         return default
     return value
 
 
 def check_quiz(check, path: str, data, course: CourseDoc) -> QuizDoc | None:
     if not isinstance(data, dict):
-        check.error(path, 1, "quiz.yml must be a mapping")
+        check.error(path, 1, _l("quiz.yml must be a mapping"))
         return None
     for key in data:
         if key not in QUIZ_KEYS:
-            check.warn(path, data.line_of(key), f"unknown key {key!r} (ignored)")
+            check.warn(path, data.line_of(key), _l("unknown key '%(key)s' (ignored)", key=key))
     src, langs = course.source_language, course.languages
     quiz = QuizDoc(title=check.translatable(path, data, "title", src, langs))
     quiz.pass_mark = _int(check, path, data, "pass_mark", 70, 0, 100)
@@ -53,25 +59,27 @@ def check_quiz(check, path: str, data, course: CourseDoc) -> QuizDoc | None:
     quiz.time_limit_minutes = _int(check, path, data, "time_limit_minutes", None, 1, 24 * 60)
     shuffle = data.get("shuffle", False)
     if not isinstance(shuffle, bool):
-        check.error(path, data.line_of("shuffle"), "shuffle must be true or false")
+        check.error(path, data.line_of("shuffle"), _l("shuffle must be true or false"))
         shuffle = False
     quiz.shuffle = shuffle
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
-        check.error(path, data.line_of("questions"), "a quiz needs a list of questions")
+        check.error(path, data.line_of("questions"), _l("a quiz needs a list of questions"))
         return quiz
     seen: set[str] = set()
     codes = {c["code"] for c in course.competencies}
     for index, item in enumerate(questions):
         line = questions.line_of(index)
         if not isinstance(item, dict):
-            check.error(path, line, "each question must be a mapping")
+            check.error(path, line, _l("each question must be a mapping"))
             continue
         spec = _question(check, path, item, course, codes)
         if spec is None:
             continue
         if spec["id"] in seen:
-            check.error(path, item.line_of("id"), f"duplicate question id {spec['id']!r}")
+            check.error(
+                path, item.line_of("id"), _l("duplicate question id '%(id)s'", id=spec["id"])
+            )
             continue
         seen.add(spec["id"])
         quiz.questions.append(spec)
@@ -82,27 +90,33 @@ def _question(check, path, item, course, codes) -> dict | None:
     src, langs = course.source_language, course.languages
     for key in item:
         if key not in QUESTION_KEYS:
-            check.warn(path, item.line_of(key), f"unknown key {key!r} (ignored)")
+            check.warn(path, item.line_of(key), _l("unknown key '%(key)s' (ignored)", key=key))
     qid = str(item.get("id", ""))
     if not ID.match(qid):
-        check.error(path, item.line_of("id"), "each question needs an id (letters, digits, - or _)")
+        check.error(
+            path, item.line_of("id"), _l("each question needs an id (letters, digits, - or _)")
+        )
         return None
     qtype = item.get("type")
     if qtype not in TYPES:
         check.error(
-            path, item.line_of("type"), f"question {qid}: type must be one of {', '.join(TYPES)}"
+            path,
+            item.line_of("type"),
+            _l("question %(qid)s: type must be one of %(types)s", qid=qid, types=", ".join(TYPES)),
         )
         return None
     points = item.get("points", 1)
     if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
-        check.error(path, item.line_of("points"), f"question {qid}: points must be positive")
+        check.error(
+            path, item.line_of("points"), _l("question %(qid)s: points must be positive", qid=qid)
+        )
         points = 1
     competencies = item.get("competencies") or []
     if not isinstance(competencies, list) or any(str(c) not in codes for c in competencies):
         check.error(
             path,
             item.line_of("competencies"),
-            f"question {qid}: unknown competency (declare it in course.yml)",
+            _l("question %(qid)s: unknown competency (declare it in course.yml)", qid=qid),
         )
         competencies = (
             [c for c in competencies if str(c) in codes] if isinstance(competencies, list) else []
@@ -124,23 +138,31 @@ def _choices(check, path, item, spec, src, langs) -> None:
     qid = spec["id"]
     choices = item.get("choices")
     if not isinstance(choices, list) or len(choices) < 2:
-        check.error(path, item.line_of("choices"), f"question {qid}: give at least two choices")
+        check.error(
+            path,
+            item.line_of("choices"),
+            _l("question %(qid)s: give at least two choices", qid=qid),
+        )
         spec["choices"] = []
         return
     out, seen = [], set()
     for index, choice in enumerate(choices):
         line = choices.line_of(index)
         if not isinstance(choice, dict) or not ID.match(str(choice.get("id", ""))):
-            check.error(path, line, f"question {qid}: each choice needs an id and a text")
+            check.error(
+                path, line, _l("question %(qid)s: each choice needs an id and a text", qid=qid)
+            )
             continue
         cid = str(choice["id"])
         if cid in seen:
-            check.error(path, line, f"question {qid}: duplicate choice id {cid!r}")
+            check.error(
+                path, line, _l("question %(qid)s: duplicate choice id '%(cid)s'", qid=qid, cid=cid)
+            )
             continue
         seen.add(cid)
         correct = choice.get("correct", False)
         if not isinstance(correct, bool):
-            check.error(path, line, f"question {qid}: correct must be true or false")
+            check.error(path, line, _l("question %(qid)s: correct must be true or false", qid=qid))
             correct = False
         entry = {
             "id": cid,
@@ -156,14 +178,21 @@ def _choices(check, path, item, spec, src, langs) -> None:
         check.error(
             path,
             item.line_of("choices"),
-            f"question {qid}: a single-choice question needs exactly one correct choice "
-            f"(found {right})",
+            _l(
+                "question %(qid)s: a single-choice question needs exactly one correct choice "
+                "(found %(right)s)",
+                qid=qid,
+                right=right,
+            ),
         )
     if spec["type"] == "multiple" and right < 1:
         check.error(
             path,
             item.line_of("choices"),
-            f"question {qid}: a multiple-choice question needs at least one correct choice",
+            _l(
+                "question %(qid)s: a multiple-choice question needs at least one correct choice",
+                qid=qid,
+            ),
         )
 
 
@@ -171,7 +200,9 @@ def _true_false(check, path, item, spec, src, langs) -> None:
     answer = item.get("answer")
     if not isinstance(answer, bool):
         check.error(
-            path, item.line_of("answer"), f"question {spec['id']}: answer must be true or false"
+            path,
+            item.line_of("answer"),
+            _l("question %(id)s: answer must be true or false", id=spec["id"]),
         )
         answer = False
     spec["answer"] = answer
@@ -180,13 +211,17 @@ def _true_false(check, path, item, spec, src, langs) -> None:
 def _numeric(check, path, item, spec, src, langs) -> None:
     answer, tolerance = item.get("answer"), item.get("tolerance", 0)
     if isinstance(answer, bool) or not isinstance(answer, int | float):
-        check.error(path, item.line_of("answer"), f"question {spec['id']}: answer must be a number")
+        check.error(
+            path,
+            item.line_of("answer"),
+            _l("question %(id)s: answer must be a number", id=spec["id"]),
+        )
         answer = 0
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or tolerance < 0:
         check.error(
             path,
             item.line_of("tolerance"),
-            f"question {spec['id']}: tolerance must be a number ≥ 0",
+            _l("question %(id)s: tolerance must be a number ≥ 0", id=spec["id"]),
         )
         tolerance = 0
     spec["answer"], spec["tolerance"] = answer, tolerance
@@ -201,7 +236,7 @@ def _short_text(check, path, item, spec, src, langs) -> None:
         check.error(
             path,
             item.line_of("accept"),
-            f"question {spec['id']}: accept must map languages to accepted answers",
+            _l("question %(id)s: accept must map languages to accepted answers", id=spec["id"]),
         )
     else:
         for lang, answers in accept.items():
@@ -214,7 +249,11 @@ def _short_text(check, path, item, spec, src, langs) -> None:
                 check.error(
                     path,
                     accept.line_of(lang) if hasattr(accept, "line_of") else None,
-                    f"question {spec['id']}: accept.{lang} must be a list of answers",
+                    _l(
+                        "question %(id)s: accept.%(lang)s must be a list of answers",
+                        id=spec["id"],
+                        lang=lang,
+                    ),
                 )
                 continue
             out[lang] = [str(a).strip() for a in answers]
@@ -222,7 +261,7 @@ def _short_text(check, path, item, spec, src, langs) -> None:
             check.error(
                 path,
                 item.line_of("accept"),
-                f"question {spec['id']}: give accepted answers in {src}",
+                _l("question %(id)s: give accepted answers in %(src)s", id=spec["id"], src=src),
             )
     spec["accept"] = out
 

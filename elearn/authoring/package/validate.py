@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
+
 from elearn.accounts.models import DOMAINS
 from elearn.authoring.models import LANGUAGES, LEVELS
 from elearn.authoring.package.files import PackageFiles
@@ -32,10 +34,11 @@ COURSE_KEYS = {
     "authors",
 }
 MEDIA_REASONS = {
-    "type": "media of a type the platform refuses (PNG, JPEG, WebP, GIF, MP4, WebM, MP3, "
-    "OGG, PDF only)",
-    "size": "media file larger than the limit for its type",
-    "content": "the file's content does not match its extension",
+    "type": _l(
+        "media of a type the platform refuses (PNG, JPEG, WebP, GIF, MP4, WebM, MP3, OGG, PDF only)"
+    ),
+    "size": _l("media file larger than the limit for its type"),
+    "content": _l("the file's content does not match its extension"),
 }
 
 
@@ -65,17 +68,17 @@ class Checker:
         try:
             data, duplicates = load(text, line_offset=line_offset)
         except YamlError as exc:
-            self.error(path, exc.line, str(exc))
+            self.error(path, exc.line, exc.message)
             return None
         for key, line in duplicates:
-            self.error(path, line, f"duplicate key {key!r}")
+            self.error(path, line, _l("duplicate key '%(key)s'", key=key))
         return data
 
     def text(self, path: str, raw: bytes) -> str | None:
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            self.error(path, None, "not UTF-8 text")
+            self.error(path, None, _l("not UTF-8 text"))
             return None
 
     def translatable(self, path, data: LineDict, key, source, languages, required=True) -> dict:
@@ -83,37 +86,61 @@ class Checker:
         line = data.line_of(key) if isinstance(data, LineDict) else None
         if value is None:
             if required:
-                self.error(path, line, f"missing {key}")
+                self.error(path, line, _l("missing %(key)s", key=key))
             return {}
         if isinstance(value, str):
             value = {source: value}
         if not isinstance(value, dict):
-            self.error(path, line, f"{key} must map languages to text, e.g. {{fr: ..., ar: ...}}")
+            self.error(
+                path,
+                line,
+                _l("%(key)s must map languages to text, e.g. {fr: ..., ar: ...}", key=key),
+            )
             return {}
         out = {}
         for lang, text in value.items():
             if lang not in LANGUAGES:
-                self.error(path, line, f"{key}: unknown language {lang!r}")
+                self.error(
+                    path, line, _l("%(key)s: unknown language '%(lang)s'", key=key, lang=lang)
+                )
             elif not isinstance(text, str | int | float) or not str(text).strip():
-                self.error(path, line, f"{key}.{lang} must be a non-empty text")
+                self.error(
+                    path, line, _l("%(key)s.%(lang)s must be a non-empty text", key=key, lang=lang)
+                )
             else:
                 out[lang] = str(text).strip()
                 if lang not in languages:
-                    self.warn(path, line, f"{key}.{lang}: {lang} is not in the course languages")
+                    self.warn(
+                        path,
+                        line,
+                        _l(
+                            "%(key)s.%(lang)s: %(lang)s is not in the course languages",
+                            key=key,
+                            lang=lang,
+                        ),
+                    )
         if source not in out and required:
-            self.error(path, line, f"missing {source} text for {key} (the source language)")
+            self.error(
+                path,
+                line,
+                _l(
+                    "missing %(source)s text for %(key)s (the source language)",
+                    source=source,
+                    key=key,
+                ),
+            )
         return out
 
 
 def validate_package(pkg: PackageFiles, *, networks: Iterable[str]) -> Report:
     check = Checker(pkg, networks)
     if "course.yml" not in pkg.files:
-        check.error("course.yml", None, "missing course.yml")
+        check.error("course.yml", None, _l("missing course.yml"))
         return Report(None, check.issues)
     data = check.yaml("course.yml")
     if not isinstance(data, dict):
         if data is not None:
-            check.error("course.yml", 1, "course.yml must be a mapping of keys to values")
+            check.error("course.yml", 1, _l("course.yml must be a mapping of keys to values"))
         return Report(None, check.issues)
     course = _course(check, data)
     _modules(check, course)
@@ -128,29 +155,40 @@ def _course(check: Checker, data: LineDict) -> CourseDoc:
         check.error(
             path,
             data.line_of("slug"),
-            f"bad slug {slug!r}: lowercase letters, digits and '-', 1 to 64 characters",
+            _l(
+                "bad slug '%(slug)s': lowercase letters, digits and '-', 1 to 64 characters",
+                slug=slug,
+            ),
         )
     course = CourseDoc(slug=slug)
     for key in data:
         if key not in COURSE_KEYS:
-            check.warn(path, data.line_of(key), f"unknown key {key!r} (ignored)")
+            check.warn(path, data.line_of(key), _l("unknown key '%(key)s' (ignored)", key=key))
     course.domain = str(data.get("domain", ""))
     if course.domain not in DOMAINS:
         check.error(
             path,
             data.line_of("domain"),
-            f"unknown domain {course.domain!r}: one of {', '.join(DOMAINS)}",
+            _l(
+                "unknown domain '%(domain)s': one of %(domains)s",
+                domain=course.domain,
+                domains=", ".join(DOMAINS),
+            ),
         )
     course.network = str(data.get("network", ""))
     if course.network not in check.networks:
-        check.error(path, data.line_of("network"), f"unknown network {course.network!r}")
+        check.error(
+            path,
+            data.line_of("network"),
+            _l("unknown network '%(network)s'", network=course.network),
+        )
     source = data.get("source_language", "fr")
     languages = data.get("languages") or [source]
     if not isinstance(languages, list) or any(lang not in LANGUAGES for lang in languages):
         check.error(
             path,
             data.line_of("languages"),
-            f"languages must be a list among {', '.join(LANGUAGES)}",
+            _l("languages must be a list among %(languages)s", languages=", ".join(LANGUAGES)),
         )
         languages = (
             [lang for lang in languages if lang in LANGUAGES]
@@ -161,16 +199,20 @@ def _course(check: Checker, data: LineDict) -> CourseDoc:
         check.error(
             path,
             data.line_of("source_language"),
-            "source_language must be one of the course languages",
+            _l("source_language must be one of the course languages"),
         )
     course.source_language, course.languages = str(source), list(dict.fromkeys(languages))
     course.level = str(data.get("level", "beginner"))
     if course.level not in LEVELS:
-        check.error(path, data.line_of("level"), f"level must be one of {', '.join(LEVELS)}")
+        check.error(
+            path,
+            data.line_of("level"),
+            _l("level must be one of %(levels)s", levels=", ".join(LEVELS)),
+        )
     hours = data.get("estimated_hours", 1)
     if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
         check.error(
-            path, data.line_of("estimated_hours"), "estimated_hours must be a positive number"
+            path, data.line_of("estimated_hours"), _l("estimated_hours must be a positive number")
         )
         hours = 1
     course.estimated_hours = float(hours)
@@ -179,11 +221,11 @@ def _course(check: Checker, data: LineDict) -> CourseDoc:
         path, data, "summary", course.source_language, course.languages, required=False
     )
     if not course.summary:
-        check.warn(path, data.line, "no summary: the catalogue will show only the title")
+        check.warn(path, data.line, _l("no summary: the catalogue will show only the title"))
     course.competencies = _competencies(check, data, course)
     authors = data.get("authors") or []
     if not isinstance(authors, list) or not all(isinstance(a, str) and "@" in a for a in authors):
-        check.error(path, data.line_of("authors"), "authors must be a list of e-mail addresses")
+        check.error(path, data.line_of("authors"), _l("authors must be a list of e-mail addresses"))
         authors = []
     course.authors = [a.strip().lower() for a in authors]
     return course
@@ -192,17 +234,17 @@ def _course(check: Checker, data: LineDict) -> CourseDoc:
 def _competencies(check: Checker, data: LineDict, course: CourseDoc) -> list[dict]:
     items = data.get("competencies") or []
     if not isinstance(items, list):
-        check.error("course.yml", data.line_of("competencies"), "competencies must be a list")
+        check.error("course.yml", data.line_of("competencies"), _l("competencies must be a list"))
         return []
     out, seen = [], set()
     for index, item in enumerate(items):
         line = items.line_of(index) if hasattr(items, "line_of") else None
         if not isinstance(item, dict) or not item.get("code"):
-            check.error("course.yml", line, "each competency needs a code and a title")
+            check.error("course.yml", line, _l("each competency needs a code and a title"))
             continue
         code = str(item["code"])
         if code in seen:
-            check.error("course.yml", line, f"duplicate competency code {code!r}")
+            check.error("course.yml", line, _l("duplicate competency code '%(code)s'", code=code))
         seen.add(code)
         title = check.translatable(
             "course.yml", item, "title", course.source_language, course.languages
@@ -217,7 +259,7 @@ def _modules(check: Checker, course: CourseDoc) -> None:
         top, _, rest = path.partition("/")
         if not rest:
             if path != "course.yml":
-                check.warn(path, None, "file not part of the course format (ignored)")
+                check.warn(path, None, _l("file not part of the course format (ignored)"))
             continue
         if top == "media":
             continue
@@ -226,21 +268,25 @@ def _modules(check: Checker, course: CourseDoc) -> None:
     for folder in sorted(folders):
         match = MODULE_DIR.match(folder)
         if not match:
-            check.error(folder, None, "module folders are named NN-slug, e.g. 01-fundamentals")
+            check.error(folder, None, _l("module folders are named NN-slug, e.g. 01-fundamentals"))
             continue
         slug = match.group(2)
         if not SLUG.match(slug):
-            check.error(folder, None, f"bad module slug {slug!r}")
+            check.error(folder, None, _l("bad module slug '%(slug)s'", slug=slug))
             continue
         if slug in seen:
-            check.error(folder, None, f"module slug {slug!r} is also used by {seen[slug]}")
+            check.error(
+                folder,
+                None,
+                _l("module slug '%(slug)s' is also used by %(slug2)s", slug=slug, slug2=seen[slug]),
+            )
             continue
         seen[slug] = folder
         module = ModuleDoc(slug=slug, position=int(match.group(1)), folder=folder)
         _module(check, course, module, folders[folder])
         course.modules.append(module)
     if not course.modules:
-        check.error("course.yml", None, "the course has no module folder")
+        check.error("course.yml", None, _l("the course has no module folder"))
     course.modules.sort(key=lambda m: (m.position, m.slug))
     from elearn.authoring.package.lessons import check_lessons
 
@@ -251,7 +297,7 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
     base = module.folder
     meta = check.yaml(f"{base}/module.yml") if "module.yml" in files else None
     if "module.yml" not in files:
-        check.error(f"{base}/module.yml", None, "missing module.yml (with the module title)")
+        check.error(f"{base}/module.yml", None, _l("missing module.yml (with the module title)"))
     elif isinstance(meta, dict):
         module.title = check.translatable(
             f"{base}/module.yml", meta, "title", course.source_language, course.languages
@@ -267,10 +313,12 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
         for key in meta:
             if key not in {"title", "summary"}:
                 check.warn(
-                    f"{base}/module.yml", meta.line_of(key), f"unknown key {key!r} (ignored)"
+                    f"{base}/module.yml",
+                    meta.line_of(key),
+                    _l("unknown key '%(key)s' (ignored)", key=key),
                 )
     elif meta is not None:
-        check.error(f"{base}/module.yml", 1, "module.yml must be a mapping")
+        check.error(f"{base}/module.yml", 1, _l("module.yml must be a mapping"))
     if "quiz.yml" in files:
         data = check.yaml(f"{base}/quiz.yml")
         if data is not None:
@@ -281,15 +329,19 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
             continue
         match = LESSON_FILE.match(name)
         if "/" in name or not match:
-            check.warn(f"{base}/{name}", None, "not a lesson file (NN-slug.LANG.md): ignored")
+            check.warn(f"{base}/{name}", None, _l("not a lesson file (NN-slug.LANG.md): ignored"))
             continue
         number, slug, lang = match.groups()
         path = f"{base}/{name}"
         if not SLUG.match(slug):
-            check.error(path, None, f"bad lesson slug {slug!r}")
+            check.error(path, None, _l("bad lesson slug '%(slug)s'", slug=slug))
             continue
         if lang not in course.languages:
-            check.warn(path, None, f"language {lang!r} is not in the course languages (ignored)")
+            check.warn(
+                path,
+                None,
+                _l("language '%(lang)s' is not in the course languages (ignored)", lang=lang),
+            )
             continue
         lesson = lessons.get(slug)
         if lesson is None:
@@ -297,12 +349,14 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
                 slug=slug, position=int(number), folder_prefix=f"{number}-"
             )
         elif lesson.folder_prefix != f"{number}-":
-            check.error(path, None, f"lesson {slug!r} has files with different numbers")
+            check.error(
+                path, None, _l("lesson '%(slug)s' has files with different numbers", slug=slug)
+            )
             continue
         lesson.paths[lang] = path
     module.lessons = sorted(lessons.values(), key=lambda lesson: (lesson.position, lesson.slug))
     if not module.lessons:
-        check.error(base, None, "the module has no lesson")
+        check.error(base, None, _l("the module has no lesson"))
 
 
 def _media(check: Checker, course: CourseDoc) -> None:
@@ -315,7 +369,7 @@ def _media(check: Checker, course: CourseDoc) -> None:
             continue
         course.media[path] = data
         if path not in check.referenced_media:
-            check.warn(path, None, "media file not used by any lesson")
+            check.warn(path, None, _l("media file not used by any lesson"))
 
 
 def render_check(
@@ -328,7 +382,11 @@ def render_check(
 ) -> None:
     """Render once to find broken references, and report them at their line."""
     if len(body) > MAX_MARKDOWN:
-        check.error(path, None, f"lesson text longer than {MAX_MARKDOWN} characters")
+        check.error(
+            path,
+            None,
+            _l("lesson text longer than %(max_markdown)s characters", max_markdown=MAX_MARKDOWN),
+        )
         return
     links = Links(
         media_url=lambda p: "/m/" + p if p in check.pkg.files else None,
@@ -339,15 +397,25 @@ def render_check(
     for kind, target in links.missing:
         line = _line_of(body, target, line_offset)
         if kind == "media" and target.startswith("media/"):
-            check.error(path, line, f"reference to a missing media file: {target}")
+            check.error(
+                path, line, _l("reference to a missing media file: %(target)s", target=target)
+            )
         elif kind == "media":
-            check.error(path, line, f"media must be a file under media/, not {target[:80]}")
+            check.error(
+                path,
+                line,
+                _l("media must be a file under media/, not %(target)s", target=target[:80]),
+            )
         else:
-            check.error(path, line, f"link to a lesson file that does not exist: {target}")
+            check.error(
+                path,
+                line,
+                _l("link to a lesson file that does not exist: %(target)s", target=target),
+            )
     check.referenced_media.update(_MEDIA_REF.findall(body))
     if has_raw_html(body):
         check.warn(
-            path, _raw_html_line(body, line_offset), "raw HTML will be stripped or sanitised"
+            path, _raw_html_line(body, line_offset), _l("raw HTML will be stripped or sanitised")
         )
 
 

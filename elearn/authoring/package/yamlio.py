@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import yaml
+from flask_babel import lazy_gettext as _l
 
 
 class LineDict(dict):
@@ -56,7 +57,7 @@ def _mapping(loader: _Loader, node):
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain value", key_node.start_mark
+                None, None, str(_l("a key must be a plain value")), key_node.start_mark
             ) from None
         line = key_node.start_mark.line + 1 + loader.line_offset
         if key in result:
@@ -78,8 +79,9 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 
 
 class YamlError(ValueError):
-    def __init__(self, message: str, line: int):
-        super().__init__(message)
+    def __init__(self, message, line: int):
+        super().__init__(str(message))
+        self.message = message
         self.line = line
 
 
@@ -91,14 +93,21 @@ def load(text: str, *, line_offset: int = 0):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
-        hint = ""
         if "{" in text or "got '?'" in str(exc) or "mapping values" in str(exc):
-            hint = ' (put texts that contain ": ", " ?", " #" or "!" in "quotes")'
-        raise YamlError(f"invalid YAML: {exc.problem or exc.context}{hint}", line) from None
+            message = _l(
+                'invalid YAML: %(problem)s (put texts that contain ": ", " ?", " #" or '
+                '"!" in "quotes")',
+                problem=exc.problem or exc.context,
+            )
+        else:
+            message = _l("invalid YAML: %(problem)s", problem=exc.problem or exc.context)
+        raise YamlError(message, line) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc}", 1 + line_offset) from None
+        raise YamlError(
+            _l("invalid YAML: %(problem)s", problem=str(exc)), 1 + line_offset
+        ) from None
     except RecursionError:
-        raise YamlError("invalid YAML: nested too deeply", 1 + line_offset) from None
+        raise YamlError(_l("invalid YAML: nested too deeply"), 1 + line_offset) from None
     finally:
         loader.dispose()
     return data, loader.duplicates
