@@ -89,6 +89,17 @@ def edit_lesson(slug: str, module: str, lesson: str):
     )
 
 
+@bp.post(LESSON + "/preview.json")
+def preview_json(slug: str, module: str, lesson: str):
+    """The live preview's answer: the text rendered exactly as saving would render it."""
+    course = course_or_404(slug)
+    parent = module_or_404(course, module)
+    lesson_or_404(parent, lesson)
+    html, missing = services.render_for(db.session, course, parent.slug,
+                                        request.form.get("markdown", "")[:200_000])
+    return {"html": html, "missing": [target for _kind, target in missing]}
+
+
 @bp.post(LESSON + "/current")
 def mark_current(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
