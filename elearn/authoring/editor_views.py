@@ -95,8 +95,9 @@ def preview_json(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     parent = module_or_404(course, module)
     lesson_or_404(parent, lesson)
-    html, missing = services.render_for(db.session, course, parent.slug,
-                                        request.form.get("markdown", "")[:200_000])
+    html, missing = services.render_for(
+        db.session, course, parent.slug, request.form.get("markdown", "")[:200_000]
+    )
     return {"html": html, "missing": [target for _kind, target in missing]}
 
 

@@ -131,6 +131,14 @@ def _question(check, path, item, course, codes) -> dict | None:
     if "feedback" in item:
         spec["feedback"] = check.translatable(path, item, "feedback", src, langs)
     CHECKS[qtype](check, path, item, spec, src, langs)
+    if "media/" in repr(item):
+        check.warn(
+            path,
+            item.line_of("prompt"),
+            _l(
+                "question %(qid)s: media are not shown in quiz texts; put them in a lesson", qid=qid
+            ),
+        )
     return spec
 
 

@@ -18,6 +18,8 @@ from elearn.authoring.rendering import MAX_MARKDOWN, Links, has_raw_html, render
 from elearn.media.types import check_media
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+#: Words the Studio uses in its own addresses.
+RESERVED_SLUGS = {"review", "import", "new"}
 MODULE_DIR = re.compile(r"^(\d+)-([^/]+)$")
 LESSON_FILE = re.compile(r"^(\d+)-([^/]+)\.([a-z]{2})\.md$")
 COURSE_KEYS = {
@@ -159,6 +161,12 @@ def _course(check: Checker, data: LineDict) -> CourseDoc:
                 "bad slug '%(slug)s': lowercase letters, digits and '-', 1 to 64 characters",
                 slug=slug,
             ),
+        )
+    elif slug in RESERVED_SLUGS:
+        check.error(
+            path,
+            data.line_of("slug"),
+            _l("the slug '%(slug)s' is reserved by the platform", slug=slug),
         )
     course = CourseDoc(slug=slug)
     for key in data:
