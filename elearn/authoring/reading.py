@@ -3,7 +3,9 @@ in the language asked for, falling back to the source language with a notice."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from html import unescape
 
 from flask import current_app, request
 from flask_login import current_user
@@ -80,6 +82,17 @@ def _texts(lesson: Lesson, draft: bool) -> dict[str, dict]:
     if draft:
         return {c.lang: {"title": c.title, "html": c.html} for c in lesson.contents}
     return {c.lang: c.published for c in lesson.contents if c.published}
+
+
+_LEADING_HEADING = re.compile(r"^\s*<h2 id=\"[^\"]*\">(.*?)</h2>\s*", re.S)
+
+
+def without_repeated_title(html: str, title: str) -> str:
+    """Authors often open the text with ``# <title>``: the page shows the title already."""
+    match = _LEADING_HEADING.match(html)
+    if match and unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() == title.strip():
+        return html[match.end() :]
+    return html
 
 
 def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
