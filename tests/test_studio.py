@@ -18,7 +18,8 @@ from tests.test_api_courses import package
 def course(app, tmp_path):
     with zipfile.ZipFile(io.BytesIO(package())) as archive:
         archive.extractall(tmp_path)
-    result = app.test_cli_runner().invoke(args=["courses", "import", str(tmp_path / "engine-basics")])
+    target = str(tmp_path / "engine-basics")
+    result = app.test_cli_runner().invoke(args=["courses", "import", target])
     assert result.exit_code == 0, result.output
     return "engine-basics"
 
@@ -159,3 +160,47 @@ def test_history_shows_the_difference_between_two_revisions(app, make, course):
     page = expert.get("/studio/engine-basics/modules/basics/lessons/cycle/history?lang=fr")
     html = page.get_data(as_text=True)
     assert '<span class="add">+Une ligne ajoutée.</span>' in html
+
+
+def test_a_course_written_entirely_in_the_browser(app, make, tmp_path):
+    expert = signed_in(app, make.user("expert", network="AEROMAC"))
+    created = expert.post_form("/studio/new", {
+        "title": "Rivetage", "slug": "rivets", "network": "AEROMAC", "domain": "aeronautics",
+        "source": "fr", "languages": ["fr", "ar"]})
+    assert created.headers["Location"].endswith("/studio/rivets/settings")
+    assert expert.post_form("/studio/new", {"title": "x", "slug": "other", "network": "DMK",
+                                            "domain": "automotive", "source": "fr"}
+                            ).status_code == 200  # not their network: refused with a message
+    expert.post_form("/studio/rivets/settings", {
+        "title_fr": "Rivetage", "title_ar": "البرشمة", "summary_fr": "Assembler.",
+        "summary_ar": "التجميع.", "level": "intermediate", "estimated_hours": "7,5",
+        "competency_code": ["C1", ""], "competency_0_fr": "Poser un rivet",
+        "competency_0_ar": "تركيب برشام"})
+    expert.post_form("/studio/rivets/modules", {"slug": "basics", "title": "Bases"})
+    expert.post_form("/studio/rivets/modules/basics/lessons",
+                     {"slug": "drill", "title": "Percer", "kind": "practical"})
+    edit = "/studio/rivets/modules/basics/lessons/drill/edit"
+    expert.post_form(edit + "?lang=fr", {
+        "lang": "fr", "title": "Percer", "markdown": "Percez à 3,3 mm.", "action": "save",
+        "kind": "practical", "duration_minutes": "30", "competencies": ["C1"],
+        "equipment": "Perceuse\nForet 3,3 mm", "safety": "Lunettes obligatoires."})
+    expert.post_form(edit + "?lang=ar", {
+        "lang": "ar", "title": "الثقب", "markdown": "اثقب بقطر 3,3 مم.", "action": "save",
+        "equipment": "مثقاب", "safety": "النظارات إلزامية."})
+    expert.post_form("/studio/rivets/submit")
+    admin = signed_in(app, make.user("admin"))
+    admin.post_form("/studio/rivets/publish")
+    reader = signed_in(app, make.user("trainee", locale="ar"))
+    page = reader.get("/courses/rivets/modules/basics/lessons/drill").get_data(as_text=True)
+    assert "الثقب" in page and "مثقاب" in page and "النظارات إلزامية." in page
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "rivets"))
+        assert course.estimated_hours == 7.5 and course.competencies[0]["code"] == "C1"
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "drill"))
+        assert lesson.duration_minutes == 30 and lesson.competencies == ["C1"]
+        assert lesson.equipment == {"fr": ["Perceuse", "Foret 3,3 mm"], "ar": ["مثقاب"]}
+    exported = admin.get("/studio/rivets/export")
+    assert exported.status_code == 200 and exported.mimetype == "application/zip"
+    (tmp_path / "rivets.zip").write_bytes(exported.data)
+    check = app.test_cli_runner().invoke(args=["courses", "validate", str(tmp_path / "rivets.zip")])
+    assert check.exit_code == 0, check.output  # what the browser made is a valid package

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from elearn.accounts.models import Role
 from elearn.accounts.permissions import roles_required
-from elearn.authoring import reading, services
+from elearn.authoring import outline, reading, services
 from elearn.authoring.models import LessonRevision
 from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.importer import apply_quiz
@@ -60,6 +60,18 @@ def edit_lesson(slug: str, module: str, lesson: str):
                 title=title,
                 markdown=markdown,
                 user=current_user,
+                now=utcnow(),
+            )
+            form = request.form
+            outline.update_lesson_meta(
+                course,
+                item,
+                lang,
+                kind=form.get("kind", item.kind),
+                duration=form.get("duration_minutes", ""),
+                competencies=form.getlist("competencies"),
+                equipment=form.get("equipment", ""),
+                safety=form.get("safety", ""),
                 now=utcnow(),
             )
         except DomainError as exc:

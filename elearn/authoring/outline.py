@@ -120,3 +120,140 @@ def restore(course: Course, items: list, item, now: datetime) -> None:
     item.position = max((x.position for x in items if x.archived_at is None), default=0) + 1
     item.archived_at = None
     _touch(course, now)
+
+
+# -- a course written entirely in the browser ---------------------------------------------
+
+
+def create_course(
+    session,
+    *,
+    slug: str,
+    network,
+    domain: str,
+    source_language: str,
+    languages: list[str],
+    title: str,
+    user: User,
+    now: datetime,
+) -> Course:
+    from elearn.accounts.models import DOMAINS
+    from elearn.authoring.models import LANGUAGES
+    from elearn.authoring.package.validate import RESERVED_SLUGS
+    from elearn.authoring.services import course_by_slug, search_text
+
+    taken = {slug} if course_by_slug(session, slug) is not None else set()
+    slug = _slug(slug, taken | RESERVED_SLUGS)
+    if domain not in DOMAINS:
+        raise AuthoringError(_l("Choose a domain."), field="domain")
+    languages = [lang for lang in LANGUAGES if lang in set(languages) | {source_language}]
+    if source_language not in LANGUAGES:
+        raise AuthoringError(_l("Choose the language you write in first."), field="source")
+    course = Course(
+        slug=slug,
+        network=network,
+        domain=domain,
+        level="beginner",
+        estimated_hours=1,
+        source_language=source_language,
+        languages=languages,
+        title={source_language: _title(title)},
+        summary={},
+        competencies=[],
+        status=CourseStatus.DRAFT,
+        created_at=now,
+        updated_at=now,
+        modules=[],
+        authors=[user] if user is not None and not user.is_admin else [],
+    )
+    course.search_text = search_text(course)
+    session.add(course)
+    session.flush()
+    return course
+
+
+def update_settings(
+    course: Course,
+    *,
+    titles: dict,
+    summaries: dict,
+    level: str,
+    hours: str,
+    competencies: list[tuple[str, dict]],
+    now: datetime,
+) -> None:
+    from elearn.authoring.models import LEVELS
+    from elearn.authoring.services import search_text
+
+    titles = {lang: clean_text(t) for lang, t in titles.items() if clean_text(t)}
+    if course.source_language not in titles:
+        raise AuthoringError(_l("The title in the source language is required."), field="title")
+    if level not in LEVELS:
+        raise AuthoringError(_l("Choose a level."), field="level")
+    try:
+        estimated = float(hours.replace(",", "."))
+    except ValueError:
+        estimated = 0
+    if not 0 < estimated <= 1000:
+        raise AuthoringError(
+            _l("Give the estimated hours as a positive number."), field="estimated_hours"
+        )
+    codes, items = set(), []
+    for code, names in competencies:
+        code = clean_text(code)
+        if not code:
+            continue
+        if code in codes or not names.get(course.source_language):
+            raise AuthoringError(
+                _l("Each competency needs its own code and a title in the source language."),
+                field="competencies",
+            )
+        codes.add(code)
+        items.append({"code": code, "title": {k: v for k, v in names.items() if v}})
+    course.title = {lang: titles[lang] for lang in course.languages if lang in titles}
+    course.summary = {
+        lang: s.strip() for lang, s in summaries.items() if lang in course.languages and s.strip()
+    }
+    course.level, course.estimated_hours, course.competencies = level, estimated, items
+    course.search_text = search_text(course)
+    _touch(course, now)
+
+
+def update_lesson_meta(
+    course: Course,
+    lesson: Lesson,
+    lang: str,
+    *,
+    kind: str | None,
+    duration: str | None,
+    competencies: list[str] | None,
+    equipment: str,
+    safety: str,
+    now: datetime,
+) -> None:
+    """Shared facts (kind, duration, competencies) come with the source language; the
+    equipment list and safety note are written per language."""
+    if lang == course.source_language:
+        if kind not in ("theory", "practical"):
+            raise AuthoringError(_l("Choose theory or practical."), field="kind")
+        minutes = None
+        if duration:
+            if not duration.isdigit() or not 0 < int(duration) <= 1000:
+                raise AuthoringError(
+                    _l("Give the duration in whole minutes."), field="duration_minutes"
+                )
+            minutes = int(duration)
+        known = {c["code"] for c in course.competencies}
+        lesson.kind, lesson.duration_minutes = kind, minutes
+        lesson.competencies = [c for c in (competencies or []) if c in known]
+    items = [clean_text(line) for line in equipment.splitlines() if clean_text(line)]
+    lesson.equipment = {
+        **{k: v for k, v in lesson.equipment.items() if k != lang},
+        **({lang: items} if items else {}),
+    }
+    note = safety.strip()
+    lesson.safety = {
+        **{k: v for k, v in lesson.safety.items() if k != lang},
+        **({lang: note} if note else {}),
+    }
+    _touch(course, now)

@@ -68,6 +68,70 @@ def upload():
     return _back(course)
 
 
+@bp.route("/new", methods=["GET", "POST"])
+def new_course():
+    networks = db.session.scalars(select(Network).order_by(Network.code)).all()
+    if not current_user.is_admin:
+        networks = [n for n in networks if n.id == current_user.network_id]
+    form = request.form
+    if request.method == "POST":
+        network = next((n for n in networks if n.code == form.get("network")), None)
+        try:
+            if network is None:
+                raise services.AuthoringError(_("Choose your network."), field="network")
+            course = outline.create_course(
+                db.session,
+                slug=form.get("slug", ""),
+                network=network,
+                domain=form.get("domain", ""),
+                source_language=form.get("source", "fr"),
+                languages=form.getlist("languages"),
+                title=form.get("title", ""),
+                user=current_user,
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Course created. Add its modules and lessons."), "success")
+            return redirect(url_for(".settings", slug=course.slug), code=303)
+    return render_template("authoring/new_course.html", networks=networks, form=form)
+
+
+@bp.route("/<slug>/settings", methods=["GET", "POST"])
+def settings(slug: str):
+    course = course_or_404(slug)
+    if request.method == "POST":
+        form = request.form
+        competencies = [
+            (
+                code,
+                {lang: form.get(f"competency_{i}_{lang}", "").strip() for lang in course.languages},
+            )
+            for i, code in enumerate(form.getlist("competency_code"))
+        ]
+        try:
+            outline.update_settings(
+                course,
+                titles={lang: form.get(f"title_{lang}", "") for lang in course.languages},
+                summaries={lang: form.get(f"summary_{lang}", "") for lang in course.languages},
+                level=form.get("level", ""),
+                hours=form.get("estimated_hours", ""),
+                competencies=competencies,
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return _back(course)
+    return render_template("authoring/settings.html", course=course)
+
+
 @bp.get("/<slug>")
 def course(slug: str):
     course = course_or_404(slug)

@@ -38,6 +38,12 @@ EVENT_LABELS = {
     "archived": _l("Archived"),
 }
 
+LEVEL_LABELS = {
+    "beginner": _l("Beginner"),
+    "intermediate": _l("Intermediate"),
+    "advanced": _l("Advanced"),
+}
+
 TRANSLATION_LABELS = {
     "missing": _l("Missing"),
     "stale": _l("Out of date"),
@@ -76,4 +82,5 @@ def init_app(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         TRANSLATION_LABELS=TRANSLATION_LABELS,
+        LEVEL_LABELS=LEVEL_LABELS,
     )
