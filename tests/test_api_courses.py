@@ -47,8 +47,9 @@ questions:
     }
     if extra_ar:
         files["01-basics/01-cycle.ar.md"] = "---\ntitle: الدورة\n---\n\n# أربعة أشواط\n"
-        files["01-basics/02-oil.ar.md"] = "---\ntitle: الزيت\nequipment: [مقياس]\n" \
-            "safety: محرك بارد.\n---\n\nتحقق من المستوى.\n"
+        files["01-basics/02-oil.ar.md"] = (
+            "---\ntitle: الزيت\nequipment: [مقياس]\nsafety: محرك بارد.\n---\n\nتحقق من المستوى.\n"
+        )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path, data in files.items():
@@ -58,8 +59,10 @@ questions:
 
 def upload(api, token, data, query=""):
     return api.client.post(
-        f"/api/v1/courses/import{query}", headers={"Authorization": f"Bearer {token}"},
-        data={"file": (io.BytesIO(data), "course.zip")}, content_type="multipart/form-data",
+        f"/api/v1/courses/import{query}",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"file": (io.BytesIO(data), "course.zip")},
+        content_type="multipart/form-data",
     )
 
 
@@ -98,10 +101,18 @@ def test_experts_import_only_for_their_network(api, people):
     # the AEROMAC expert can neither overwrite, edit nor export the DMK course
     assert upload(api, people["aeromac"], package()).status_code == 403
     edit = {"lang": "fr", "title": "Piraté", "markdown": "x"}
-    assert api.call("PUT", "/api/v1/courses/engine-basics/modules/basics/lessons/cycle",
-                    token=people["aeromac"], json=edit).status_code == 404
-    assert api.get("/api/v1/courses/engine-basics/export",
-                   token=people["aeromac"]).status_code == 404
+    assert (
+        api.call(
+            "PUT",
+            "/api/v1/courses/engine-basics/modules/basics/lessons/cycle",
+            token=people["aeromac"],
+            json=edit,
+        ).status_code
+        == 404
+    )
+    assert (
+        api.get("/api/v1/courses/engine-basics/export", token=people["aeromac"]).status_code == 404
+    )
 
 
 def test_trainees_see_only_what_is_published(api, people):
@@ -111,35 +122,51 @@ def test_trainees_see_only_what_is_published(api, people):
     assert api.get(lesson, token=people["trainee"]).status_code == 404
     assert api.post("/api/v1/courses/engine-basics/submit", token=people["dmk"]).status_code == 200
     assert api.post("/api/v1/courses/engine-basics/publish", token=people["dmk"]).status_code == 403
-    assert api.post("/api/v1/courses/engine-basics/publish",
-                    token=people["admin"]).status_code == 200
+    assert (
+        api.post("/api/v1/courses/engine-basics/publish", token=people["admin"]).status_code == 200
+    )
     listed = api.get("/api/v1/courses?q=MOTEUR", token=people["trainee"]).get_json()
     assert [c["slug"] for c in listed["items"]] == ["engine-basics"]
     # a later draft edit stays invisible to trainees until it is published again
-    api.call("PUT", lesson, token=people["dmk"],
-             json={"lang": "fr", "title": "Le cycle (v2)", "markdown": "Nouveau texte"})
+    api.call(
+        "PUT",
+        lesson,
+        token=people["dmk"],
+        json={"lang": "fr", "title": "Le cycle (v2)", "markdown": "Nouveau texte"},
+    )
     seen = api.get(lesson + "?lang=fr", token=people["trainee"]).get_json()
     assert seen["title"] == "Le cycle" and "Quatre temps" in seen["html"]
 
 
 def test_reading_in_arabic_falls_back_with_the_language_it_is_in(api, people):
     upload(api, people["admin"], package(extra_ar=False), "?publish=true")
-    lesson = api.get("/api/v1/courses/engine-basics/modules/basics/lessons/cycle?lang=ar",
-                     token=people["trainee"]).get_json()
+    lesson = api.get(
+        "/api/v1/courses/engine-basics/modules/basics/lessons/cycle?lang=ar",
+        token=people["trainee"],
+    ).get_json()
     assert lesson["requested_lang"] == "ar" and lesson["lang"] == "fr"
     assert lesson["next"] == {"module": "basics", "lesson": "oil"} and lesson["previous"] is None
     assert 'src="/courses/engine-basics/media/engine.png"' in lesson["html"]
-    practical = api.get("/api/v1/courses/engine-basics/modules/basics/lessons/oil?lang=fr",
-                        token=people["trainee"]).get_json()
+    practical = api.get(
+        "/api/v1/courses/engine-basics/modules/basics/lessons/oil?lang=fr", token=people["trainee"]
+    ).get_json()
     assert practical["kind"] == "practical" and practical["equipment"] == ["Jauge"]
 
 
 def test_editing_sanitises_and_makes_translations_stale(api, people):
     upload(api, people["dmk"], package())
     lesson = "/api/v1/courses/engine-basics/modules/basics/lessons/cycle"
-    response = api.call("PUT", lesson, token=people["dmk"], json={
-        "lang": "fr", "title": "Le cycle", "markdown": "<script>alert(1)</script>"
-        "[x](javascript:alert(1)) <img src=x onerror=alert(1)>"})
+    response = api.call(
+        "PUT",
+        lesson,
+        token=people["dmk"],
+        json={
+            "lang": "fr",
+            "title": "Le cycle",
+            "markdown": "<script>alert(1)</script>"
+            "[x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        },
+    )
     assert response.status_code == 200
     html = response.get_json()["html"]
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html
@@ -147,8 +174,12 @@ def test_editing_sanitises_and_makes_translations_stale(api, people):
     states = {row["lesson"]: row["states"] for row in board["lessons"]}
     assert states["cycle"] == {"fr": "current", "ar": "stale"}
     assert states["oil"] == {"fr": "current", "ar": "current"}
-    missing_media = api.call("PUT", lesson, token=people["dmk"], json={
-        "lang": "ar", "title": "الدورة", "markdown": "![x](media/nope.png)"})
+    missing_media = api.call(
+        "PUT",
+        lesson,
+        token=people["dmk"],
+        json={"lang": "ar", "title": "الدورة", "markdown": "![x](media/nope.png)"},
+    )
     assert missing_media.status_code == 422
     assert missing_media.get_json()["errors"][0]["path"] == "markdown"
 

@@ -22,8 +22,9 @@ def test_push_a_folder_then_see_it_on_the_platform(app, make, tmp_path, api):
     token = make.token(make.user("expert", network="DMK").email)
     runner = app.test_cli_runner()
     with LiveServer(app) as server:
-        dry = runner.invoke(args=["push", str(folder), "--server", server.url, "--token", token,
-                                  "--dry-run"])
+        dry = runner.invoke(
+            args=["push", str(folder), "--server", server.url, "--token", token, "--dry-run"]
+        )
         assert dry.exit_code == 0, dry.output
         assert api.get("/api/v1/courses/engine-basics", token=token).status_code == 404
         sent = runner.invoke(args=["push", str(folder), "--server", server.url, "--token", token])
@@ -38,7 +39,8 @@ def test_push_reports_errors_as_path_line_message(app, make, tmp_path):
     token = make.token(make.user("admin").email)
     with LiveServer(app) as server:
         result = app.test_cli_runner().invoke(
-            args=["push", str(folder), "--server", server.url, "--token", token])
+            args=["push", str(folder), "--server", server.url, "--token", token]
+        )
     assert result.exit_code == 1
     assert "course.yml:3: unknown network 'NOPE'" in result.output
 
@@ -47,14 +49,18 @@ def test_push_with_a_bad_token_or_server_fails_cleanly(app, tmp_path):
     folder = write_folder(tmp_path, package())
     runner = app.test_cli_runner()
     with LiveServer(app) as server:
-        denied = runner.invoke(args=["push", str(folder), "--server", server.url,
-                                     "--token", "elearn_wrong"])
+        denied = runner.invoke(
+            args=["push", str(folder), "--server", server.url, "--token", "elearn_wrong"]
+        )
     assert denied.exit_code == 1 and "401" in denied.output
-    unreachable = runner.invoke(args=["push", str(folder), "--server", "http://127.0.0.1:9",
-                                      "--token", "x"])
+    unreachable = runner.invoke(
+        args=["push", str(folder), "--server", "http://127.0.0.1:9", "--token", "x"]
+    )
     assert unreachable.exit_code == 3
-    assert runner.invoke(args=["push", str(folder), "--server", "ftp://x",
-                               "--token", "x"]).exit_code == 2
+    assert (
+        runner.invoke(args=["push", str(folder), "--server", "ftp://x", "--token", "x"]).exit_code
+        == 2
+    )
 
 
 def test_folder_is_zipped_without_hidden_files(tmp_path):
