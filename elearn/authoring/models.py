@@ -59,7 +59,7 @@ class Course(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     network: Mapped[Network] = relationship(lazy="joined")
-    authors: Mapped[list[User]] = relationship(secondary="course_authors", lazy="selectin")
+    authors: Mapped[list[User]] = relationship(secondary="course_authors")
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
@@ -148,8 +148,9 @@ class LessonContent(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     lang: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(300))
-    markdown: Mapped[str] = mapped_column(Text)
-    html: Mapped[str] = mapped_column(Text)
+    #: The texts are loaded only when asked for: outlines need titles, not 20 KB bodies.
+    markdown: Mapped[str] = mapped_column(Text, deferred=True)
+    html: Mapped[str] = mapped_column(Text, deferred=True)
     #: SHA-256 of ``markdown``.
     source_hash: Mapped[str] = mapped_column(String(64))
     #: Hash of the source-language text this translation was last brought up to date with;
@@ -157,7 +158,9 @@ class LessonContent(db.Model):
     based_on_hash: Mapped[str | None] = mapped_column(String(64))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: ``{"title": ..., "hash": ...}`` of the published version; its HTML sits apart.
     published: Mapped[dict | None] = mapped_column(JSON)
+    published_html: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     lesson: Mapped[Lesson] = relationship(back_populates="contents")
 

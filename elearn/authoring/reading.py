@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from html import unescape
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -51,6 +51,15 @@ class Item:
 
 
 def ordered_lessons(course: Course, *, draft: bool) -> list[Item]:
+    """Live lessons in reading order (computed once per request and course)."""
+    cache = g.setdefault("_ordered_lessons", {})
+    key = (course.id, draft)
+    if key not in cache:
+        cache[key] = _ordered(course, draft)
+    return cache[key]
+
+
+def _ordered(course: Course, draft: bool) -> list[Item]:
     items = []
     modules = outline(course)
     if draft:
@@ -78,10 +87,18 @@ def find_lesson(course: Course, module_slug: str, lesson_slug: str, *, draft: bo
     return None
 
 
-def _texts(lesson: Lesson, draft: bool) -> dict[str, dict]:
+def _contents(lesson: Lesson, draft: bool) -> dict:
+    """Language → content row of the version asked for (titles loaded, texts deferred)."""
     if draft:
-        return {c.lang: {"title": c.title, "html": c.html} for c in lesson.contents}
-    return {c.lang: c.published for c in lesson.contents if c.published}
+        return {c.lang: c for c in lesson.contents}
+    return {c.lang: c for c in lesson.contents if c.published}
+
+
+def _titles(lesson: Lesson, draft: bool) -> dict[str, str]:
+    return {
+        lang: (c.title if draft else c.published["title"])
+        for lang, c in _contents(lesson, draft).items()
+    }
 
 
 _LEADING_HEADING = re.compile(r"^\s*<h2 id=\"[^\"]*\">(.*?)</h2>\s*", re.S)
@@ -96,11 +113,13 @@ def without_repeated_title(html: str, title: str) -> str:
 
 
 def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
-    texts = _texts(item.lesson, draft)
-    chosen = lang if lang in texts else course.source_language
-    if chosen not in texts:
-        chosen = next(iter(sorted(texts)), lang)
-    text = texts.get(chosen, {"title": "", "html": ""})
+    contents = _contents(item.lesson, draft)
+    chosen = lang if lang in contents else course.source_language
+    if chosen not in contents:
+        chosen = next(iter(sorted(contents)), lang)
+    content = contents.get(chosen)
+    title = "" if content is None else (content.title if draft else content.published["title"])
+    html = "" if content is None else (content.html if draft else content.published_html or "")
     fields = item.lesson if draft else None
     snap = item.lesson.published or {}
 
@@ -117,10 +136,10 @@ def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
 
     equipment, safety = value("equipment") or {}, value("safety") or {}
     return {
-        "title": text["title"],
+        "title": title,
         "lang": chosen,
         "requested_lang": lang,
-        "html": text["html"],
+        "html": without_repeated_title(html, title),
         "dir": "rtl" if chosen == "ar" else "ltr",
         "kind": value("kind"),
         "duration_minutes": value("duration_minutes"),
@@ -172,17 +191,17 @@ def course_detail(course: Course, *, draft: bool) -> dict:
                 "lessons": [],
                 "quiz": _quiz_summary(module, draft),
             }
-        texts = _texts(item.lesson, draft)
+        titles = _titles(item.lesson, draft)
         snap = item.lesson.published or {}
         modules[module.id]["lessons"].append(
             {
                 "slug": item.lesson.slug,
-                "title": {lang: t["title"] for lang, t in texts.items()},
+                "title": titles,
                 "kind": item.lesson.kind if draft else snap.get("kind"),
                 "duration_minutes": item.lesson.duration_minutes
                 if draft
                 else snap.get("duration_minutes"),
-                "languages": sorted(texts),
+                "languages": sorted(titles),
             }
         )
     body["modules"] = list(modules.values())

@@ -9,7 +9,7 @@ import hashlib
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from elearn.accounts.models import Role, User
 from elearn.authoring.models import (
@@ -64,6 +64,20 @@ def may_create_in(user: User | None, network_code: str) -> bool:
 def search_text(course: Course) -> str:
     parts = [*course.title.values(), *course.summary.values(), course.slug]
     return fold(" ".join(parts))
+
+
+def load_texts(session, course: Course, *columns) -> None:
+    """Load the (deferred) texts of every lesson of a course in one query, before a bulk
+    operation reads or rewrites them."""
+    from sqlalchemy.orm import undefer
+
+    session.scalars(
+        select(LessonContent)
+        .join(Lesson)
+        .join(Module)
+        .where(Module.course_id == course.id)
+        .options(*[undefer(c) for c in columns])
+    ).all()
 
 
 def course_by_slug(session, slug: str) -> Course | None:
@@ -295,6 +309,8 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
         "competencies": course.competencies,
         "domain": course.domain,
     }
+    live_lessons: list[int] = []
+    dead_lessons: list[int] = []
     for module in course.modules:
         live = module.archived_at is None
         module.published = (
@@ -307,10 +323,9 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
             lesson.published = _lesson_snapshot(lesson) if lesson_live else None
             for content in lesson.contents:
                 content.published = (
-                    {"title": content.title, "html": content.html, "hash": content.source_hash}
-                    if lesson_live
-                    else None
+                    {"title": content.title, "hash": content.source_hash} if lesson_live else None
                 )
+            (live_lessons if lesson_live else dead_lessons).append(lesson.id)
         quiz = module.quiz
         if quiz is not None:
             quiz_live = live and quiz.archived_at is None
@@ -337,6 +352,16 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
                     if quiz_live and question.archived_at is None
                     else None
                 )
+    session.flush()
+    # the texts themselves are copied inside the database, without loading them
+    for ids, value in ((live_lessons, LessonContent.html), (dead_lessons, None)):
+        if ids:
+            session.execute(
+                update(LessonContent)
+                .where(LessonContent.lesson_id.in_(ids))
+                .values(published_html=value)
+                .execution_options(synchronize_session=False)
+            )
     course.status = CourseStatus.PUBLISHED
     course.published_at = now
     _event(session, course, "published", user, now)

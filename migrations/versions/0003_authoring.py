@@ -144,6 +144,7 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published', sa.JSON(), nullable=True),
+    sa.Column('published_html', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['lesson_id'], ['lessons.id'], name=op.f('fk_lesson_contents_lesson_id_lessons'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_lesson_contents_updated_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson_contents')),

@@ -12,6 +12,12 @@ from elearn.media.storage import Storage
 
 
 def course_files(course: Course, assets: list[MediaAsset], storage: Storage) -> dict[str, bytes]:
+    from sqlalchemy.orm import object_session
+
+    from elearn.authoring.models import LessonContent
+    from elearn.authoring.services import load_texts
+
+    load_texts(object_session(course), course, LessonContent.markdown)
     files: dict[str, bytes] = {"course.yml": dump(_course_yaml(course)).encode()}
     for asset in assets:
         if asset.removed_at is None:

@@ -17,7 +17,15 @@ from sqlalchemy import select
 
 from elearn.accounts.models import Network, User
 from elearn.authoring import services
-from elearn.authoring.models import Course, CourseStatus, Lesson, Module, Question, Quiz
+from elearn.authoring.models import (
+    Course,
+    CourseStatus,
+    Lesson,
+    LessonContent,
+    Module,
+    Question,
+    Quiz,
+)
 from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc, QuizDoc, Report
 from elearn.authoring.rendering import render_markdown
 from elearn.media.models import MediaAsset
@@ -82,6 +90,8 @@ def import_course(
             _l("Only an administrator can move a course to another network."), status=403
         )
     _course_fields(session, course, doc, network, now)
+    if course.id is not None:
+        services.load_texts(session, course, LessonContent.html)
     changed = _pending_changes(session)
     media_paths = _media(session, course, doc, staged, now)
     known = {(m.slug, lesson.slug) for m in doc.modules for lesson in m.lessons}
