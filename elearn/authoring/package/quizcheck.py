@@ -35,7 +35,11 @@ def _int(check, path, data, key, default, low, high=None):
         or value < low
         or (high is not None and value > high)
     ):
-        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+        bounds = (
+            _l("%(low)s to %(high)s", low=low, high=high)
+            if high is not None
+            else _l("at least %(low)s", low=low)
+        )
         check.error(
             path,
             data.line_of(key),
