@@ -12,8 +12,9 @@ import yaml
 from elearn.authoring.package.files import read_package, read_zip
 from elearn.authoring.package.validate import validate_package
 
-COURSES = sorted(p for p in (Path(__file__).parent.parent / "courses").iterdir()
-                 if (p / "course.yml").is_file())
+COURSES = sorted(
+    p for p in (Path(__file__).parent.parent / "courses").iterdir() if (p / "course.yml").is_file()
+)
 NETWORKS = {"DMK", "AEROMAC", "C3M", "AMCN", "ACOMS"}
 
 
@@ -21,7 +22,8 @@ def test_one_sample_course_per_network_and_domain():
     metas = [yaml.safe_load((p / "course.yml").read_text()) for p in COURSES]
     assert sorted(m["network"] for m in metas) == sorted(NETWORKS)
     assert sorted(m["domain"] for m in metas) == sorted(
-        ["automotive", "aeronautics", "health", "ai", "elearning"])
+        ["automotive", "aeronautics", "health", "ai", "elearning"]
+    )
 
 
 @pytest.mark.parametrize("path", COURSES, ids=lambda p: p.name)

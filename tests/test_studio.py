@@ -54,8 +54,10 @@ def test_only_the_network_and_admins_open_a_course_in_the_studio(app, make, cour
 def test_other_network_cannot_change_anything(app, make, course):
     outsider = signed_in(app, make.user("expert", network="AEROMAC"))
     posts = [
-        ("/studio/engine-basics/modules/basics/lessons/cycle/edit?lang=fr",
-         {"title": "x", "markdown": "x", "action": "save"}),
+        (
+            "/studio/engine-basics/modules/basics/lessons/cycle/edit?lang=fr",
+            {"title": "x", "markdown": "x", "action": "save"},
+        ),
         ("/studio/engine-basics/modules", {"slug": "evil", "title": "Evil"}),
         ("/studio/engine-basics/modules/basics/archive", {}),
         ("/studio/engine-basics/submit", {}),
@@ -71,27 +73,42 @@ def test_other_network_cannot_change_anything(app, make, course):
 def test_expert_edits_translation_which_becomes_current(app, make, course):
     expert = signed_in(app, make.user("expert", network="DMK"))
     edit = "/studio/engine-basics/modules/basics/lessons/cycle/edit"
-    expert.post_form(edit + "?lang=fr", {"lang": "fr", "title": "Le cycle", "action": "save",
-                                         "markdown": "# Quatre temps\n\nTexte revu."})
+    expert.post_form(
+        edit + "?lang=fr",
+        {
+            "lang": "fr",
+            "title": "Le cycle",
+            "action": "save",
+            "markdown": "# Quatre temps\n\nTexte revu.",
+        },
+    )
     board = expert.get("/studio/engine-basics/translations?lang=fr").get_data(as_text=True)
     assert "state-stale" in board
     page = expert.get(edit + "?lang=ar").get_data(as_text=True)
     assert "Texte revu." in page  # the new source text is shown beside the translation
-    saved = expert.post_form(edit + "?lang=ar", {"lang": "ar", "title": "الدورة",
-                                                 "markdown": "نص مراجع.", "action": "save"})
+    saved = expert.post_form(
+        edit + "?lang=ar",
+        {"lang": "ar", "title": "الدورة", "markdown": "نص مراجع.", "action": "save"},
+    )
     assert saved.status_code == 303
     assert "state-stale" not in expert.get("/studio/engine-basics/translations").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_preview_does_not_save_and_sanitises(app, make, course):
     expert = signed_in(app, make.user("expert", network="DMK"))
     response = expert.post_form(
         "/studio/engine-basics/modules/basics/lessons/cycle/edit?lang=fr",
-        {"lang": "fr", "title": "Le cycle", "action": "preview",
-         "markdown": "**gras** <script>alert(1)</script><img src=x onerror=alert(1)>"})
+        {
+            "lang": "fr",
+            "title": "Le cycle",
+            "action": "preview",
+            "markdown": "**gras** <script>alert(1)</script><img src=x onerror=alert(1)>",
+        },
+    )
     html = response.get_data(as_text=True)
-    preview = html[html.index('<section class="preview"'):]
+    preview = html[html.index('<section class="preview"') :]
     assert "<strong>gras</strong>" in preview
     assert "<script" not in preview and "onerror" not in preview
     with app.app_context():
@@ -101,11 +118,12 @@ def test_preview_does_not_save_and_sanitises(app, make, course):
 def test_outline_add_reorder_archive_and_restore(app, make, course):
     expert = signed_in(app, make.user("expert", network="DMK"))
     expert.post_form("/studio/engine-basics/modules", {"slug": "brakes", "title": "Freins"})
-    added = expert.post_form("/studio/engine-basics/modules/brakes/lessons",
-                             {"slug": "pads", "title": "Plaquettes", "kind": "practical"})
+    added = expert.post_form(
+        "/studio/engine-basics/modules/brakes/lessons",
+        {"slug": "pads", "title": "Plaquettes", "kind": "practical"},
+    )
     assert added.headers["Location"].endswith("/modules/brakes/lessons/pads/edit")
-    refused = expert.post_form("/studio/engine-basics/modules", {"slug": "Bad Slug!",
-                                                                 "title": "x"})
+    refused = expert.post_form("/studio/engine-basics/modules", {"slug": "Bad Slug!", "title": "x"})
     assert refused.status_code == 303
     expert.post_form("/studio/engine-basics/modules/basics/lessons/oil/up")
     expert.post_form("/studio/engine-basics/modules/basics/lessons/cycle/archive")
@@ -122,16 +140,27 @@ def test_outline_add_reorder_archive_and_restore(app, make, course):
 def test_quiz_editor_reports_problems_and_saves_good_yaml(app, make, course):
     expert = signed_in(app, make.user("expert", network="DMK"))
     url = "/studio/engine-basics/modules/basics/quiz"
-    bad = expert.post_form(url, {"yaml": "title: {fr: Quiz, ar: اختبار}\nquestions:\n"
-                                         "  - id: q1\n    type: single\n"
-                                         "    prompt: {fr: x, ar: س}\n    choices:\n"
-                                         "      - {id: a, text: {fr: A, ar: أ}}\n"
-                                         "      - {id: b, text: {fr: B, ar: ب}}\n"})
-    assert "exactly one correct choice" in bad.get_data(as_text=True)
-    good = expert.post_form(url, {"yaml": "title: {fr: Quiz, ar: اختبار}\nquestions:\n"
-                                          "  - id: q1\n    type: numeric\n"
-                                          '    prompt: {fr: "Combien ?", ar: "كم؟"}\n'
-                                          "    answer: 4\n"})
+    bad = expert.post_form(
+        url,
+        {
+            "yaml": "title: {fr: Quiz, ar: اختبار}\nquestions:\n"
+            "  - id: q1\n    type: single\n"
+            "    prompt: {fr: x, ar: س}\n    choices:\n"
+            "      - {id: a, text: {fr: A, ar: أ}}\n"
+            "      - {id: b, text: {fr: B, ar: ب}}\n"
+        },
+    )
+    issues = bad.get_data(as_text=True)
+    assert '<ul class="issues"' in issues and "quiz.yml:6: question q1" in issues
+    good = expert.post_form(
+        url,
+        {
+            "yaml": "title: {fr: Quiz, ar: اختبار}\nquestions:\n"
+            "  - id: q1\n    type: numeric\n"
+            '    prompt: {fr: "Combien ?", ar: "كم؟"}\n'
+            "    answer: 4\n"
+        },
+    )
     assert good.status_code == 303
     assert "answer: 4" in expert.get(url).get_data(as_text=True)
 
@@ -155,8 +184,15 @@ def test_review_publish_and_send_back(app, make, course):
 def test_history_shows_the_difference_between_two_revisions(app, make, course):
     expert = signed_in(app, make.user("expert", network="DMK"))
     edit = "/studio/engine-basics/modules/basics/lessons/cycle/edit?lang=fr"
-    expert.post_form(edit, {"lang": "fr", "title": "Le cycle", "action": "save",
-                            "markdown": "# Quatre temps\n\nUne ligne ajoutée."})
+    expert.post_form(
+        edit,
+        {
+            "lang": "fr",
+            "title": "Le cycle",
+            "action": "save",
+            "markdown": "# Quatre temps\n\nUne ligne ajoutée.",
+        },
+    )
     page = expert.get("/studio/engine-basics/modules/basics/lessons/cycle/history?lang=fr")
     html = page.get_data(as_text=True)
     assert '<span class="add">+Une ligne ajoutée.</span>' in html
@@ -164,29 +200,76 @@ def test_history_shows_the_difference_between_two_revisions(app, make, course):
 
 def test_a_course_written_entirely_in_the_browser(app, make, tmp_path):
     expert = signed_in(app, make.user("expert", network="AEROMAC"))
-    created = expert.post_form("/studio/new", {
-        "title": "Rivetage", "slug": "rivets", "network": "AEROMAC", "domain": "aeronautics",
-        "source": "fr", "languages": ["fr", "ar"]})
+    created = expert.post_form(
+        "/studio/new",
+        {
+            "title": "Rivetage",
+            "slug": "rivets",
+            "network": "AEROMAC",
+            "domain": "aeronautics",
+            "source": "fr",
+            "languages": ["fr", "ar"],
+        },
+    )
     assert created.headers["Location"].endswith("/studio/rivets/settings")
-    assert expert.post_form("/studio/new", {"title": "x", "slug": "other", "network": "DMK",
-                                            "domain": "automotive", "source": "fr"}
-                            ).status_code == 200  # not their network: refused with a message
-    expert.post_form("/studio/rivets/settings", {
-        "title_fr": "Rivetage", "title_ar": "البرشمة", "summary_fr": "Assembler.",
-        "summary_ar": "التجميع.", "level": "intermediate", "estimated_hours": "7,5",
-        "competency_code": ["C1", ""], "competency_0_fr": "Poser un rivet",
-        "competency_0_ar": "تركيب برشام"})
+    assert (
+        expert.post_form(
+            "/studio/new",
+            {
+                "title": "x",
+                "slug": "other",
+                "network": "DMK",
+                "domain": "automotive",
+                "source": "fr",
+            },
+        ).status_code
+        == 200
+    )  # not their network: refused with a message
+    expert.post_form(
+        "/studio/rivets/settings",
+        {
+            "title_fr": "Rivetage",
+            "title_ar": "البرشمة",
+            "summary_fr": "Assembler.",
+            "summary_ar": "التجميع.",
+            "level": "intermediate",
+            "estimated_hours": "7,5",
+            "competency_code": ["C1", ""],
+            "competency_0_fr": "Poser un rivet",
+            "competency_0_ar": "تركيب برشام",
+        },
+    )
     expert.post_form("/studio/rivets/modules", {"slug": "basics", "title": "Bases"})
-    expert.post_form("/studio/rivets/modules/basics/lessons",
-                     {"slug": "drill", "title": "Percer", "kind": "practical"})
+    expert.post_form(
+        "/studio/rivets/modules/basics/lessons",
+        {"slug": "drill", "title": "Percer", "kind": "practical"},
+    )
     edit = "/studio/rivets/modules/basics/lessons/drill/edit"
-    expert.post_form(edit + "?lang=fr", {
-        "lang": "fr", "title": "Percer", "markdown": "Percez à 3,3 mm.", "action": "save",
-        "kind": "practical", "duration_minutes": "30", "competencies": ["C1"],
-        "equipment": "Perceuse\nForet 3,3 mm", "safety": "Lunettes obligatoires."})
-    expert.post_form(edit + "?lang=ar", {
-        "lang": "ar", "title": "الثقب", "markdown": "اثقب بقطر 3,3 مم.", "action": "save",
-        "equipment": "مثقاب", "safety": "النظارات إلزامية."})
+    expert.post_form(
+        edit + "?lang=fr",
+        {
+            "lang": "fr",
+            "title": "Percer",
+            "markdown": "Percez à 3,3 mm.",
+            "action": "save",
+            "kind": "practical",
+            "duration_minutes": "30",
+            "competencies": ["C1"],
+            "equipment": "Perceuse\nForet 3,3 mm",
+            "safety": "Lunettes obligatoires.",
+        },
+    )
+    expert.post_form(
+        edit + "?lang=ar",
+        {
+            "lang": "ar",
+            "title": "الثقب",
+            "markdown": "اثقب بقطر 3,3 مم.",
+            "action": "save",
+            "equipment": "مثقاب",
+            "safety": "النظارات إلزامية.",
+        },
+    )
     expert.post_form("/studio/rivets/submit")
     admin = signed_in(app, make.user("admin"))
     admin.post_form("/studio/rivets/publish")

@@ -18,11 +18,17 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import escape
 
 from elearn.media.types import TYPES, extension
 
 #: Largest lesson body we render; beyond it a hostile input could keep a worker busy.
 MAX_MARKDOWN = 200_000
+#: Python-Markdown has quadratic corners (nested brackets, fences followed by long runs of
+#: spaces, piles of "<a "): bounding these keeps any accepted text under a second.
+MAX_BRACKETS = 2000
+MAX_ANGLES = 2000
+MAX_LINE = 5000
 
 TAGS = {
     "p",
@@ -231,10 +237,29 @@ def sanitize(html: str) -> str:
 _BIDI = dict.fromkeys([0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069])
 
 
+def too_complex(text: str) -> str | None:
+    """Why this text would be too costly to render (None when it is fine)."""
+    if len(text) > MAX_MARKDOWN:
+        return "length"
+    if text.count("[") > MAX_BRACKETS:
+        return "brackets"
+    if text.count("<") > MAX_ANGLES:
+        return "angles"
+    if any(len(line) > MAX_LINE for line in text.split("\n")):
+        return "line"
+    return None
+
+
 def render_markdown(text: str, links: Links | None = None) -> str:
-    """Render a lesson body. Direction overrides go; isolates come from the markup instead."""
+    """Render a lesson body. Direction overrides go; isolates come from the markup instead.
+
+    Callers refuse texts that are ``too_complex``; if one gets here anyway it is shown as
+    plain text rather than fed to the parser.
+    """
     links = links or Links()
-    text = text.translate(_BIDI)[:MAX_MARKDOWN]
+    text = text.translate(_BIDI)
+    if too_complex(text):
+        return "<pre>" + str(escape(text[:MAX_MARKDOWN])) + "</pre>"
     md = markdown.Markdown(
         extensions=[
             "tables",
@@ -246,6 +271,7 @@ def render_markdown(text: str, links: Links | None = None) -> str:
         ],
         extension_configs={
             "toc": {"slugify": slugify, "permalink": False, "baselevel": 2},
+            "tables": {"use_align_attribute": True},
             "footnotes": {"BACKLINK_TEXT": "↩", "BACKLINK_TITLE": "%d"},
         },
         output_format="html",
@@ -261,7 +287,7 @@ def render_inline(text: str) -> str:
     return html
 
 
-_RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^>]*)?>")
+_RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?>")
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 

@@ -66,18 +66,21 @@ def search_text(course: Course) -> str:
     return fold(" ".join(parts))
 
 
-def load_texts(session, course: Course, *columns) -> None:
+def load_texts(session, course: Course, *columns) -> list[LessonContent]:
     """Load the (deferred) texts of every lesson of a course in one query, before a bulk
-    operation reads or rewrites them."""
+    operation reads or rewrites them. Keep the returned list while working: the session
+    only holds its objects weakly."""
     from sqlalchemy.orm import undefer
 
-    session.scalars(
-        select(LessonContent)
-        .join(Lesson)
-        .join(Module)
-        .where(Module.course_id == course.id)
-        .options(*[undefer(c) for c in columns])
-    ).all()
+    return list(
+        session.scalars(
+            select(LessonContent)
+            .join(Lesson)
+            .join(Module)
+            .where(Module.course_id == course.id)
+            .options(*[undefer(c) for c in columns])
+        )
+    )
 
 
 def course_by_slug(session, slug: str) -> Course | None:
@@ -207,14 +210,16 @@ def edit_lesson(
     now: datetime,
 ) -> LessonContent:
     """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
-    from elearn.authoring.rendering import MAX_MARKDOWN
+    from elearn.authoring.package.validate import complexity_message
+    from elearn.authoring.rendering import too_complex
     from elearn.core.text import clean_text
 
     title = clean_text(title)
-    if not title:
-        raise AuthoringError(_l("Give the lesson a title."), field="title")
-    if len(markdown) > MAX_MARKDOWN:
-        raise AuthoringError(_l("The text is too long."), field="markdown")
+    if not title or len(title) > 300:
+        raise AuthoringError(_l("Give the lesson a title (at most 300 characters)."), field="title")
+    reason = too_complex(markdown)
+    if reason:
+        raise AuthoringError(complexity_message(reason), field="markdown")
     html, missing = render_for(session, course, item.module.slug, markdown)
     if missing:
         raise AuthoringError(

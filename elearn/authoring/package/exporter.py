@@ -17,7 +17,7 @@ def course_files(course: Course, assets: list[MediaAsset], storage: Storage) -> 
     from elearn.authoring.models import LessonContent
     from elearn.authoring.services import load_texts
 
-    load_texts(object_session(course), course, LessonContent.markdown)
+    texts = load_texts(object_session(course), course, LessonContent.markdown)  # noqa: F841 - kept alive
     files: dict[str, bytes] = {"course.yml": dump(_course_yaml(course)).encode()}
     for asset in assets:
         if asset.removed_at is None:

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from elearn.accounts.models import Network, User
 from elearn.authoring import services
@@ -89,14 +89,16 @@ def import_course(
         raise services.AuthoringError(
             _l("Only an administrator can move a course to another network."), status=403
         )
-    _course_fields(session, course, doc, network, now)
-    if course.id is not None:
-        services.load_texts(session, course, LessonContent.html)
-    changed = _pending_changes(session)
-    media_paths = _media(session, course, doc, staged, now)
-    known = {(m.slug, lesson.slug) for m in doc.modules for lesson in m.lessons}
-    _modules(session, course, doc, actor, now, known, media_paths)
-    changed = changed or _pending_changes(session)
+    # compare new renderings with the stored ones without a query per lesson
+    texts = services.load_texts(session, course, LessonContent.html) if course.id else []
+    with ChangeTracker(session) as tracker:
+        _course_fields(session, course, doc, network, now)
+        media_paths = _media(session, course, doc, staged, now)
+        known = {(m.slug, lesson.slug) for m in doc.modules for lesson in m.lessons}
+        _modules(session, course, doc, actor, now, known, media_paths)
+        session.flush()
+    changed = tracker.changed
+    del texts
     if changed and course.status != CourseStatus.ARCHIVED:
         course.status = CourseStatus.DRAFT  # a published version stays live until republished
         course.updated_at = now
@@ -106,11 +108,25 @@ def import_course(
     return course
 
 
-def _pending_changes(session) -> bool:
-    """Whether applying the package changed anything (re-importing the same is a no-op)."""
-    return bool(session.new or session.deleted) or any(
-        session.is_modified(obj) for obj in session.dirty
-    )
+class ChangeTracker:
+    """Whether applying the package changed anything, across every (auto)flush on the way:
+    re-importing the same package must be a no-op that leaves a published course as is."""
+
+    def __init__(self, session):
+        # a scoped session hands out the real Session object when called
+        self.session = session() if hasattr(session, "registry") else session
+        self.changed = False
+
+    def _before_flush(self, session, _context, _instances) -> None:
+        if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+            self.changed = True
+
+    def __enter__(self):
+        event.listen(self.session, "before_flush", self._before_flush)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.session, "before_flush", self._before_flush)
 
 
 def _course_fields(session, course: Course, doc: CourseDoc, network: Network, now) -> None:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from elearn.authoring.models import LESSON_KINDS
 from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc
+from elearn.core.text import clean_text
 
 FRONT = "---"
 LESSON_KEYS = {"title", "duration_minutes", "kind", "competencies", "equipment", "safety"}
@@ -29,12 +30,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 def check_lessons(check, course: CourseDoc) -> None:
     from elearn.authoring.package.validate import render_check
 
-    index = {
-        (m.slug, lesson.slug, lang)
-        for m in course.modules
-        for lesson in m.lessons
-        for lang in lesson.paths
-    }
+    index = {(m.slug, lesson.slug) for m in course.modules for lesson in m.lessons}
     codes = {c["code"] for c in course.competencies}
     for module in course.modules:
         for lesson in module.lessons:
@@ -101,11 +97,17 @@ def _front(check, path, meta, lang, is_source, lesson: LessonDoc, codes) -> None
     for key in meta:
         if key not in LESSON_KEYS:
             check.warn(path, meta.line_of(key), _l("unknown key '%(key)s' (ignored)", key=key))
-    title = meta.get("title")
-    if not isinstance(title, str | int | float) or not str(title).strip():
+    title = (
+        clean_text(str(meta.get("title") or ""))
+        if isinstance(meta.get("title"), str | int | float)
+        else ""
+    )
+    if not title:
         check.error(path, meta.line_of("title"), _l("missing title"))
+    elif len(title) > 300:
+        check.error(path, meta.line_of("title"), _l("title longer than 300 characters"))
     else:
-        lesson.titles[lang] = str(title).strip()
+        lesson.titles[lang] = title
     if is_source:
         _shared(check, path, meta, lesson, codes)
     else:

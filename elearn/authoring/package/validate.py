@@ -14,7 +14,17 @@ from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.model import CourseDoc, Issue, LessonDoc, ModuleDoc, Report
 from elearn.authoring.package.quizcheck import check_quiz
 from elearn.authoring.package.yamlio import LineDict, YamlError, load
-from elearn.authoring.rendering import MAX_MARKDOWN, Links, has_raw_html, render_markdown
+from elearn.authoring.rendering import (
+    MAX_ANGLES,
+    MAX_BRACKETS,
+    MAX_LINE,
+    MAX_MARKDOWN,
+    Links,
+    has_raw_html,
+    render_markdown,
+    too_complex,
+)
+from elearn.core.text import BIDI_CONTROLS
 from elearn.media.types import check_media
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -110,7 +120,8 @@ class Checker:
                     path, line, _l("%(key)s.%(lang)s must be a non-empty text", key=key, lang=lang)
                 )
             else:
-                out[lang] = str(text).strip()
+                # no direction overrides in titles and texts ("Cours\u202egnp.exe")
+                out[lang] = str(text).translate(BIDI_CONTROLS).strip()
                 if lang not in languages:
                     self.warn(
                         path,
@@ -371,6 +382,9 @@ def _media(check: Checker, course: CourseDoc) -> None:
     for path, data in sorted(check.pkg.files.items()):
         if not path.startswith("media/"):
             continue
+        if len(path) > 255:
+            check.error(path, None, _l("media file name longer than 255 characters"))
+            continue
         _media_type, problem = check_media(path, data)
         if problem:
             check.error(path, None, MEDIA_REASONS[problem])
@@ -380,25 +394,36 @@ def _media(check: Checker, course: CourseDoc) -> None:
             check.warn(path, None, _l("media file not used by any lesson"))
 
 
+def complexity_message(reason: str):
+    return {
+        "length": _l("lesson text longer than %(max)s characters", max=MAX_MARKDOWN),
+        "brackets": _l(
+            "more than %(max)s '[' characters in one lesson: split it", max=MAX_BRACKETS
+        ),
+        "angles": _l("more than %(max)s '<' characters in one lesson: split it", max=MAX_ANGLES),
+        "line": _l(
+            "a line longer than %(max)s characters: break it into shorter lines", max=MAX_LINE
+        ),
+    }[reason]
+
+
 def render_check(
     check: Checker,
     module: ModuleDoc,
     path: str,
     body: str,
-    lesson_index: set[tuple[str, str, str]],
+    lesson_index: set[tuple[str, str]],
     line_offset: int = 0,
 ) -> None:
     """Render once to find broken references, and report them at their line."""
-    if len(body) > MAX_MARKDOWN:
-        check.error(
-            path,
-            None,
-            _l("lesson text longer than %(max_markdown)s characters", max_markdown=MAX_MARKDOWN),
-        )
+    reason = too_complex(body)
+    if reason:
+        check.error(path, None, complexity_message(reason))
         return
     links = Links(
         media_url=lambda p: "/m/" + p if p in check.pkg.files else None,
-        lesson_url=lambda m, s, lang: "/l" if (m, s, lang) in lesson_index else None,
+        # a link may point to a translation still missing: readers get the fallback
+        lesson_url=lambda m, s, lang: "/l" if (m, s) in lesson_index else None,
         module_slug=module.slug,
     )
     render_markdown(body, links)
@@ -436,5 +461,5 @@ def _line_of(body: str, needle: str, offset: int) -> int | None:
 
 
 def _raw_html_line(body: str, offset: int) -> int | None:
-    match = re.search(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^>]*)?>", body)
+    match = re.search(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?>", body)
     return body.count("\n", 0, match.start()) + 1 + offset if match else None
