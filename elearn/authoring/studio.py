@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, flash
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from elearn.accounts.models import Role
 from elearn.authoring import services
 from elearn.authoring.models import Course, CourseAuthor, Lesson, Module
+from elearn.core.errors import DomainError
 from elearn.extensions import db
 
 
@@ -42,6 +43,21 @@ def module_or_404(course: Course, slug: str) -> Module:
 def lesson_or_404(module: Module, slug: str) -> Lesson:
     lesson = next((x for x in module.lessons if x.slug == slug), None)
     return lesson or abort(404)
+
+
+def attempt(action, success=None):
+    """Run one service call at the edge: commit (and say ``success``) or roll back and say
+    why not. Returns (ok, what the call returned)."""
+    try:
+        value = action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return False, None
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True, value
 
 
 def is_author() -> bool:

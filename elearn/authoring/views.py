@@ -14,7 +14,13 @@ from elearn.authoring.models import Course, CourseEvent, CourseStatus
 from elearn.authoring.package.files import read_zip
 from elearn.authoring.package.importer import StagedMedia, import_course
 from elearn.authoring.package.validate import validate_package
-from elearn.authoring.studio import authored_courses, course_or_404, lesson_or_404, module_or_404
+from elearn.authoring.studio import (
+    attempt,
+    authored_courses,
+    course_or_404,
+    lesson_or_404,
+    module_or_404,
+)
 from elearn.core.db import utcnow
 from elearn.core.errors import DomainError
 from elearn.extensions import db
@@ -112,8 +118,8 @@ def settings(slug: str):
             )
             for i, code in enumerate(form.getlist("competency_code"))
         ]
-        try:
-            outline.update_settings(
+        saved, _value = attempt(
+            lambda: outline.update_settings(
                 course,
                 titles={lang: form.get(f"title_{lang}", "") for lang in course.languages},
                 summaries={lang: form.get(f"summary_{lang}", "") for lang in course.languages},
@@ -121,13 +127,10 @@ def settings(slug: str):
                 hours=form.get("estimated_hours", ""),
                 competencies=competencies,
                 now=utcnow(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+            ),
+            _("Saved."),
+        )
+        if saved:
             return _back(course)
     return render_template("authoring/settings.html", course=course)
 
@@ -147,20 +150,13 @@ def course(slug: str):
 @bp.post("/<slug>/modules")
 def add_module(slug: str):
     course = course_or_404(slug)
-    try:
-        outline.add_module(
-            db.session,
-            course,
-            slug=request.form.get("slug", ""),
-            title=request.form.get("title", ""),
-            now=utcnow(),
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Module added."), "success")
+    form = request.form
+    attempt(
+        lambda: outline.add_module(
+            db.session, course, slug=form.get("slug", ""), title=form.get("title", ""), now=utcnow()
+        ),
+        _("Module added."),
+    )
     return _back(course, "outline")
 
 
@@ -208,40 +204,28 @@ def lesson_action(slug: str, module: str, lesson: str, action: str):
 
 def _outline_action(course, siblings, item, action: str):
     now = utcnow()
-    try:
-        if action == "up":
-            outline.move(course, siblings, item, -1, now)
-        elif action == "down":
-            outline.move(course, siblings, item, +1, now)
-        elif action == "archive":
-            outline.archive(course, item, now)
-        elif action == "restore":
-            outline.restore(course, siblings, item, now)
-        elif action == "rename":
-            outline.rename(
-                course, item, request.form.get("lang", ""), request.form.get("title", ""), now
-            )
-        else:
-            abort(404)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
+    changes = {
+        "up": lambda: outline.move(course, siblings, item, -1, now),
+        "down": lambda: outline.move(course, siblings, item, +1, now),
+        "archive": lambda: outline.archive(course, item, now),
+        "restore": lambda: outline.restore(course, siblings, item, now),
+        "rename": lambda: outline.rename(
+            course, item, request.form.get("lang", ""), request.form.get("title", ""), now
+        ),
+    }
+    if action not in changes:
+        abort(404)
+    attempt(changes[action])
     return _back(course, "outline")
 
 
 @bp.post("/<slug>/submit")
 def submit(slug: str):
     course = course_or_404(slug)
-    try:
-        services.submit_for_review(db.session, course, current_user, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Sent for review. An administrator will publish it or send it back."), "success")
+    attempt(
+        lambda: services.submit_for_review(db.session, course, current_user, utcnow()),
+        _("Sent for review. An administrator will publish it or send it back."),
+    )
     return _back(course)
 
 
@@ -276,14 +260,10 @@ def review_queue():
 @roles_required(Role.ADMIN)
 def publish(slug: str):
     course = course_or_404(slug)
-    try:
-        services.publish(db.session, course, current_user, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Published: trainees now see this version."), "success")
+    attempt(
+        lambda: services.publish(db.session, course, current_user, utcnow()),
+        _("Published: trainees now see this version."),
+    )
     return _back(course)
 
 
@@ -291,14 +271,10 @@ def publish(slug: str):
 @roles_required(Role.ADMIN)
 def send_back(slug: str):
     course = course_or_404(slug)
-    try:
-        services.return_to_author(
+    attempt(
+        lambda: services.return_to_author(
             db.session, course, current_user, utcnow(), request.form.get("comment", "")
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Sent back to the authors with your comment."), "success")
+        ),
+        _("Sent back to the authors with your comment."),
+    )
     return _back(course)
