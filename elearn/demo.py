@@ -17,6 +17,7 @@ from elearn.accounts import services
 from elearn.cli import fail
 from elearn.config import PROJECT_ROOT
 from elearn.extensions import db
+from elearn.i18n.formatting import STATUS_LABELS
 
 DEMO_PASSWORD = "demo-elearn"  # noqa: S105 - printed on purpose; refused in production
 
@@ -117,4 +118,5 @@ def load_sample_courses(folder: Path = PROJECT_ROOT / "courses") -> None:
     for path in sorted(p for p in folder.iterdir() if (p / "course.yml").is_file()):
         course = import_or_report(path, publish=True)
         if course is not None:
-            click.echo(_("Course %(slug)s: %(status)s.", slug=course.slug, status=course.status))
+            status = STATUS_LABELS[course.status]
+            click.echo(_("Course %(slug)s: %(status)s.", slug=course.slug, status=status))

@@ -14,6 +14,7 @@ from elearn.accounts.models import Network
 from elearn.authoring.package.files import read_package
 from elearn.authoring.package.validate import validate_package
 from elearn.extensions import db
+from elearn.i18n.formatting import STATUS_LABELS
 
 courses_cli = AppGroup("courses", help="Validate, import and export course packages.")
 
@@ -75,7 +76,8 @@ def import_command(path: Path, publish: bool) -> None:
     course = import_or_report(path, publish)
     if course is None:
         sys.exit(1)
-    click.echo(_("Imported %(slug)s (%(status)s).", slug=course.slug, status=course.status))
+    status = STATUS_LABELS[course.status]
+    click.echo(_("Imported %(slug)s (%(status)s).", slug=course.slug, status=status))
 
 
 @courses_cli.command("export")
