@@ -210,7 +210,7 @@ def edit_lesson(
     now: datetime,
 ) -> LessonContent:
     """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
-    from elearn.authoring.package.validate import complexity_message
+    from elearn.authoring.package.references import complexity_message
     from elearn.authoring.rendering import too_complex
     from elearn.core.text import clean_text
 
@@ -331,32 +331,8 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
                     {"title": content.title, "hash": content.source_hash} if lesson_live else None
                 )
             (live_lessons if lesson_live else dead_lessons).append(lesson.id)
-        quiz = module.quiz
-        if quiz is not None:
-            quiz_live = live and quiz.archived_at is None
-            quiz.published = (
-                {
-                    "title": quiz.title,
-                    "pass_mark": quiz.pass_mark,
-                    "max_attempts": quiz.max_attempts,
-                    "time_limit_minutes": quiz.time_limit_minutes,
-                    "shuffle": quiz.shuffle,
-                }
-                if quiz_live
-                else None
-            )
-            for question in quiz.questions:
-                question.published = (
-                    {
-                        "position": question.position,
-                        "type": question.type,
-                        "points": question.points,
-                        "spec": question.spec,
-                        "rendered": question.rendered,
-                    }
-                    if quiz_live and question.archived_at is None
-                    else None
-                )
+        if module.quiz is not None:
+            _snapshot_quiz(module.quiz, live and module.quiz.archived_at is None)
     session.flush()
     # the texts themselves are copied inside the database, without loading them
     for ids, value in ((live_lessons, LessonContent.html), (dead_lessons, None)):
@@ -371,6 +347,18 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
     course.published_at = now
     _event(session, course, "published", user, now)
     session.flush()
+
+
+def _snapshot_quiz(quiz, live: bool) -> None:
+    settings = ("title", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle")
+    quiz.published = {key: getattr(quiz, key) for key in settings} if live else None
+    fields = ("position", "type", "points", "spec", "rendered")
+    for question in quiz.questions:
+        question.published = (
+            {key: getattr(question, key) for key in fields}
+            if live and question.archived_at is None
+            else None
+        )
 
 
 def _lesson_snapshot(lesson: Lesson) -> dict:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from elearn.authoring.models import LESSON_KINDS
 from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc
+from elearn.authoring.package.references import render_check
 from elearn.core.text import clean_text
 
 FRONT = "---"
@@ -28,8 +29,6 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 
 def check_lessons(check, course: CourseDoc) -> None:
-    from elearn.authoring.package.validate import render_check
-
     index = {(m.slug, lesson.slug) for m in course.modules for lesson in m.lessons}
     codes = {c["code"] for c in course.competencies}
     for module in course.modules:
