@@ -134,4 +134,5 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         "S3_REGION": environ.get("ELEARN_S3_REGION", ""),
         "S3_ADDRESSING_STYLE": environ.get("ELEARN_S3_ADDRESSING_STYLE", "auto"),
         "S3_PUBLIC_BASE_URL": environ.get("ELEARN_S3_PUBLIC_BASE_URL", ""),
+        "S3_URL_TTL": _int(environ, "ELEARN_S3_URL_TTL", 900),
     }

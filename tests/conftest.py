@@ -30,6 +30,12 @@ from elearn.extensions import db  # noqa: E402
 
 pytest_plugins = ("tests.browser",)
 
+# S3 is a real S3 API server (moto's server mode) on a loopback port; never our own code
+# patched. These credentials only ever talk to it.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "elearn-test")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "elearn-test-secret")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
 PASSWORD = "correct-horse-42"
 PG_URL = os.environ.get("ELEARN_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -127,6 +133,43 @@ def _reset_pg(baseline) -> None:
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                     f'(SELECT MAX(id) FROM "{table.name}"))'
                 )
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server in a thread on a free loopback port, for the whole session."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A fresh bucket per test: (endpoint, bucket name, boto3 client)."""
+    import secrets
+
+    import boto3
+
+    name = f"elearn-{secrets.token_hex(4)}"
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
+    client.create_bucket(Bucket=name)
+    yield SimpleNamespace(endpoint=s3_server, name=name, client=client)
+    for item in client.list_objects_v2(Bucket=name).get("Contents", []):
+        client.delete_object(Bucket=name, Key=item["Key"])
+    client.delete_bucket(Bucket=name)
+
+
+def s3_config(bucket) -> dict:
+    return {"STORAGE": "s3", "S3_ENDPOINT_URL": bucket.endpoint, "S3_BUCKET": bucket.name,
+            "S3_REGION": "us-east-1", "S3_ADDRESSING_STYLE": "path"}
 
 
 @pytest.fixture(params=BACKENDS)

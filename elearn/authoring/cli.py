@@ -13,8 +13,10 @@ from sqlalchemy import select
 from elearn.accounts.models import Network
 from elearn.authoring.package.files import read_package
 from elearn.authoring.package.validate import validate_package
+from elearn.core.errors import DomainError
 from elearn.extensions import db
 from elearn.i18n.formatting import STATUS_LABELS
+from elearn.media.storage import StorageError
 
 courses_cli = AppGroup("courses", help="Validate, import and export course packages.")
 
@@ -61,6 +63,14 @@ def import_or_report(path: Path, publish: bool, actor=None):
             db.session, report, actor=actor, staged=staged, now=utcnow(), publish=publish
         )
         db.session.commit()
+    except (StorageError, DomainError) as exc:
+        db.session.rollback()
+        staged.discard()
+        click.echo(
+            _("Nothing was imported: %(reason)s", reason=str(getattr(exc, "message", exc))),
+            err=True,
+        )
+        return None
     except BaseException:
         db.session.rollback()
         staged.discard()

@@ -26,6 +26,7 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
+    def keys(self, prefix: str = "") -> list[str]: ...
 
 
 def check_key(key: str) -> str:
@@ -72,9 +73,49 @@ class LocalStorage:
     def local_path(self, key: str) -> Path:
         return self._path(key)
 
+    def keys(self, prefix: str = "") -> list[str]:
+        if not self.root.is_dir():
+            return []
+        found = (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+        return sorted(k for k in found if k.startswith(prefix) and ".upload-" not in k)
+
+
+def build_storage(config) -> Storage:
+    """The backend the settings ask for (``ELEARN_STORAGE``)."""
+    if config["STORAGE"] == "s3":
+        from elearn.media.s3 import S3Storage
+
+        return S3Storage(
+            bucket=config["S3_BUCKET"],
+            endpoint_url=config["S3_ENDPOINT_URL"],
+            region=config["S3_REGION"],
+            addressing_style=config["S3_ADDRESSING_STYLE"],
+            url_ttl=config.get("S3_URL_TTL", 900),
+        )
+    return LocalStorage(config["MEDIA_DIR"])
+
 
 def init_app(app: Flask) -> None:
-    app.extensions["elearn.storage"] = LocalStorage(app.config["MEDIA_DIR"])
+    app.extensions["elearn.storage"] = build_storage(app.config)
+    app.register_error_handler(StorageError, _storage_unavailable)
+
+
+def _storage_unavailable(exc: StorageError):
+    """Storage that refuses or times out: a 503 with retry advice; nothing was recorded."""
+    import logging
+
+    from flask_babel import lazy_gettext as _l
+
+    from elearn.core.errors import error_page, problem, wants_problem_json
+    from elearn.extensions import db
+
+    logging.getLogger(__name__).warning("Storage unavailable: %s", exc)
+    db.session.rollback()
+    detail = _l("The media storage is not answering. Nothing was changed; try again in a minute.")
+    headers = {"Retry-After": "30"}
+    if wants_problem_json():
+        return problem(503, detail, headers=headers)
+    return error_page(503, detail, headers)
 
 
 def get_storage() -> Storage:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, redirect, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -36,8 +36,17 @@ def media(slug: str, path: str):
     if asset is None:
         abort(404)
     storage = get_storage()
-    if not isinstance(storage, LocalStorage):  # pragma: no cover - the S3 backend redirects
-        abort(404)
+    if not isinstance(storage, LocalStorage):
+        # the bytes never pass through us: a short-lived presigned URL, minted per request
+        inline = asset.content_type.startswith(INLINE)
+        url = storage.url(
+            asset.key,
+            content_type=asset.content_type,
+            download_name=None if inline else path.rsplit("/", 1)[-1],
+        )
+        response = redirect(url, code=302)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
     response = send_file(
         storage.local_path(asset.key),
         mimetype=asset.content_type,

@@ -1,0 +1,151 @@
+"""One storage suite for both backends: local files and S3 through a real S3 API server."""
+
+from __future__ import annotations
+
+import io
+import urllib.request
+import zipfile
+
+import pytest
+
+from elearn import create_app
+from elearn.media.storage import StorageError, build_storage
+from tests.conftest import Client, base_config, s3_config
+from tests.test_api_courses import PNG, package
+
+
+@pytest.fixture(params=["local", "s3"])
+def media_config(request, tmp_path):
+    if request.param == "local":
+        return {"STORAGE": "local", "MEDIA_DIR": str(tmp_path / "media")}
+    return s3_config(request.getfixturevalue("s3_bucket"))
+
+
+@pytest.fixture
+def app_config(media_config):
+    return media_config
+
+
+def stored_keys(app) -> list[str]:
+    with app.app_context():
+        from elearn.media.storage import get_storage
+
+        return get_storage().keys("courses/")
+
+
+def test_put_get_exists_delete(app):
+    with app.app_context():
+        from elearn.media.storage import get_storage
+
+        storage = get_storage()
+        storage.put("courses/x/abc.png", PNG, "image/png")
+        assert storage.exists("courses/x/abc.png") and storage.get("courses/x/abc.png") == PNG
+        assert storage.keys("courses/x/") == ["courses/x/abc.png"]
+        storage.delete("courses/x/abc.png")
+        assert not storage.exists("courses/x/abc.png")
+        with pytest.raises(ValueError):
+            storage.put("../../etc/passwd", b"x", "text/plain")
+
+
+def import_engine(app, tmp_path, *extra):
+    with zipfile.ZipFile(io.BytesIO(package())) as archive:
+        archive.extractall(tmp_path)
+    return app.test_cli_runner().invoke(
+        args=["courses", "import", str(tmp_path / "engine-basics"), *extra]
+    )
+
+
+def test_imported_media_are_stored_and_served_to_readers_only(app, make, tmp_path, media_config):
+    result = import_engine(app, tmp_path, "--publish")
+    assert result.exit_code == 0, result.output
+    keys = stored_keys(app)
+    assert len(keys) == 1 and keys[0].startswith("courses/engine-basics/")
+    app.test_client_class = Client
+    reader = app.test_client()
+    reader.login(make.user("trainee").email)
+    response = reader.get("/courses/engine-basics/media/engine.png")
+    if media_config["STORAGE"] == "local":
+        assert response.status_code == 200 and response.data == PNG
+        ranged = reader.get(
+            "/courses/engine-basics/media/engine.png", headers={"Range": "bytes=0-7"}
+        )
+        assert ranged.status_code == 206 and ranged.data == PNG[:8]
+    else:
+        assert response.status_code == 302
+        url = response.headers["Location"]
+        assert url.startswith(media_config["S3_ENDPOINT_URL"]) and "X-Amz-Signature" in url
+        with urllib.request.urlopen(url, timeout=10) as fetched:  # noqa: S310 - loopback
+            assert fetched.read() == PNG
+            assert fetched.headers["Content-Type"] == "image/png"
+        request = urllib.request.Request(url, headers={"Range": "bytes=0-7"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as part:  # noqa: S310 - loopback
+            assert part.status == 206 and part.read() == PNG[:8]
+    assert app.test_client().get("/courses/engine-basics/media/engine.png").status_code == 302
+
+
+def test_an_import_failing_halfway_leaves_no_object(app, tmp_path, monkeypatch):
+    from elearn.authoring.package import importer
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(importer, "_quiz", explode)
+    result = import_engine(app, tmp_path)
+    assert result.exit_code != 0
+    assert stored_keys(app) == []
+
+
+def test_unreachable_s3_gives_503_with_retry_advice(database_url):
+    config = {
+        **base_config(database_url),
+        "STORAGE": "s3",
+        "S3_BUCKET": "nowhere",
+        "S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "S3_REGION": "us-east-1",
+        "S3_ADDRESSING_STYLE": "path",
+    }
+    app = create_app(config)
+    token = make_token(app)
+    response = app.test_client().post(
+        "/api/v1/courses/import",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"file": (io.BytesIO(package()), "engine-basics.zip")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.mimetype == "application/problem+json"
+    assert app.test_client().get("/healthz").status_code == 200  # the rest keeps working
+
+
+def make_token(app):
+    from tests.conftest import Factory
+
+    factory = Factory(app)
+    return factory.token(factory.user("admin").email)
+
+
+def test_s3_settings_are_required():
+    with pytest.raises(ValueError, match="ELEARN_S3_BUCKET"):
+        build_storage(
+            {
+                "STORAGE": "s3",
+                "S3_BUCKET": "",
+                "S3_ENDPOINT_URL": "",
+                "S3_REGION": "",
+                "S3_ADDRESSING_STYLE": "auto",
+            }
+        )
+
+
+def test_storage_errors_are_storage_errors(s3_server):
+    storage = build_storage(
+        {
+            "STORAGE": "s3",
+            "S3_BUCKET": "missing-bucket",
+            "S3_ENDPOINT_URL": s3_server,
+            "S3_REGION": "us-east-1",
+            "S3_ADDRESSING_STYLE": "path",
+        }
+    )
+    with pytest.raises(StorageError):
+        storage.put("courses/x/a.png", PNG, "image/png")
