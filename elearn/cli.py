@@ -28,12 +28,15 @@ def register_commands(app: Flask) -> None:
     from elearn.accounts.cli import tokens_cli, users_cli
     from elearn.authoring.cli import courses_cli, push_command
     from elearn.demo import demo_command
+    from elearn.media.cli import media_cli, storage_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(courses_cli)
     app.cli.add_command(push_command)
+    app.cli.add_command(storage_cli)
+    app.cli.add_command(media_cli)
 
 
 def fail(message: str) -> None:

@@ -149,3 +149,44 @@ def test_storage_errors_are_storage_errors(s3_server):
     )
     with pytest.raises(StorageError):
         storage.put("courses/x/a.png", PNG, "image/png")
+
+
+def test_storage_check_reports_each_capability(app, media_config):
+    result = app.test_cli_runner().invoke(args=["storage", "check"])
+    if media_config["STORAGE"] == "local":
+        assert result.exit_code == 0 and result.output.count("✓") == 3
+    else:
+        assert result.exit_code == 1 and "✗" in result.output  # no CORS rule yet
+        with app.app_context():
+            from elearn.media.storage import get_storage
+
+            storage = get_storage()
+            storage.client.put_bucket_cors(
+                Bucket=storage.bucket,
+                CORSConfiguration={
+                    "CORSRules": [
+                        {
+                            "AllowedMethods": ["POST", "PUT"],
+                            "AllowedOrigins": ["*"],
+                            "AllowedHeaders": ["*"],
+                            "ExposeHeaders": ["ETag"],
+                        }
+                    ]
+                },
+            )
+        again = app.test_cli_runner().invoke(args=["storage", "check"])
+        assert again.exit_code == 0 and again.output.count("✓") == 4
+
+
+def test_media_gc_lists_then_deletes_orphans_only(app, tmp_path):
+    assert import_engine(app, tmp_path).exit_code == 0
+    with app.app_context():
+        from elearn.media.storage import get_storage
+
+        get_storage().put("courses/engine-basics/orphan.png", PNG, "image/png")
+    listed = app.test_cli_runner().invoke(args=["media", "gc"])
+    assert listed.output.splitlines()[0] == "courses/engine-basics/orphan.png"
+    assert len(stored_keys(app)) == 2
+    app.test_cli_runner().invoke(args=["media", "gc", "--delete"])
+    remaining = stored_keys(app)
+    assert len(remaining) == 1 and "orphan" not in remaining[0]
