@@ -12,4 +12,4 @@ from elearn.authoring.models import (  # noqa: F401
     Question,
     Quiz,
 )
-from elearn.media.models import MediaAsset  # noqa: F401
+from elearn.media.models import MediaAsset, MediaUpload  # noqa: F401

@@ -27,3 +27,22 @@ class MediaAsset(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when a later import or edit dropped it; the object stays until `media gc`.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MediaUpload(db.Model):
+    """A ticket for one direct upload: the server picked the key; ``complete`` checks what
+    really arrived before a MediaAsset points to it."""
+
+    __tablename__ = "media_uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: Where lessons will refer to it: ``media/<safe-name>.<ext>``.
+    path: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

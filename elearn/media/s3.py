@@ -73,6 +73,39 @@ class S3Storage:
             raise StorageError(str(exc)) from exc
         return True
 
+    def size(self, key: str) -> int | None:
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=check_key(key))["ContentLength"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise StorageError(str(exc)) from exc
+        except BotoCoreError as exc:
+            raise StorageError(str(exc)) from exc
+
+    def read_head(self, key: str, n: int) -> bytes:
+        try:
+            response = self.client.get_object(
+                Bucket=self.bucket, Key=check_key(key), Range=f"bytes=0-{n - 1}"
+            )
+            return response["Body"].read()
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    def upload_form(self, key: str, *, content_type: str, size: int, expires: int) -> dict:
+        """A presigned POST whose policy pins the key, the type and the exact size."""
+        try:
+            post = self.client.generate_presigned_post(
+                Bucket=self.bucket,
+                Key=check_key(key),
+                Fields={"Content-Type": content_type},
+                Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+                ExpiresIn=expires,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+        return {"method": "POST", "url": post["url"], "fields": post["fields"], "headers": {}}
+
     def url(self, key: str, *, content_type: str, download_name: str | None = None) -> str:
         """A presigned GET that also fixes the type, caching and (for files) attachment."""
         params = {

@@ -27,6 +27,9 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
     def keys(self, prefix: str = "") -> list[str]: ...
+    def size(self, key: str) -> int | None: ...
+    def read_head(self, key: str, n: int) -> bytes: ...
+    def upload_form(self, key: str, *, content_type: str, size: int, expires: int) -> dict: ...
 
 
 def check_key(key: str) -> str:
@@ -55,6 +58,25 @@ class LocalStorage:
         except OSError as exc:
             raise StorageError(str(exc)) from exc
 
+    def put_stream(self, key: str, stream, limit: int) -> int:
+        """Copy an upload to disk in chunks (never whole in memory); refuse past ``limit``."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                while chunk := stream.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise StorageError("larger than announced")
+                    fh.write(chunk)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return size
+
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
@@ -72,6 +94,31 @@ class LocalStorage:
 
     def local_path(self, key: str) -> Path:
         return self._path(key)
+
+    def size(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def read_head(self, key: str, n: int) -> bytes:
+        try:
+            with self._path(key).open("rb") as fh:
+                return fh.read(n)
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
+    def upload_form(self, key: str, *, content_type: str, size: int, expires: int) -> dict:
+        """The same contract as an S3 presigned POST, answered by the app itself."""
+        from flask import current_app, url_for
+        from itsdangerous import URLSafeTimedSerializer
+
+        signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-upload")
+        token = signer.dumps({"key": key, "type": content_type, "size": size})
+        return {
+            "method": "POST",
+            "url": url_for("media.local_upload", _external=False),
+            "fields": {"token": token, "Content-Type": content_type},
+            "headers": {},
+        }
 
     def keys(self, prefix: str = "") -> list[str]:
         if not self.root.is_dir():

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, send_file
+from flask import Blueprint, abort, current_app, redirect, request, send_file
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from elearn.authoring import services
 from elearn.authoring.models import CourseStatus
-from elearn.extensions import db
+from elearn.extensions import csrf, db
 from elearn.media.models import MediaAsset
-from elearn.media.storage import LocalStorage, get_storage
+from elearn.media.storage import LocalStorage, StorageError, get_storage
 
 bp = Blueprint("media", __name__)
 
 INLINE = ("image/", "audio/", "video/", "application/pdf")
+MAX_LOCAL_UPLOAD = 2 * 1024 * 1024 * 1024 + 1024 * 1024
 
 
 @bp.get("/courses/<slug>/media/<path:path>")
@@ -58,3 +60,30 @@ def media(slug: str, path: str):
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.post("/media/uploads")
+@csrf.exempt  # authorised by the signed ticket fields, like a presigned POST
+def local_upload():
+    """Where browsers send bytes when storage is local: the signed fields say which key,
+    type and size the ticket allowed; anything else is refused."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    from elearn.core.errors import problem
+
+    request.max_content_length = MAX_LOCAL_UPLOAD
+    signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-upload")
+    try:
+        ticket = signer.loads(request.form.get("token", ""), max_age=2 * 3600)
+    except BadSignature:
+        return problem(403, _l("This upload form has expired or was altered."))
+    upload = request.files.get("file")
+    if upload is None:
+        return problem(422, _l("Send the file in a field named file."))
+    if request.form.get("Content-Type") != ticket["type"]:
+        return problem(422, _l("The file does not match the upload ticket."))
+    try:
+        get_storage().put_stream(ticket["key"], upload.stream, ticket["size"])
+    except StorageError:
+        return problem(422, _l("The file does not match the upload ticket."))
+    return "", 204

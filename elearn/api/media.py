@@ -1,0 +1,82 @@
+"""Direct uploads of course media: a ticket, the bytes straight to storage, a completion."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user, login_required
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from elearn.api.blueprint import Blueprint
+from elearn.api.schemas import UTCDateTime
+from elearn.core.db import utcnow
+from elearn.extensions import db, limiter
+from elearn.media import uploads
+from elearn.media.models import MediaUpload
+from elearn.media.storage import get_storage
+from elearn.media.urls import media_url
+
+blp = Blueprint("media_api", __name__, description="Course media")
+SECURED = {"security": [{"bearerAuth": []}]}
+
+
+class TicketIn(Schema):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    content_type = fields.String(required=True, validate=validate.Length(max=100))
+    size = fields.Integer(required=True, strict=True)
+
+
+class TicketOut(Schema):
+    id = fields.String()
+    method = fields.String()
+    url = fields.String()
+    headers = fields.Dict()
+    expires_at = UTCDateTime()
+    path = fields.String(metadata={"description": "How lessons will refer to the file."})
+    fields = fields.Dict(metadata={"description": "Form fields to send before the file."})
+
+
+def _authored_course(slug: str):
+    from elearn.api.courses import _authored_or_404
+
+    return _authored_or_404(slug)
+
+
+@blp.route("/courses/<slug>/media/uploads", methods=["POST"])
+@blp.arguments(TicketIn)
+@blp.response(201, TicketOut)
+@blp.doc(**SECURED)
+@login_required
+@limiter.limit("120 per hour", key_func=lambda: f"user:{current_user.id}", scope="upload")
+def create_ticket(body, slug: str):
+    """Where to send a file: key, type and size are pinned by the server."""
+    course = _authored_course(slug)
+    upload = uploads.create_ticket(db.session, course, current_user, now=utcnow(), **body)
+    form = get_storage().upload_form(
+        upload.key,
+        content_type=upload.content_type,
+        size=upload.size,
+        expires=int(uploads.TICKET_LIFETIME.total_seconds()),
+    )
+    db.session.commit()
+    return {"id": upload.id, "expires_at": upload.expires_at, "path": upload.path, **form}
+
+
+@blp.route("/courses/<slug>/media/uploads/<upload_id>/complete", methods=["POST"])
+@blp.doc(**SECURED)
+@login_required
+def complete(slug: str, upload_id: str):
+    """Check what arrived; 201 with its path, or 422 (and the object is removed)."""
+    course = _authored_course(slug)
+    upload = db.session.scalar(
+        select(MediaUpload).where(MediaUpload.id == upload_id, MediaUpload.course_id == course.id)
+    )
+    if upload is None:
+        abort(404)
+    try:
+        asset = uploads.complete(db.session, upload, get_storage(), now=utcnow())
+    except uploads.UploadError:
+        db.session.commit()  # the refused object is gone; keep the ticket's state
+        raise
+    db.session.commit()
+    return {"path": asset.path, "url": media_url(course.slug, asset.path)}, 201

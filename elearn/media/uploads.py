@@ -1,0 +1,118 @@
+"""Direct uploads: a ticket that pins key, type and size; a completion that checks the
+object really is what was announced, or removes it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from elearn.core.errors import DomainError
+from elearn.core.text import clean_text
+from elearn.media.models import MediaAsset, MediaUpload
+from elearn.media.types import TYPES, sniff
+
+TICKET_LIFETIME = timedelta(hours=2)
+#: The extension we write comes from the declared type, never from the user's file name.
+EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+    "audio/mpeg": "mp3",
+    "audio/ogg": "ogg",
+    "application/pdf": "pdf",
+}
+
+
+class UploadError(DomainError):
+    """An upload refused, with what to change."""
+
+
+def safe_name(filename: str) -> str:
+    """``Schéma « OBD » (v2).PNG`` → ``schema-obd-v2``: ASCII, no path, no controls."""
+    name = clean_text(filename).replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")[:60]
+    return slug or "media"
+
+
+def create_ticket(
+    session, course, user, *, filename: str, content_type: str, size: int, now: datetime
+) -> MediaUpload:
+    ext = EXTENSIONS.get(content_type)
+    if ext is None:
+        raise UploadError(
+            _l(
+                "This type of file is not accepted (PNG, JPEG, WebP, GIF, MP4, "
+                "WebM, MP3, OGG or PDF)."
+            ),
+            field="content_type",
+        )
+    limit = TYPES[ext].max_size
+    if not isinstance(size, int) or size <= 0 or size > limit:
+        raise UploadError(
+            _l("The file must be between 1 byte and %(mib)s MiB.", mib=limit // (1024 * 1024)),
+            field="size",
+        )
+    taken = set(session.scalars(select(MediaAsset.path).where(MediaAsset.course_id == course.id)))
+    base, path, n = safe_name(filename), "", 1
+    while not path or path in taken:
+        path = f"media/{base}.{ext}" if n == 1 else f"media/{base}-{n}.{ext}"
+        n += 1
+    upload_id = secrets.token_hex(16)
+    upload = MediaUpload(
+        id=upload_id,
+        course_id=course.id,
+        user_id=user.id,
+        path=path,
+        key=f"courses/{course.slug}/uploads/{upload_id}.{ext}",
+        content_type=content_type,
+        size=size,
+        created_at=now,
+        expires_at=now + TICKET_LIFETIME,
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def complete(session, upload: MediaUpload, storage, *, now: datetime) -> MediaAsset:
+    """Accept what arrived only if it exists, has the announced size and really is of the
+    announced type; otherwise remove it and say why."""
+    if upload.completed_at is not None:
+        raise UploadError(_l("This upload is already complete."), status=409)
+    actual = storage.size(upload.key)
+    if actual is None:
+        raise UploadError(_l("Nothing has arrived for this upload yet."), status=404)
+    problem = None
+    if actual != upload.size:
+        problem = _l(
+            "The file received (%(got)s bytes) is not the announced size (%(want)s).",
+            got=actual,
+            want=upload.size,
+        )
+    elif sniff(storage.read_head(upload.key, 32)) != upload.content_type:
+        problem = _l("The file's content is not a %(type)s file.", type=upload.content_type)
+    if problem is not None:
+        storage.delete(upload.key)
+        raise UploadError(problem)
+    asset = session.scalar(
+        select(MediaAsset).where(
+            MediaAsset.course_id == upload.course_id, MediaAsset.path == upload.path
+        )
+    )
+    asset = asset or MediaAsset(course_id=upload.course_id, path=upload.path, created_at=now)
+    asset.key, asset.content_type, asset.size = upload.key, upload.content_type, actual
+    asset.sha256, asset.removed_at = "", None
+    upload.completed_at = now
+    session.add(asset)
+    session.flush()
+    return asset

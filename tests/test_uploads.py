@@ -1,0 +1,171 @@
+"""Direct uploads on both backends: tickets pin key, type and size; completion checks what
+really arrived and removes anything that is not what was announced."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import urllib.error
+import urllib.request
+import zipfile
+
+import pytest
+
+from tests.test_api_courses import PNG, package
+from tests.test_storage import media_config, stored_keys  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def app_config(media_config):  # noqa: F811
+    return media_config
+
+
+@pytest.fixture
+def course(app, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(package())) as archive:
+        archive.extractall(tmp_path)
+    result = app.test_cli_runner().invoke(
+        args=["courses", "import", str(tmp_path / "engine-basics"), "--publish"]
+    )
+    assert result.exit_code == 0, result.output
+    return "engine-basics"
+
+
+def multipart(fields: dict, data: bytes) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(12)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in fields.items()
+    ]
+    body = (
+        "".join(parts).encode()
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def send(api, ticket: dict, data: bytes) -> int:
+    """Send the bytes where the ticket says, as a browser would."""
+    body, content_type = multipart(ticket["fields"], data)
+    if ticket["url"].startswith("/"):
+        return api.client.post(ticket["url"], data=body, content_type=content_type).status_code
+    request = urllib.request.Request(  # noqa: S310 - the loopback S3 server
+        ticket["url"],
+        data=body,
+        method="POST",  # noqa: S310
+        headers={"Content-Type": content_type},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def ticket(api, token, **body):
+    payload = {"filename": "Schéma OBD.png", "content_type": "image/png", "size": len(PNG)}
+    payload.update(body)
+    return api.post("/api/v1/courses/engine-basics/media/uploads", token=token, json=payload)
+
+
+@pytest.fixture
+def expert(make):
+    return make.token(make.user("expert", network="DMK").email)
+
+
+def test_upload_then_use_it_in_a_lesson(app, api, course, expert):
+    response = ticket(api, expert)
+    assert response.status_code == 201
+    issued = response.get_json()
+    assert issued["path"] == "media/schema-obd.png" and issued["method"] == "POST"
+    assert issued["expires_at"].endswith("Z")
+    assert send(api, issued, PNG) in (200, 204)
+    done = api.post(
+        f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}/complete", token=expert
+    )
+    assert done.status_code == 201
+    assert done.get_json() == {
+        "path": "media/schema-obd.png",
+        "url": "/courses/engine-basics/media/schema-obd.png",
+    }
+    edit = api.call(
+        "PUT",
+        "/api/v1/courses/engine-basics/modules/basics/lessons/cycle",
+        token=expert,
+        json={"lang": "fr", "title": "Le cycle", "markdown": "![Schéma](media/schema-obd.png)"},
+    )
+    assert edit.status_code == 200 and "/media/schema-obd.png" in edit.get_json()["html"]
+    again = api.post(
+        f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}/complete", token=expert
+    )
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"content_type": "image/svg+xml"}, "content_type"),
+        ({"content_type": "text/html"}, "content_type"),
+        (
+            {"content_type": "application/x-msdownload", "filename": "devoir\u202efdp.exe"},
+            "content_type",
+        ),
+        ({"size": 0}, "size"),
+        ({"size": 21 * 1024 * 1024}, "size"),
+    ],
+)
+def test_refused_tickets_say_what_to_change(api, course, expert, body, field):
+    response = ticket(api, expert, **body)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["path"] == field
+
+
+def test_the_server_picks_the_key_whatever_the_name(app, api, course, expert):
+    issued = ticket(api, expert, filename="../../lessons/1/index.html\u202e.png").get_json()
+    assert issued["path"] == "media/index-html.png"
+    send(api, issued, PNG)
+    api.post(f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}/complete", token=expert)
+    keys = stored_keys(app)
+    assert all(k.startswith("courses/engine-basics/") and ".." not in k for k in keys)
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"<html><script>alert(1)</script></html>" + b" " * 30, "content"),
+        (PNG + b"extra", "size"),
+    ],
+)
+def test_spoofed_or_resized_files_are_removed_with_a_reason(app, api, course, expert, data, reason):
+    size = len(data) if reason == "content" else len(PNG)
+    issued = ticket(api, expert, size=size).get_json()
+    status = send(api, issued, data)
+    before = len(stored_keys(app))
+    done = api.post(
+        f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}/complete", token=expert
+    )
+    if status >= 400:  # the storage itself already refused a wrong size
+        assert done.status_code == 404
+    else:
+        assert done.status_code == 422
+        assert len(stored_keys(app)) == before - 1
+
+
+def test_trainees_and_other_networks_get_no_ticket(api, course, make):
+    trainee = make.token(make.user("trainee").email)
+    outsider = make.token(make.user("expert", network="AEROMAC").email)
+    assert ticket(api, trainee).status_code == 403
+    assert ticket(api, outsider).status_code == 403
+
+
+def test_completing_before_sending_is_404(api, course, expert):
+    issued = ticket(api, expert).get_json()
+    done = api.post(
+        f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}/complete", token=expert
+    )
+    assert done.status_code == 404
