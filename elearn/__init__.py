@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.core.views import bp as core_bp
     from elearn.i18n.views import bp as i18n_bp
     from elearn.learning.views import bp as learning_bp
+    from elearn.media.library import bp as media_library_bp
     from elearn.media.views import bp as media_bp
 
     app.register_blueprint(core_bp)
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_bp)
     app.register_blueprint(studio_editor_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(media_library_bp)
     init_api(app)
 
     from elearn.cli import register_commands

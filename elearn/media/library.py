@@ -1,0 +1,67 @@
+"""The Studio's media library: what a course holds, where it is used, upload and delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from elearn.accounts.models import Role
+from elearn.accounts.permissions import roles_required
+from elearn.authoring.models import LessonContent
+from elearn.authoring.services import load_texts
+from elearn.authoring.studio import course_or_404
+from elearn.core.db import utcnow
+from elearn.extensions import db
+from elearn.media.models import MediaAsset
+
+bp = Blueprint("media_library", __name__, url_prefix="/studio", template_folder="templates")
+
+
+@bp.before_request
+@roles_required(Role.EXPERT, Role.ADMIN)
+def _authors_only():
+    return None
+
+
+def usage(course) -> dict[str, list[str]]:
+    """media path → the lessons (module/lesson) whose working text refers to it."""
+    found: dict[str, list[str]] = {}
+    contents = load_texts(db.session, course, LessonContent.markdown)
+    for content in contents:
+        lesson = content.lesson
+        for path in set(_refs(content.markdown)):
+            found.setdefault(path, []).append(f"{lesson.module.slug}/{lesson.slug}")
+    return found
+
+
+def _refs(markdown: str):
+    import re
+
+    return re.findall(r"\]\((?:\./)?(media/[^)\s]+)", markdown)
+
+
+@bp.get("/<slug>/media")
+def library(slug: str):
+    course = course_or_404(slug)
+    assets = db.session.scalars(
+        select(MediaAsset)
+        .where(MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None))
+        .order_by(MediaAsset.path)
+    ).all()
+    return render_template("media/library.html", course=course, assets=assets, used=usage(course))
+
+
+@bp.post("/<slug>/media/<int:asset_id>/delete")
+def delete(slug: str, asset_id: int):
+    course = course_or_404(slug)
+    asset = db.session.get(MediaAsset, asset_id)
+    if asset is None or asset.course_id != course.id or asset.removed_at is not None:
+        abort(404)
+    if usage(course).get(asset.path):
+        flash(_("This file is used by a lesson: remove it from the lesson first."), "error")
+    else:
+        asset.removed_at = utcnow()  # the object itself goes with `elearn media gc`
+        db.session.commit()
+        flash(_("File removed from the course."), "success")
+    return redirect(url_for(".library", slug=course.slug), code=303)

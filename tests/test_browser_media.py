@@ -1,0 +1,52 @@
+"""An expert uploads an image in the Studio, inserts it in a lesson and sees it in the
+preview (real Chromium, local storage)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from tests.browser import screenshot
+from tests.test_api_courses import PNG, package
+from tests.test_browser_authoring import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {"MEDIA_DIR": str(tmp_path / "media")}
+
+
+def test_expert_uploads_inserts_and_previews_an_image(
+    app, live_server, browser, make, tmp_path, backend
+):
+    expert = make.user("expert", network="DMK")
+    with zipfile.ZipFile(io.BytesIO(package())) as archive:
+        archive.extractall(tmp_path)
+    target = str(tmp_path / "engine-basics")
+    assert app.test_cli_runner().invoke(args=["courses", "import", target]).exit_code == 0
+    image = tmp_path / "Schéma du moteur.png"
+    image.write_bytes(PNG)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server.url, expert.email, expert.password, "fr")
+
+    page.goto(f"{live_server.url}/studio/engine-basics/media")
+    page.locator("#upload-file").set_input_files(str(image))
+    row = page.locator("tr", has_text="media/schema-du-moteur.png")
+    row.wait_for()
+    snippet = row.locator("code.snippet").inner_text()
+    assert snippet == "![…](media/schema-du-moteur.png)"
+    screenshot(page, f"studio-media-{backend}")
+
+    page.goto(f"{live_server.url}/studio/engine-basics/modules/basics/lessons/cycle/edit?lang=fr")
+    page.locator("#markdown").fill("Voici le schéma :\n\n" + snippet.replace("…", "Schéma"))
+    page.locator("button[value=preview]").click()
+    img = page.locator(".preview .lesson-body img")
+    assert img.get_attribute("src") == "/courses/engine-basics/media/schema-du-moteur.png"
+    assert img.evaluate("i => i.complete && i.naturalWidth") == 1
+    context.close()
