@@ -50,3 +50,37 @@ def test_expert_uploads_inserts_and_previews_an_image(
     assert img.get_attribute("src") == "/courses/engine-basics/media/schema-du-moteur.png"
     assert img.evaluate("i => i.complete && i.naturalWidth") == 1
     context.close()
+
+
+def test_a_big_video_survives_a_dropped_connection(
+    app, live_server, browser, make, tmp_path, monkeypatch
+):
+    from elearn.media import uploads
+
+    monkeypatch.setattr(uploads, "MULTIPART_THRESHOLD", 1024 * 1024)
+    expert = make.user("expert", network="DMK")
+    with zipfile.ZipFile(io.BytesIO(package())) as archive:
+        archive.extractall(tmp_path)
+    target = str(tmp_path / "engine-basics")
+    assert app.test_cli_runner().invoke(args=["courses", "import", target]).exit_code == 0
+    video = tmp_path / "atelier.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * (13 * 1024 * 1024))
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, live_server.url, expert.email, expert.password, "fr")
+    calls = []
+
+    def flaky(route):
+        calls.append(route.request.url)
+        if len(calls) == 2:
+            route.abort("connectionreset")  # the line drops during the second part
+        else:
+            route.continue_()
+
+    page.route("**/media/uploads/parts?*", flaky)
+    page.goto(f"{live_server.url}/studio/engine-basics/media")
+    page.locator("#upload-file").set_input_files(str(video))
+    page.locator("tr", has_text="media/atelier.mp4").wait_for()
+    assert len(calls) == 4  # three parts, one of them sent twice
+    context.close()

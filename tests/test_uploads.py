@@ -169,3 +169,55 @@ def test_completing_before_sending_is_404(api, course, expert):
         f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}/complete", token=expert
     )
     assert done.status_code == 404
+
+
+def put_part(api, url: str, data: bytes) -> int:
+    if url.startswith("/"):
+        return api.client.put(url, data=data).status_code
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        url, data=data, method="PUT", headers={"Content-Type": "application/octet-stream"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        return response.status
+
+
+def test_a_big_video_goes_in_parts_and_resumes_after_a_dropped_connection(
+    app, api, course, expert, monkeypatch
+):
+    from elearn.media import uploads
+
+    monkeypatch.setattr(uploads, "MULTIPART_THRESHOLD", 1024 * 1024)
+    video = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * (13 * 1024 * 1024)
+    issued = ticket(
+        api, expert, filename="Démonstration.mp4", content_type="video/mp4", size=len(video)
+    ).get_json()
+    assert issued["multipart"] == {"part_size": uploads.PART_SIZE, "parts": 3}
+    base = f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}"
+    urls = api.post(base + "/parts", token=expert, json={"numbers": [1, 2, 3]}).get_json()["urls"]
+    size = uploads.PART_SIZE
+    assert put_part(api, urls["1"], video[:size]) == 200
+    assert put_part(api, urls["3"], video[2 * size :]) == 200
+    # the connection dropped during part 2: the uploader asks what arrived and resumes
+    assert api.get(base + "/parts", token=expert).get_json() == {"done": [1, 3]}
+    early = api.post(base + "/complete", token=expert)
+    assert early.status_code == 409 and "2" in early.get_json()["detail"]
+    fresh = api.post(base + "/parts", token=expert, json={"numbers": [2]}).get_json()["urls"]
+    assert put_part(api, fresh["2"], video[size : 2 * size]) == 200
+    done = api.post(base + "/complete", token=expert)
+    assert done.status_code == 201 and done.get_json()["path"] == "media/demonstration.mp4"
+    with app.app_context():
+        from elearn.media.storage import get_storage
+
+        keys = [k for k in stored_keys(app) if k.endswith(".mp4")]
+        assert len(keys) == 1 and get_storage().size(keys[0]) == len(video)
+
+
+def test_part_numbers_out_of_range_are_refused(api, course, expert, monkeypatch):
+    from elearn.media import uploads
+
+    monkeypatch.setattr(uploads, "MULTIPART_THRESHOLD", 1024 * 1024)
+    issued = ticket(
+        api, expert, filename="v.mp4", content_type="video/mp4", size=2 * 1024 * 1024
+    ).get_json()
+    base = f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}"
+    assert api.post(base + "/parts", token=expert, json={"numbers": [7]}).status_code == 422

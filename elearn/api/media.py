@@ -33,6 +33,12 @@ class TicketOut(Schema):
     headers = fields.Dict()
     expires_at = UTCDateTime()
     path = fields.String(metadata={"description": "How lessons will refer to the file."})
+    multipart = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "For big files: {part_size, parts}; get part URLs from .../parts."
+        },
+    )
     fields = fields.Dict(metadata={"description": "Form fields to send before the file."})
 
 
@@ -52,14 +58,46 @@ def create_ticket(body, slug: str):
     """Where to send a file: key, type and size are pinned by the server."""
     course = _authored_course(slug)
     upload = uploads.create_ticket(db.session, course, current_user, now=utcnow(), **body)
-    form = get_storage().upload_form(
-        upload.key,
-        content_type=upload.content_type,
-        size=upload.size,
-        expires=int(uploads.TICKET_LIFETIME.total_seconds()),
-    )
+    form = uploads.ticket_form(upload, get_storage())
     db.session.commit()
     return {"id": upload.id, "expires_at": upload.expires_at, "path": upload.path, **form}
+
+
+class PartsIn(Schema):
+    numbers = fields.List(
+        fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=100)
+    )
+
+
+def _upload_or_404(course, upload_id: str) -> MediaUpload:
+    upload = db.session.scalar(
+        select(MediaUpload).where(MediaUpload.id == upload_id, MediaUpload.course_id == course.id)
+    )
+    if upload is None:
+        abort(404)
+    return upload
+
+
+@blp.route("/courses/<slug>/media/uploads/<upload_id>/parts", methods=["POST"])
+@blp.arguments(PartsIn)
+@blp.doc(**SECURED)
+@login_required
+def part_urls(body, slug: str, upload_id: str):
+    """Presigned URLs where each part is sent with PUT (at most 100 at a time)."""
+    upload = _upload_or_404(_authored_course(slug), upload_id)
+    return {"urls": uploads.part_urls(upload, get_storage(), body["numbers"])}
+
+
+@blp.route("/courses/<slug>/media/uploads/<upload_id>/parts", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def parts_done(slug: str, upload_id: str):
+    """The parts already received: after a dropped connection, send only the others."""
+    upload = _upload_or_404(_authored_course(slug), upload_id)
+    if upload.multipart_id is None:
+        return {"done": []}
+    parts = get_storage().list_parts(upload.key, upload.multipart_id)
+    return {"done": [p["number"] for p in parts]}
 
 
 @blp.route("/courses/<slug>/media/uploads/<upload_id>/complete", methods=["POST"])

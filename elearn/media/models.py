@@ -46,3 +46,5 @@ class MediaUpload(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Large files go in parts (a dropped connection costs one part): the storage's id.
+    multipart_id: Mapped[str | None] = mapped_column(String(255))

@@ -106,6 +106,66 @@ class S3Storage:
             raise StorageError(str(exc)) from exc
         return {"method": "POST", "url": post["url"], "fields": post["fields"], "headers": {}}
 
+    # -- multipart: large videos in parts small enough for a slow connection -------------
+
+    def start_multipart(self, key: str, content_type: str) -> str:
+        try:
+            return self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=check_key(key), ContentType=content_type
+            )["UploadId"]
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    def part_url(self, key: str, multipart_id: str, number: int, *, expires: int) -> str:
+        try:
+            return self.client.generate_presigned_url(
+                "upload_part",
+                ExpiresIn=expires,
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": check_key(key),
+                    "UploadId": multipart_id,
+                    "PartNumber": number,
+                },
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    def list_parts(self, key: str, multipart_id: str) -> list[dict]:
+        try:
+            pages = self.client.get_paginator("list_parts").paginate(
+                Bucket=self.bucket, Key=check_key(key), UploadId=multipart_id
+            )
+            return [
+                {"number": p["PartNumber"], "etag": p["ETag"], "size": p["Size"]}
+                for page in pages
+                for p in page.get("Parts", [])
+            ]
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    def complete_multipart(self, key: str, multipart_id: str) -> None:
+        parts = self.list_parts(key, multipart_id)
+        try:
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=check_key(key),
+                UploadId=multipart_id,
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p["number"], "ETag": p["etag"]} for p in parts]
+                },
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    def abort_multipart(self, key: str, multipart_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=check_key(key), UploadId=multipart_id
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+
     def url(self, key: str, *, content_type: str, download_name: str | None = None) -> str:
         """A presigned GET that also fixes the type, caching and (for files) attachment."""
         params = {

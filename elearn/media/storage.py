@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Protocol
 
@@ -120,11 +122,74 @@ class LocalStorage:
             "headers": {},
         }
 
+    # -- multipart, the same contract as S3: parts sent by PUT, assembled on completion ----
+
+    def _parts_dir(self, multipart_id: str) -> Path:
+        if not multipart_id.isalnum():
+            raise ValueError("invalid multipart id")
+        return self.root / ".parts" / multipart_id
+
+    def start_multipart(self, key: str, content_type: str) -> str:
+        multipart_id = uuid.uuid4().hex
+        self._parts_dir(multipart_id).mkdir(parents=True)
+        return multipart_id
+
+    def part_url(self, key: str, multipart_id: str, number: int, *, expires: int) -> str:
+        from flask import current_app, url_for
+        from itsdangerous import URLSafeTimedSerializer
+
+        signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-part")
+        token = signer.dumps({"id": multipart_id, "n": number})
+        return url_for("media.local_part", token=token)
+
+    def put_part(self, multipart_id: str, number: int, stream, limit: int) -> int:
+        folder = self._parts_dir(multipart_id)
+        if not folder.is_dir():
+            raise StorageError("unknown multipart upload")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+        size = 0
+        with os.fdopen(fd, "wb") as fh:
+            while chunk := stream.read(1024 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise StorageError("part too large")
+                fh.write(chunk)
+        os.replace(tmp, folder / f"{number:05d}")
+        return size
+
+    def list_parts(self, key: str, multipart_id: str) -> list[dict]:
+        folder = self._parts_dir(multipart_id)
+        if not folder.is_dir():
+            return []
+        return [
+            {"number": int(p.name), "etag": p.name, "size": p.stat().st_size}
+            for p in sorted(folder.iterdir())
+            if p.name.isdigit()
+        ]
+
+    def complete_multipart(self, key: str, multipart_id: str) -> None:
+        folder = self._parts_dir(multipart_id)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as out:
+            for part in self.list_parts(key, multipart_id):
+                with (folder / f"{part['number']:05d}").open("rb") as fh:
+                    shutil.copyfileobj(fh, out, 1024 * 1024)
+        os.replace(tmp, path)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def abort_multipart(self, key: str, multipart_id: str) -> None:
+        shutil.rmtree(self._parts_dir(multipart_id), ignore_errors=True)
+
     def keys(self, prefix: str = "") -> list[str]:
         if not self.root.is_dir():
             return []
         found = (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
-        return sorted(k for k in found if k.startswith(prefix) and ".upload-" not in k)
+        return sorted(
+            k for k in found if k.startswith(prefix) and ".upload-" not in k and ".parts/" not in k
+        )
 
 
 def build_storage(config) -> Storage:

@@ -87,3 +87,25 @@ def local_upload():
     except StorageError:
         return problem(422, _l("The file does not match the upload ticket."))
     return "", 204
+
+
+@bp.put("/media/uploads/parts")
+@csrf.exempt  # authorised by the signed token, like a presigned URL
+def local_part():
+    """One part of a big upload when storage is local (S3 takes parts itself)."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    from elearn.core.errors import problem
+    from elearn.media.uploads import PART_SIZE
+
+    signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-part")
+    try:
+        ticket = signer.loads(request.args.get("token", ""), max_age=3600)
+    except BadSignature:
+        return problem(403, _l("This upload form has expired or was altered."))
+    request.max_content_length = PART_SIZE + 1
+    try:
+        get_storage().put_part(ticket["id"], ticket["n"], request.stream, PART_SIZE)
+    except StorageError:
+        return problem(422, _l("The file does not match the upload ticket."))
+    return "", 200, {"ETag": f'"{ticket["n"]}"'}
