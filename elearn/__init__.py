@@ -55,12 +55,12 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     passwords.configure(**app.config["PASSWORD_HASH_COST"])
     auth.init_app(app)
+    storage.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     locale.init_app(app)
     formatting.init_app(app)
-    storage.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

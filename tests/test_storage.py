@@ -190,3 +190,26 @@ def test_media_gc_lists_then_deletes_orphans_only(app, tmp_path):
     app.test_cli_runner().invoke(args=["media", "gc", "--delete"])
     remaining = stored_keys(app)
     assert len(remaining) == 1 and "orphan" not in remaining[0]
+
+
+def test_content_security_policy_lets_pages_reach_the_bucket_only_on_s3(app, client, media_config):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    if media_config["STORAGE"] == "s3":
+        origin = media_config["S3_ENDPOINT_URL"]
+        for directive in ("img-src", "media-src", "connect-src"):
+            assert f"{origin}" in next(d for d in csp.split("; ") if d.startswith(directive))
+        assert origin not in next(d for d in csp.split("; ") if d.startswith("script-src"))
+    else:
+        assert "http" not in csp
+
+
+def test_the_sample_courses_import_their_media_to_the_storage(app):
+    from pathlib import Path
+
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    courses = Path(__file__).resolve().parent.parent / "courses"
+    expected = sorted(p.name for p in courses.glob("*/media/*"))
+    keys = stored_keys(app)
+    assert len(keys) == len(expected) >= 5
+    assert all(k.startswith("courses/") and k.rsplit(".", 1)[-1] == "png" for k in keys)

@@ -25,7 +25,22 @@ CSP = "; ".join(
 )
 
 
+def policy(media_origin: str = "") -> str:
+    """Our CSP; media on S3 add the bucket's origin for images, players and uploads."""
+    if not media_origin:
+        return CSP
+    extra = {"img-src": media_origin, "media-src": media_origin, "connect-src": media_origin}
+    parts = []
+    for directive in CSP.split("; "):
+        name = directive.split(" ", 1)[0]
+        parts.append(f"{directive} {extra[name]}" if name in extra else directive)
+    return "; ".join(parts)
+
+
 def init_app(app: Flask) -> None:
+    storage = app.extensions.get("elearn.storage")
+    csp = app.config.get("CSP") or policy(getattr(storage, "origin", ""))
+
     @app.before_request
     def _declare_write_intent():
         # Safe requests never write, so their SQLite transactions can stay deferred (shared).
@@ -34,7 +49,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", app.config.get("CSP", CSP))
+        headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

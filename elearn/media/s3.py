@@ -42,6 +42,18 @@ class S3Storage:
             ),
         )
 
+    @property
+    def origin(self) -> str:
+        """Where browsers fetch and send media (for the Content-Security-Policy)."""
+        from urllib.parse import urlsplit
+
+        url = urlsplit(
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": "x"}, ExpiresIn=60
+            )
+        )
+        return f"{url.scheme}://{url.netloc}"
+
     def put(self, key: str, data: bytes, content_type: str) -> None:
         try:
             self.client.put_object(

@@ -1,0 +1,78 @@
+"""With S3 storage, the browser sends the bytes straight to the bucket (never through the
+app) and reads lesson media from presigned URLs — in a real Chromium against an S3 server."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from tests.browser import screenshot
+from tests.conftest import s3_config
+from tests.test_api_courses import PNG, package
+from tests.test_browser_authoring import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app_config(s3_bucket):
+    s3_bucket.client.put_bucket_cors(
+        Bucket=s3_bucket.name,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedMethods": ["POST", "PUT", "GET", "HEAD"],
+                    "AllowedOrigins": ["*"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                }
+            ]
+        },
+    )
+    return s3_config(s3_bucket)
+
+
+def test_upload_to_the_bucket_and_read_through_presigned_urls(
+    app, live_server, browser, make, tmp_path, s3_bucket, backend
+):
+    expert = make.user("expert", network="DMK")
+    with zipfile.ZipFile(io.BytesIO(package())) as archive:
+        archive.extractall(tmp_path)
+    target = str(tmp_path / "engine-basics")
+    assert (
+        app.test_cli_runner().invoke(args=["courses", "import", target, "--publish"]).exit_code == 0
+    )
+    image = tmp_path / "carte.png"
+    image.write_bytes(PNG)
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    app_requests = []
+    page.on(
+        "request",
+        lambda r: (
+            app_requests.append(r)
+            if r.url.startswith(live_server.url)
+            and r.method == "POST"
+            and "/media/uploads" == r.url[len(live_server.url) :]
+            else None
+        ),
+    )
+    sign_in(page, live_server.url, expert.email, expert.password, "fr")
+    page.goto(f"{live_server.url}/studio/engine-basics/media")
+    page.locator("#upload-file").set_input_files(str(image))
+    page.locator("tr", has_text="media/carte.png").wait_for()
+    assert app_requests == []  # the bytes went to the bucket, not to the app
+    keys = [
+        o["Key"]
+        for o in s3_bucket.client.list_objects_v2(Bucket=s3_bucket.name).get("Contents", [])
+    ]
+    assert any(k.startswith("courses/engine-basics/uploads/") for k in keys)
+
+    page.goto(f"{live_server.url}/courses/engine-basics/modules/basics/lessons/cycle")
+    img = page.locator(".lesson-body img")
+    assert img.evaluate("i => i.complete && i.naturalWidth") == 1  # loaded from the bucket
+    screenshot(page, f"s3-lesson-{backend}")
+    context.close()
