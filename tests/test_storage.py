@@ -213,3 +213,12 @@ def test_the_sample_courses_import_their_media_to_the_storage(app):
     keys = stored_keys(app)
     assert len(keys) == len(expected) >= 5
     assert all(k.startswith("courses/") and k.rsplit(".", 1)[-1] == "png" for k in keys)
+
+
+def test_a_cdn_in_front_of_the_bucket_serves_the_presigned_urls(s3_bucket):
+    storage = build_storage({**s3_config(s3_bucket),
+                             "S3_PUBLIC_BASE_URL": "https://cdn.academy.example/"})
+    storage.put("courses/x/a.png", PNG, "image/png")
+    url = storage.url("courses/x/a.png", content_type="image/png")
+    assert url.startswith(f"https://cdn.academy.example/{s3_bucket.name}/courses/x/a.png?")
+    assert "X-Amz-Signature=" in url and storage.origin == "https://cdn.academy.example"

@@ -23,12 +23,16 @@ class S3Storage:
         region: str | None = None,
         addressing_style: str = "auto",
         url_ttl: int = 900,
+        public_base_url: str = "",
         client=None,
     ):
         if not bucket:
             raise ValueError("ELEARN_S3_BUCKET is required with ELEARN_STORAGE=s3")
         self.bucket = bucket
         self.url_ttl = url_ttl
+        #: A CDN in front of the bucket that forwards query strings and the origin's Host:
+        #: readers get presigned URLs on its address instead of the bucket's.
+        self.public_base_url = public_base_url.rstrip("/")
         self.client = client or boto3.client(
             "s3",
             endpoint_url=endpoint_url or None,
@@ -47,12 +51,19 @@ class S3Storage:
         """Where browsers fetch and send media (for the Content-Security-Policy)."""
         from urllib.parse import urlsplit
 
-        url = urlsplit(
-            self.client.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": "x"}, ExpiresIn=60
-            )
+        presigned = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "x"}, ExpiresIn=60
         )
+        url = urlsplit(self._via_cdn(presigned))
         return f"{url.scheme}://{url.netloc}"
+
+    def _via_cdn(self, url: str) -> str:
+        if not self.public_base_url:
+            return url
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        return f"{self.public_base_url}{parts.path}?{parts.query}"
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         try:
@@ -189,8 +200,10 @@ class S3Storage:
         if download_name:
             params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
         try:
-            return self.client.generate_presigned_url(
-                "get_object", Params=params, ExpiresIn=self.url_ttl
+            return self._via_cdn(
+                self.client.generate_presigned_url(
+                    "get_object", Params=params, ExpiresIn=self.url_ttl
+                )
             )
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(str(exc)) from exc

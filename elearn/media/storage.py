@@ -203,6 +203,7 @@ def build_storage(config) -> Storage:
             region=config["S3_REGION"],
             addressing_style=config["S3_ADDRESSING_STYLE"],
             url_ttl=config.get("S3_URL_TTL", 900),
+            public_base_url=config.get("S3_PUBLIC_BASE_URL", ""),
         )
     return LocalStorage(config["MEDIA_DIR"])
 
