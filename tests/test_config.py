@@ -130,3 +130,11 @@ def test_wsgi_module_exposes_the_app(monkeypatch, tmp_path):
     wsgi = importlib.import_module("wsgi")
     assert wsgi.app.name == "elearn"
     assert Path(wsgi.app.instance_path) == tmp_path.resolve()
+
+
+def test_media_limits_come_from_the_environment(tmp_path):
+    limits = load_config({"ELEARN_MAX_IMAGE_MB": "5", "ELEARN_MAX_VIDEO_MB": "500"}, tmp_path)[
+        "MEDIA_LIMITS"
+    ]
+    assert limits["image"] == 5 * 1024 * 1024 and limits["video"] == 500 * 1024 * 1024
+    assert limits["document"] == 100 * 1024 * 1024

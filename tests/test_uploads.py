@@ -221,3 +221,26 @@ def test_part_numbers_out_of_range_are_refused(api, course, expert, monkeypatch)
     ).get_json()
     base = f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}"
     assert api.post(base + "/parts", token=expert, json={"numbers": [7]}).status_code == 422
+
+
+def test_limits_per_kind_are_configurable(app, api, course, expert):
+    from elearn.media.types import LIMITS
+
+    LIMITS["image"] = 1024  # as ELEARN_MAX_IMAGE_MB would set it, in bytes
+    try:
+        response = ticket(api, expert, size=2048)
+        assert response.status_code == 422 and response.get_json()["errors"][0]["path"] == "size"
+        assert ticket(api, expert, size=len(PNG)).status_code == 201
+    finally:
+        LIMITS["image"] = 20 * 1024 * 1024
+
+
+def test_an_executable_named_png_is_removed(app, api, course, expert):
+    program = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120
+    issued = ticket(api, expert, filename="photo.png", size=len(program)).get_json()
+    send(api, issued, program)
+    done = api.post(
+        f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}/complete", token=expert
+    )
+    assert done.status_code == 422
+    assert all(not k.endswith(issued["id"] + ".png") for k in stored_keys(app))

@@ -209,6 +209,9 @@ def build_storage(config) -> Storage:
 
 
 def init_app(app: Flask) -> None:
+    from elearn.media import types
+
+    types.configure(app.config["MEDIA_LIMITS"])
     app.extensions["elearn.storage"] = build_storage(app.config)
     app.register_error_handler(StorageError, _storage_unavailable)
 

@@ -7,24 +7,36 @@ from dataclasses import dataclass
 MiB = 1024 * 1024
 
 
+#: Largest accepted file per kind, in bytes (``ELEARN_MAX_<KIND>_MB``; see ``configure``).
+LIMITS = {"image": 20 * MiB, "video": 2048 * MiB, "audio": 200 * MiB, "document": 100 * MiB}
+
+
 @dataclass(frozen=True)
 class MediaType:
     content_type: str
     kind: str  # image | video | audio | document
-    max_size: int
+
+    @property
+    def max_size(self) -> int:
+        return LIMITS[self.kind]
+
+
+def configure(limits: dict[str, int]) -> None:
+    """Set the per-kind limits once at start-up (from the ELEARN_MAX_*_MB settings)."""
+    LIMITS.update(limits)
 
 
 TYPES: dict[str, MediaType] = {
-    "png": MediaType("image/png", "image", 20 * MiB),
-    "jpg": MediaType("image/jpeg", "image", 20 * MiB),
-    "jpeg": MediaType("image/jpeg", "image", 20 * MiB),
-    "webp": MediaType("image/webp", "image", 20 * MiB),
-    "gif": MediaType("image/gif", "image", 20 * MiB),
-    "mp4": MediaType("video/mp4", "video", 2048 * MiB),
-    "webm": MediaType("video/webm", "video", 2048 * MiB),
-    "mp3": MediaType("audio/mpeg", "audio", 200 * MiB),
-    "ogg": MediaType("audio/ogg", "audio", 200 * MiB),
-    "pdf": MediaType("application/pdf", "document", 100 * MiB),
+    "png": MediaType("image/png", "image"),
+    "jpg": MediaType("image/jpeg", "image"),
+    "jpeg": MediaType("image/jpeg", "image"),
+    "webp": MediaType("image/webp", "image"),
+    "gif": MediaType("image/gif", "image"),
+    "mp4": MediaType("video/mp4", "video"),
+    "webm": MediaType("video/webm", "video"),
+    "mp3": MediaType("audio/mpeg", "audio"),
+    "ogg": MediaType("audio/ogg", "audio"),
+    "pdf": MediaType("application/pdf", "document"),
 }
 
 
