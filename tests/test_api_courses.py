@@ -205,7 +205,7 @@ def test_media_are_served_only_to_readers(app, api, people, make):
     browser.login(trainee.email)
     assert browser.get(url).status_code == 404  # not published yet
     upload(api, people["admin"], package(), "?publish=true")
-    response = browser.get(url)
+    response = browser.get(url, follow_redirects=True)
     assert response.status_code == 200 and response.data == PNG
     assert response.mimetype == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -64,12 +64,17 @@ def test_imported_media_are_stored_and_served_to_readers_only(app, make, tmp_pat
     reader = app.test_client()
     reader.login(make.user("trainee").email)
     response = reader.get("/courses/engine-basics/media/engine.png")
+    assert response.status_code == 302 and response.headers["Cache-Control"] == "private, no-store"
     if media_config["STORAGE"] == "local":
-        assert response.status_code == 200 and response.data == PNG
-        ranged = reader.get(
-            "/courses/engine-basics/media/engine.png", headers={"Range": "bytes=0-7"}
-        )
+        url = response.headers["Location"]
+        assert url.startswith("/media/files/")
+        served = reader.get(url)
+        assert served.status_code == 200 and served.data == PNG
+        assert served.mimetype == "image/png"
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        ranged = reader.get(url, headers={"Range": "bytes=0-7"})
         assert ranged.status_code == 206 and ranged.data == PNG[:8]
+        assert reader.get(url[:-3] + "xyz").status_code == 403  # tampered signature
     else:
         assert response.status_code == 302
         url = response.headers["Location"]
@@ -216,9 +221,26 @@ def test_the_sample_courses_import_their_media_to_the_storage(app):
 
 
 def test_a_cdn_in_front_of_the_bucket_serves_the_presigned_urls(s3_bucket):
-    storage = build_storage({**s3_config(s3_bucket),
-                             "S3_PUBLIC_BASE_URL": "https://cdn.academy.example/"})
+    storage = build_storage(
+        {**s3_config(s3_bucket), "S3_PUBLIC_BASE_URL": "https://cdn.academy.example/"}
+    )
     storage.put("courses/x/a.png", PNG, "image/png")
     url = storage.url("courses/x/a.png", content_type="image/png")
     assert url.startswith(f"https://cdn.academy.example/{s3_bucket.name}/courses/x/a.png?")
     assert "X-Amz-Signature=" in url and storage.origin == "https://cdn.academy.example"
+
+
+def test_media_urls_expire(app, make, tmp_path, media_config, monkeypatch):
+    assert import_engine(app, tmp_path, "--publish").exit_code == 0
+    app.test_client_class = Client
+    reader = app.test_client()
+    reader.login(make.user("trainee").email)
+    url = reader.get("/courses/engine-basics/media/engine.png").headers["Location"]
+    if media_config["STORAGE"] == "s3":
+        assert "X-Amz-Expires=900" in url  # the S3 server refuses it afterwards
+        return
+    with app.app_context():
+        from elearn.media.storage import get_storage
+
+        monkeypatch.setattr(get_storage(), "url_ttl", -1)
+    assert reader.get(url).status_code == 403

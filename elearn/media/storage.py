@@ -28,6 +28,7 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
+    def url(self, key: str, *, content_type: str, download_name: str | None = None) -> str: ...
     def keys(self, prefix: str = "") -> list[str]: ...
     def size(self, key: str) -> int | None: ...
     def read_head(self, key: str, n: int) -> bytes: ...
@@ -43,8 +44,18 @@ def check_key(key: str) -> str:
 class LocalStorage:
     """Files under a folder; keys are ours (never user paths), checked all the same."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, url_ttl: int = 900):
         self.root = Path(root)
+        self.url_ttl = url_ttl
+
+    def url(self, key: str, *, content_type: str, download_name: str | None = None) -> str:
+        """A signed, expiring URL served by the app (the local twin of a presigned GET)."""
+        from flask import current_app, url_for
+        from itsdangerous import URLSafeTimedSerializer
+
+        signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-file")
+        token = signer.dumps({"key": check_key(key), "type": content_type, "name": download_name})
+        return url_for("media.signed_file", token=token)
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -205,7 +216,7 @@ def build_storage(config) -> Storage:
             url_ttl=config.get("S3_URL_TTL", 900),
             public_base_url=config.get("S3_PUBLIC_BASE_URL", ""),
         )
-    return LocalStorage(config["MEDIA_DIR"])
+    return LocalStorage(config["MEDIA_DIR"], url_ttl=config.get("S3_URL_TTL", 900))
 
 
 def init_app(app: Flask) -> None:

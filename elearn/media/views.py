@@ -37,27 +37,45 @@ def media(slug: str, path: str):
     )
     if asset is None:
         abort(404)
+    # Both backends hand out a short-lived URL minted for this reader: presigned by S3, or
+    # signed by us for local files. The bytes never come from this stable address itself.
+    inline = asset.content_type.startswith(INLINE)
+    url = get_storage().url(
+        asset.key,
+        content_type=asset.content_type,
+        download_name=None if inline else path.rsplit("/", 1)[-1],
+    )
+    response = redirect(url, code=302)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/media/files/<token>")
+def signed_file(token: str):
+    """A local file behind a signed, expiring URL, with Range support for video seeking."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
     storage = get_storage()
     if not isinstance(storage, LocalStorage):
-        # the bytes never pass through us: a short-lived presigned URL, minted per request
-        inline = asset.content_type.startswith(INLINE)
-        url = storage.url(
-            asset.key,
-            content_type=asset.content_type,
-            download_name=None if inline else path.rsplit("/", 1)[-1],
-        )
-        response = redirect(url, code=302)
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        abort(404)
+    signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-file")
+    try:
+        grant = signer.loads(token, max_age=storage.url_ttl)
+    except BadSignature:
+        abort(403)
+    path = storage.local_path(grant["key"])
+    if not path.is_file():
+        abort(404)
+    name = grant.get("name")
     response = send_file(
-        storage.local_path(asset.key),
-        mimetype=asset.content_type,
+        path,
+        mimetype=grant["type"],
         conditional=True,
-        as_attachment=not asset.content_type.startswith(INLINE),
-        download_name=path.rsplit("/", 1)[-1],
-        max_age=3600,
+        as_attachment=bool(name),
+        download_name=name or path.name,
+        max_age=storage.url_ttl,
     )
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = f"private, max-age={storage.url_ttl}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
