@@ -767,7 +767,7 @@ def test_each_error_is_reported_at_its_path_and_line(app, package, mutate, path,
 def test_media_over_the_size_limit_of_its_type_is_an_error(app, package, monkeypatch):
     from elearn.media import types
 
-    monkeypatch.setitem(types.TYPES, "png", types.MediaType("image/png", "image", 16))
+    monkeypatch.setitem(types.LIMITS, "image", 16)
     folder = package.write()
     report = report_for(app, folder)
     assert any(i.path == "media/connector.png" for i in report.errors), report.issues

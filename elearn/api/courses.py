@@ -156,12 +156,10 @@ def get_course(slug: str):
 @login_required
 def export_course(slug: str):
     """The course as a package .zip that imports back to the same course."""
-    from elearn.authoring.package.exporter import course_files, zip_bytes
-    from elearn.media.models import MediaAsset
+    from elearn.authoring.package.exporter import course_zip
 
     course = _authored_or_404(slug)
-    assets = list(db.session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
-    data = zip_bytes(course_files(course, assets, get_storage()), course.slug)
+    data = course_zip(db.session, course, get_storage())
     return Response(
         data,
         mimetype="application/zip",

@@ -95,17 +95,15 @@ def import_command(path: Path, publish: bool) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(slug: str, out: Path) -> None:
     """Write a course as a package .zip."""
-    from elearn.authoring.package.exporter import course_files, zip_bytes
+    from elearn.authoring.package.exporter import course_zip
     from elearn.authoring.services import course_by_slug
-    from elearn.media.models import MediaAsset
     from elearn.media.storage import get_storage
 
     course = course_by_slug(db.session, slug)
     if course is None:
         click.echo(_("No course with the slug %(slug)s.", slug=slug), err=True)
         sys.exit(1)
-    assets = list(db.session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
-    out.write_bytes(zip_bytes(course_files(course, assets, get_storage()), course.slug))
+    out.write_bytes(course_zip(db.session, course, get_storage()))
     click.echo(_("Wrote %(path)s.", path=str(out)))
 
 

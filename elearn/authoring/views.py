@@ -82,10 +82,11 @@ def new_course():
     form = request.form
     if request.method == "POST":
         network = next((n for n in networks if n.code == form.get("network")), None)
-        try:
+
+        def create():
             if network is None:
                 raise services.AuthoringError(_("Choose your network."), field="network")
-            course = outline.create_course(
+            return outline.create_course(
                 db.session,
                 slug=form.get("slug", ""),
                 network=network,
@@ -96,12 +97,9 @@ def new_course():
                 user=current_user,
                 now=utcnow(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Course created. Add its modules and lessons."), "success")
+
+        created, course = attempt(create, _("Course created. Add its modules and lessons."))
+        if created:
             return redirect(url_for(".settings", slug=course.slug), code=303)
     return render_template("authoring/new_course.html", networks=networks, form=form)
 
@@ -231,12 +229,10 @@ def submit(slug: str):
 
 @bp.get("/<slug>/export")
 def export(slug: str):
-    from elearn.authoring.package.exporter import course_files, zip_bytes
-    from elearn.media.models import MediaAsset
+    from elearn.authoring.package.exporter import course_zip
 
     course = course_or_404(slug)
-    assets = list(db.session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
-    data = zip_bytes(course_files(course, assets, get_storage()), course.slug)
+    data = course_zip(db.session, course, get_storage())
     return Response(
         data,
         mimetype="application/zip",

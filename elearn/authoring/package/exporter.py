@@ -123,3 +123,11 @@ def zip_bytes(files: dict[str, bytes], folder: str) -> bytes:
         for path in sorted(files):
             archive.writestr(f"{folder}/{path}", files[path])
     return buffer.getvalue()
+
+
+def course_zip(session, course: Course, storage: Storage) -> bytes:
+    """The course as a package .zip (the one export used by the API, the Studio and CLI)."""
+    from sqlalchemy import select
+
+    assets = list(session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
+    return zip_bytes(course_files(course, assets, storage), course.slug)
