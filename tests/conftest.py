@@ -168,8 +168,13 @@ def s3_bucket(s3_server):
 
 
 def s3_config(bucket) -> dict:
-    return {"STORAGE": "s3", "S3_ENDPOINT_URL": bucket.endpoint, "S3_BUCKET": bucket.name,
-            "S3_REGION": "us-east-1", "S3_ADDRESSING_STYLE": "path"}
+    return {
+        "STORAGE": "s3",
+        "S3_ENDPOINT_URL": bucket.endpoint,
+        "S3_BUCKET": bucket.name,
+        "S3_REGION": "us-east-1",
+        "S3_ADDRESSING_STYLE": "path",
+    }
 
 
 @pytest.fixture(params=BACKENDS)
