@@ -12,4 +12,5 @@ from elearn.authoring.models import (  # noqa: F401
     Question,
     Quiz,
 )
+from elearn.learning.models import Enrolment  # noqa: F401, E402
 from elearn.media.models import MediaAsset, MediaUpload  # noqa: F401

@@ -127,6 +127,11 @@ def test_trainees_see_only_what_is_published(api, people):
     )
     listed = api.get("/api/v1/courses?q=MOTEUR", token=people["trainee"]).get_json()
     assert [c["slug"] for c in listed["items"]] == ["engine-basics"]
+    # reading needs an enrolment (idempotent: 201 then 200)
+    assert api.get(lesson, token=people["trainee"]).status_code == 403
+    enrol = "/api/v1/courses/engine-basics/enrolment"
+    assert api.post(enrol, token=people["trainee"]).status_code == 201
+    assert api.post(enrol, token=people["trainee"]).status_code == 200
     # a later draft edit stays invisible to trainees until it is published again
     api.call(
         "PUT",
@@ -140,6 +145,7 @@ def test_trainees_see_only_what_is_published(api, people):
 
 def test_reading_in_arabic_falls_back_with_the_language_it_is_in(api, people):
     upload(api, people["admin"], package(extra_ar=False), "?publish=true")
+    api.post("/api/v1/courses/engine-basics/enrolment", token=people["trainee"])
     lesson = api.get(
         "/api/v1/courses/engine-basics/modules/basics/lessons/cycle?lang=ar",
         token=people["trainee"],
@@ -205,6 +211,8 @@ def test_media_are_served_only_to_readers(app, api, people, make):
     browser.login(trainee.email)
     assert browser.get(url).status_code == 404  # not published yet
     upload(api, people["admin"], package(), "?publish=true")
+    assert browser.get(url).status_code == 404  # published, but not enrolled
+    browser.post_form("/courses/engine-basics/enrol")
     response = browser.get(url, follow_redirects=True)
     assert response.status_code == 200 and response.data == PNG
     assert response.mimetype == "image/png"

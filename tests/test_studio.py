@@ -178,7 +178,10 @@ def test_review_publish_and_send_back(app, make, course):
     expert.post_form("/studio/engine-basics/submit")
     admin.post_form("/studio/engine-basics/publish")
     trainee = signed_in(app, make.user("trainee"))
-    assert trainee.get("/courses/engine-basics/modules/basics/lessons/cycle").status_code == 200
+    lesson = "/courses/engine-basics/modules/basics/lessons/cycle"
+    assert trainee.get(lesson).status_code == 302  # to the course page, to enrol first
+    assert trainee.post_form("/courses/engine-basics/enrol").headers["Location"] == lesson
+    assert trainee.get(lesson).status_code == 200
 
 
 def test_history_shows_the_difference_between_two_revisions(app, make, course):
@@ -274,6 +277,7 @@ def test_a_course_written_entirely_in_the_browser(app, make, tmp_path):
     admin = signed_in(app, make.user("admin"))
     admin.post_form("/studio/rivets/publish")
     reader = signed_in(app, make.user("trainee", locale="ar"))
+    reader.post_form("/courses/rivets/enrol")
     page = reader.get("/courses/rivets/modules/basics/lessons/drill").get_data(as_text=True)
     assert "الثقب" in page and "مثقاب" in page and "النظارات إلزامية." in page
     with app.app_context():

@@ -22,6 +22,7 @@ from elearn.core.errors import problem
 from elearn.core.pagination import paginate
 from elearn.core.text import fold
 from elearn.extensions import db
+from elearn.learning import services as learning
 from elearn.media.storage import get_storage
 
 blp = Blueprint("courses", __name__, description="Courses")
@@ -207,6 +208,8 @@ def send_back(body, slug: str):
 def get_lesson(slug: str, module: str, lesson: str):
     """A lesson in ``?lang=`` (else the reader's language), saying which language it is in."""
     course = _course_or_404(slug)
+    if not learning.may_read(db.session, current_user, course):
+        return problem(403, _l("Enrol in the course to read its lessons."))
     draft = services.may_author(current_user, course) and request.args.get("version") != "published"
     found = reading.find_lesson(course, module, lesson, draft=draft)
     if found is None:
@@ -242,6 +245,20 @@ def put_lesson(body, slug: str, module: str, lesson: str):
     )
     db.session.commit()
     return reading.lesson_view(course, found, body["lang"], draft=True)
+
+
+@blp.route("/courses/<slug>/enrolment", methods=["POST"])
+@blp.doc(**SECURED)
+@login_required
+def enrol(slug: str):
+    """Enrol in an open course (idempotent: 201 the first time, 200 after)."""
+    course = _course_or_404(slug)
+    row, created = learning.enrol(db.session, current_user, course, now=utcnow())
+    db.session.commit()
+    return {
+        "course": course.slug,
+        "enrolled_at": row.created_at.isoformat().replace("+00:00", "Z"),
+    }, 201 if created else 200
 
 
 @blp.route("/courses/<slug>/translations", methods=["GET"])

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from elearn.accounts.models import Network
 from elearn.authoring import reading, services
 from elearn.authoring.models import Course, CourseStatus
+from elearn.core.db import utcnow
+from elearn.core.errors import DomainError
 from elearn.core.pagination import paginate
 from elearn.core.text import fold
 from elearn.extensions import db
+from elearn.learning import services as learning
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -45,7 +49,31 @@ def catalogue():
 def course(slug: str):
     course = _published_or_404(slug)
     return render_template(
-        "learning/course.html", course=course, detail=reading.course_detail(course, draft=False)
+        "learning/course.html",
+        course=course,
+        detail=reading.course_detail(course, draft=False),
+        enrolled=learning.enrolment(db.session, current_user, course) is not None,
+    )
+
+
+@bp.post("/courses/<slug>/enrol")
+@login_required
+def enrol(slug: str):
+    course = _published_or_404(slug)
+    try:
+        _row, created = learning.enrol(db.session, current_user, course, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for(".course", slug=slug), code=303)
+    db.session.commit()
+    if created:
+        flash(_("You are enrolled. Good learning!"), "success")
+    first = next(iter(reading.ordered_lessons(course, draft=False)), None)
+    if first is None:
+        return redirect(url_for(".course", slug=slug), code=303)
+    return redirect(
+        url_for(".lesson", slug=slug, module=first.module.slug, lesson=first.lesson.slug), code=303
     )
 
 
@@ -53,6 +81,9 @@ def course(slug: str):
 @login_required
 def lesson(slug: str, module: str, lesson: str):
     course = _published_or_404(slug)
+    if not learning.may_read(db.session, current_user, course):
+        flash(_("Enrol in the course to read its lessons."), "info")
+        return redirect(url_for(".course", slug=slug))
     item = reading.find_lesson(course, module, lesson, draft=False)
     if item is None:
         abort(404)

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from elearn.authoring import services
-from elearn.authoring.models import CourseStatus
 from elearn.extensions import csrf, db
+from elearn.learning.services import may_read
 from elearn.media.models import MediaAsset
 from elearn.media.storage import LocalStorage, StorageError, get_storage
 
@@ -25,10 +25,7 @@ def media(slug: str, path: str):
     course = services.course_by_slug(db.session, slug)
     if course is None:
         abort(404)
-    readable = services.may_author(current_user, course) or (
-        course.published is not None and course.status != CourseStatus.ARCHIVED
-    )
-    if not readable:
+    if not may_read(db.session, current_user, course):
         abort(404)
     asset = db.session.scalar(
         select(MediaAsset).where(
