@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from babel import Locale
+from babel.lists import format_list
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -73,6 +74,8 @@ def init_app(app: Flask) -> None:
         country=country_name,
         domain=lambda d: DOMAIN_LABELS.get(d, d),
         role=lambda r: ROLE_LABELS.get(r, r),
+        language=lambda code: LANGUAGE_NAMES.get(code, code),
+        humanlist=lambda items: format_list(list(items), locale=get_locale() or "fr"),
     )
     app.jinja_env.globals.update(
         translated=translated,
