@@ -261,6 +261,20 @@ def enrol(slug: str):
     }, 201 if created else 200
 
 
+@blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>/complete", methods=["POST"])
+@blp.doc(**SECURED)
+@login_required
+def complete_lesson(slug: str, module: str, lesson: str):
+    """Record a completion (idempotent) and answer the course's progress."""
+    course = _course_or_404(slug)
+    found = reading.find_lesson(course, module, lesson, draft=False)
+    if found is None:
+        abort(404)
+    done = learning.complete_lesson(db.session, current_user, course, found.lesson, now=utcnow())
+    db.session.commit()
+    return {"course_progress_percent": done}
+
+
 @blp.route("/courses/<slug>/translations", methods=["GET"])
 @blp.doc(**SECURED)
 @login_required

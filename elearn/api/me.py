@@ -60,3 +60,24 @@ class Me(MethodView):
                 start_session(user)  # the browser that changed it stays signed in
         db.session.commit()
         return user
+
+
+@blp.route("/me/courses", methods=["GET"])
+@blp.doc(security=[{"bearerAuth": []}])
+@login_required
+def my_courses():
+    """Each enrolled course: progress, the next lesson to read (quiz results come later)."""
+    from elearn.learning.services import my_courses as entries
+
+    return [
+        {
+            "slug": e["course"].slug,
+            "title": (e["course"].published or {}).get("title", e["course"].title),
+            "progress_percent": e["percent"],
+            "completed_lessons": e["completed"],
+            "total_lessons": e["total"],
+            "next_lesson": e["next"],
+            "quizzes": [],
+        }
+        for e in entries(db.session, current_user)
+    ]

@@ -112,6 +112,19 @@ def without_repeated_title(html: str, title: str) -> str:
     return html
 
 
+def neighbours(course: Course, item: Item, *, draft: bool):
+    """The lessons before and after this one in reading order, as {module, lesson}."""
+    sequence = ordered_lessons(course, draft=draft)
+    index = next(i for i, it in enumerate(sequence) if it.lesson.id == item.lesson.id)
+
+    def ref(i: int):
+        if 0 <= i < len(sequence):
+            return {"module": sequence[i].module.slug, "lesson": sequence[i].lesson.slug}
+        return None
+
+    return ref(index - 1), ref(index + 1)
+
+
 def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
     contents = _contents(item.lesson, draft)
     chosen = lang if lang in contents else course.source_language
@@ -126,14 +139,7 @@ def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
     def value(key):
         return getattr(fields, key) if fields is not None else snap.get(key)
 
-    sequence = ordered_lessons(course, draft=draft)
-    index = next(i for i, it in enumerate(sequence) if it.lesson.id == item.lesson.id)
-
-    def ref(i: int):
-        if 0 <= i < len(sequence):
-            return {"module": sequence[i].module.slug, "lesson": sequence[i].lesson.slug}
-        return None
-
+    previous, following = neighbours(course, item, draft=draft)
     equipment, safety = value("equipment") or {}, value("safety") or {}
     return {
         "title": title,
@@ -146,8 +152,8 @@ def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
         "competencies": value("competencies"),
         "equipment": equipment.get(chosen) or equipment.get(course.source_language) or [],
         "safety": safety.get(chosen) or safety.get(course.source_language),
-        "previous": ref(index - 1),
-        "next": ref(index + 1),
+        "previous": previous,
+        "next": following,
         "completed": False,
     }
 

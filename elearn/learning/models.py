@@ -23,3 +23,17 @@ class Enrolment(db.Model):
     #: How it came about: "self" (the trainee enrolled) or, later, "cohort".
     source: Mapped[str] = mapped_column(String(16), default="self")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last time the trainee did something in the course (a completion so far).
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LessonCompletion(db.Model):
+    """A lesson a trainee marked as done: once (a retry or a double click adds nothing)."""
+
+    __tablename__ = "lesson_completions"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -88,6 +88,7 @@ def lesson(slug: str, module: str, lesson: str):
     if item is None:
         abort(404)
     view = reading.lesson_view(course, item, reading.wanted_language(), draft=False)
+    view["completed"] = bool(learning.completed_ids(db.session, current_user, [item.lesson.id]))
     return render_template(
         "learning/lesson.html",
         course=course,
@@ -95,4 +96,34 @@ def lesson(slug: str, module: str, lesson: str):
         view=view,
         preview=False,
         may_edit=services.may_author(current_user, course),
+    )
+
+
+@bp.post("/courses/<slug>/modules/<module>/lessons/<lesson>/complete")
+@login_required
+def complete(slug: str, module: str, lesson: str):
+    course = _published_or_404(slug)
+    item = reading.find_lesson(course, module, lesson, draft=False)
+    if item is None:
+        abort(404)
+    try:
+        done = learning.complete_lesson(db.session, current_user, course, item.lesson, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for(".course", slug=slug), code=303)
+    db.session.commit()
+    _previous, following = reading.neighbours(course, item, draft=False)
+    if done == 100:
+        flash(_("Course complete: well done!"), "success")
+    if following:
+        return redirect(url_for(".lesson", slug=slug, **following), code=303)
+    return redirect(url_for(".course", slug=slug), code=303)
+
+
+@bp.get("/my/learning")
+@login_required
+def my_learning():
+    return render_template(
+        "learning/my.html", entries=learning.my_courses(db.session, current_user)
     )

@@ -1,0 +1,77 @@
+"""Progress: a completion once per lesson, course percent, where to continue, whatever the
+language the trainee reads in."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from elearn.extensions import db
+from elearn.learning.models import LessonCompletion
+from tests.test_api_courses import package, upload
+
+LESSON = "/api/v1/courses/engine-basics/modules/basics/lessons/{}"
+
+
+def setup_course(api, make):
+    admin = make.token(make.user("admin").email)
+    trainee = make.token(make.user("trainee", locale="ar").email)
+    upload(api, admin, package(), "?publish=true")
+    return admin, trainee
+
+
+def test_completion_is_recorded_once_and_moves_the_percent(app, api, make):
+    _admin, trainee = setup_course(api, make)
+    complete = LESSON.format("cycle") + "/complete"
+    assert api.post(complete, token=trainee).status_code == 403  # enrol first
+    api.post("/api/v1/courses/engine-basics/enrolment", token=trainee)
+    answers = [api.post(complete, token=trainee).get_json() for _ in range(3)]
+    assert answers == [{"course_progress_percent": 50}] * 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LessonCompletion)) == 1
+    mine = api.get("/api/v1/me/courses", token=trainee).get_json()
+    assert mine == [
+        {
+            "slug": "engine-basics",
+            "title": {"fr": "Moteur", "ar": "المحرك"},
+            "progress_percent": 50,
+            "completed_lessons": 1,
+            "total_lessons": 2,
+            "next_lesson": {"module": "basics", "lesson": "oil"},
+            "quizzes": [],
+        }
+    ]
+    # reading in French after Arabic changes nothing: progress belongs to the lesson
+    assert api.get(LESSON.format("cycle") + "?lang=fr", token=trainee).get_json()["lang"] == "fr"
+    last = api.post(LESSON.format("oil") + "/complete", token=trainee).get_json()
+    assert last == {"course_progress_percent": 100}
+    assert api.get("/api/v1/me/courses", token=trainee).get_json()[0]["next_lesson"] is None
+
+
+def test_pages_mark_complete_go_on_and_my_learning_continues(app, api, make, queries):
+    from tests.conftest import Client
+
+    setup_course(api, make)
+    trainee = make.user("trainee")
+    app.test_client_class = Client
+    browser = app.test_client()
+    browser.login(trainee.email)
+    browser.post_form("/courses/engine-basics/enrol")
+    lesson = "/courses/engine-basics/modules/basics/lessons/cycle"
+    assert 'action="' + lesson + '/complete"' in browser.get(lesson).get_data(as_text=True)
+    moved = browser.post_form(lesson + "/complete")
+    assert moved.headers["Location"] == "/courses/engine-basics/modules/basics/lessons/oil"
+    assert 'class="badge done"' in browser.get(lesson).get_data(as_text=True)
+    page = browser.get("/my/learning").get_data(as_text=True)
+    assert 'value="50"' in page and "/modules/basics/lessons/oil" in page
+    with queries() as one_course:
+        browser.get("/my/learning")
+    upload_more(api, make)
+    browser.post_form("/courses/engine-basics-2/enrol")
+    with queries() as two_courses:
+        browser.get("/my/learning")
+    assert len(one_course) == len(two_courses)  # no query per course
+
+
+def upload_more(api, make):
+    admin = make.token(make.user("admin").email)
+    upload(api, admin, package(slug="engine-basics-2"), "?publish=true")
