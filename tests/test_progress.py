@@ -75,3 +75,26 @@ def test_pages_mark_complete_go_on_and_my_learning_continues(app, api, make, que
 def upload_more(api, make):
     admin = make.token(make.user("admin").email)
     upload(api, admin, package(slug="engine-basics-2"), "?publish=true")
+
+
+def test_catalogue_filters_and_folded_search(app, api, make):
+    from tests.conftest import Client
+
+    admin = make.token(make.user("admin").email)
+    upload(api, admin, package(), "?publish=true")
+    app.test_client_class = Client
+    browser = app.test_client()
+    browser.login(make.user("trainee").email)
+
+    def slugs(query):
+        html = browser.get("/courses?" + query).get_data(as_text=True)
+        return "/courses/engine-basics" in html
+
+    assert slugs("q=moteur") and slugs("q=MOTEUR") and slugs("q=المحرك")
+    assert slugs("q=المحرّك")  # a diacritic the title does not have
+    assert not slugs("q=aviation")
+    assert slugs("domain=automotive") and not slugs("domain=health")
+    assert slugs("network=dmk") and not slugs("network=AEROMAC")
+    assert slugs("level=beginner") and not slugs("level=advanced")
+    assert slugs("language=ar") and not slugs("language=en")
+    assert browser.get("/courses?level=%27%20OR%201=1--&q=%25").status_code == 200

@@ -161,3 +161,31 @@ def complete_lesson(session, user, course: Course, lesson, *, now: datetime) -> 
     session.flush()
     ids = [lid for lid, _m, _s in live_lessons(session, [course.id])[course.id]]
     return percent(len(completed_ids(session, user, ids)), len(ids))
+
+
+def catalogue_query(
+    *, q: str = "", domain: str = "", network: str = "", level: str = "", language: str = ""
+):
+    """Published courses matching the filters; the search folds accents and Arabic variants
+    ("صيانه" finds "صيانة"). Unknown filter values simply match nothing."""
+    from sqlalchemy import String, cast
+
+    from elearn.accounts.models import Network
+    from elearn.core.text import fold
+
+    stmt = (
+        select(Course)
+        .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
+        .order_by(Course.slug)
+    )
+    if q.strip():
+        stmt = stmt.where(Course.search_text.contains(fold(q)))
+    if domain:
+        stmt = stmt.where(Course.domain == domain)
+    if network:
+        stmt = stmt.join(Network).where(Network.code == network.upper())
+    if level:
+        stmt = stmt.where(Course.level == level)
+    if language:
+        stmt = stmt.where(cast(Course.languages, String).like(f'%"{language[:8]}"%'))
+    return stmt

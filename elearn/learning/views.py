@@ -13,7 +13,6 @@ from elearn.authoring.models import Course, CourseStatus
 from elearn.core.db import utcnow
 from elearn.core.errors import DomainError
 from elearn.core.pagination import paginate
-from elearn.core.text import fold
 from elearn.extensions import db
 from elearn.learning import services as learning
 
@@ -30,18 +29,16 @@ def _published_or_404(slug: str) -> Course:
 @bp.get("/courses")
 @login_required
 def catalogue():
-    q = request.args.get("q", "")[:200]
-    stmt = (
-        select(Course)
-        .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
-        .order_by(Course.slug)
-    )
-    if q.strip():
-        stmt = stmt.where(Course.search_text.contains(fold(q)))
-    if request.args.get("network"):
-        stmt = stmt.join(Network).where(Network.code == request.args["network"].upper())
+    filters = {
+        key: request.args.get(key, "")[:200]
+        for key in ("q", "domain", "network", "level", "language")
+    }
+    stmt = learning.catalogue_query(**filters)
     page = paginate(db.session, stmt, request.args.get("page", 1, type=int) or 1, 24, clamp=True)
-    return render_template("learning/catalogue.html", page=page, q=q)
+    networks = db.session.scalars(select(Network.code).order_by(Network.code)).all()
+    return render_template(
+        "learning/catalogue.html", page=page, filters=filters, q=filters["q"], networks=networks
+    )
 
 
 @bp.get("/courses/<slug>")
