@@ -371,13 +371,3 @@ def _lesson_snapshot(lesson: Lesson) -> dict:
         "safety": lesson.safety,
         "languages": sorted(c.lang for c in lesson.contents),
     }
-
-
-def archive_course(session, course: Course, user: User, now: datetime) -> None:
-    course.status = CourseStatus.ARCHIVED
-    _event(session, course, "archived", user, now)
-    session.flush()
-
-
-def live_modules(course: Course) -> list[Module]:
-    return [m for m in course.modules if m.archived_at is None]

@@ -6,7 +6,6 @@ from flask import abort, flash
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from elearn.accounts.models import Role
 from elearn.authoring import services
 from elearn.authoring.models import Course, CourseAuthor, Lesson, Module
 from elearn.core.errors import DomainError
@@ -58,7 +57,3 @@ def attempt(action, success=None):
     if success:
         flash(success, "success")
     return True, value
-
-
-def is_author() -> bool:
-    return current_user.is_authenticated and current_user.has_role(Role.EXPERT, Role.ADMIN)
