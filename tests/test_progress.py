@@ -41,7 +41,9 @@ def test_completion_is_recorded_once_and_moves_the_percent(app, api, make):
         }
     ]
     # reading in French after Arabic changes nothing: progress belongs to the lesson
-    assert api.get(LESSON.format("cycle") + "?lang=fr", token=trainee).get_json()["lang"] == "fr"
+    in_french = api.get(LESSON.format("cycle") + "?lang=fr", token=trainee).get_json()
+    assert in_french["lang"] == "fr" and in_french["completed"] is True
+    assert api.get(LESSON.format("oil"), token=trainee).get_json()["completed"] is False
     last = api.post(LESSON.format("oil") + "/complete", token=trainee).get_json()
     assert last == {"course_progress_percent": 100}
     assert api.get("/api/v1/me/courses", token=trainee).get_json()[0]["next_lesson"] is None

@@ -214,7 +214,9 @@ def get_lesson(slug: str, module: str, lesson: str):
     found = reading.find_lesson(course, module, lesson, draft=draft)
     if found is None:
         abort(404)
-    return reading.lesson_view(course, found, reading.wanted_language(), draft=draft)
+    view = reading.lesson_view(course, found, reading.wanted_language(), draft=draft)
+    view["completed"] = bool(learning.completed_ids(db.session, current_user, [found.lesson.id]))
+    return view
 
 
 @blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>", methods=["PUT"])
