@@ -71,9 +71,11 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.authoring.views import bp as studio_bp
     from elearn.core.views import bp as core_bp
     from elearn.i18n.views import bp as i18n_bp
+    from elearn.learning.certificate_views import bp as certificates_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media.library import bp as media_library_bp
     from elearn.media.views import bp as media_bp
+    from elearn.quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -83,6 +85,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_bp)
     app.register_blueprint(studio_editor_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(quizzes_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(media_library_bp)
     init_api(app)
 

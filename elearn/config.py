@@ -126,6 +126,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         ),
         "LOGIN_LIMIT_PER_IP": environ.get("ELEARN_LOGIN_LIMIT_PER_IP", "300 per minute"),
         "TOKEN_LIFETIME_DAYS": _int(environ, "ELEARN_TOKEN_LIFETIME_DAYS", 365),
+        "QUIZ_GRACE_SECONDS": _int(environ, "ELEARN_QUIZ_GRACE_SECONDS", 15),
         "PASSWORD_HASH_COST": {"time_cost": 3, "memory_cost": 65536, "parallelism": 2},
         "STORAGE": storage,
         "MEDIA_DIR": environ.get("ELEARN_MEDIA_DIR", str(instance_path / "media")),

@@ -12,5 +12,6 @@ from elearn.authoring.models import (  # noqa: F401
     Question,
     Quiz,
 )
-from elearn.learning.models import Enrolment  # noqa: F401, E402
+from elearn.learning.models import Certificate, Enrolment, LessonCompletion  # noqa: F401
 from elearn.media.models import MediaAsset, MediaUpload  # noqa: F401
+from elearn.quizzes.models import QuizAttempt  # noqa: F401

@@ -19,6 +19,7 @@ from elearn.authoring.package.importer import StagedMedia, import_course
 from elearn.authoring.package.validate import validate_package
 from elearn.core.db import utcnow
 from elearn.core.errors import problem
+from elearn.core.jsonio import iso
 from elearn.core.pagination import paginate
 from elearn.core.text import fold
 from elearn.extensions import db
@@ -259,7 +260,7 @@ def enrol(slug: str):
     db.session.commit()
     return {
         "course": course.slug,
-        "enrolled_at": row.created_at.isoformat().replace("+00:00", "Z"),
+        "enrolled_at": iso(row.created_at),
     }, 201 if created else 200
 
 

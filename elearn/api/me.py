@@ -66,7 +66,8 @@ class Me(MethodView):
 @blp.doc(security=[{"bearerAuth": []}])
 @login_required
 def my_courses():
-    """Each enrolled course: progress, the next lesson to read (quiz results come later)."""
+    """Each enrolled course: progress, the next lesson to read, quiz results (best attempt)
+    and, once the course is complete, the certificate's verification code."""
     from elearn.learning.services import my_courses as entries
 
     return [
@@ -77,7 +78,12 @@ def my_courses():
             "completed_lessons": e["completed"],
             "total_lessons": e["total"],
             "next_lesson": e["next"],
-            "quizzes": [],
+            "quizzes": [
+                {key: q[key] for key in ("module", "best_percent", "passed", "attempts_used")}
+                for q in e["quizzes"]
+            ],
+            "completed": e["complete"],
+            "certificate": e["certificate"],
         }
         for e in entries(db.session, current_user)
     ]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from elearn.authoring import services
 from elearn.authoring.models import Course, CourseAuthor, Lesson, Module
-from elearn.core.errors import DomainError
+from elearn.core.actions import commit_or_explain
 from elearn.extensions import db
 
 
@@ -44,16 +44,5 @@ def lesson_or_404(module: Module, slug: str) -> Lesson:
     return lesson or abort(404)
 
 
-def attempt(action, success=None):
-    """Run one service call at the edge: commit (and say ``success``) or roll back and say
-    why not. Returns (ok, what the call returned)."""
-    try:
-        value = action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return False, None
-    db.session.commit()
-    if success:
-        flash(success, "success")
-    return True, value
+#: The Studio's name for the shared commit-or-explain edge.
+attempt = commit_or_explain

@@ -32,6 +32,12 @@ STATUS_LABELS = {
     "archived": _l("Archived"),
 }
 
+MODULE_STATUS_LABELS = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "complete": _l("Complete"),
+}
+
 EVENT_LABELS = {
     "submitted": _l("Submitted for review"),
     "returned": _l("Sent back to the authors"),
@@ -83,6 +89,7 @@ def init_app(app: Flask) -> None:
         DOMAIN_LABELS=DOMAIN_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
+        MODULE_STATUS_LABELS=MODULE_STATUS_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         TRANSLATION_LABELS=TRANSLATION_LABELS,
         LEVEL_LABELS=LEVEL_LABELS,

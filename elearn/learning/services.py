@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from elearn.authoring.models import Course, CourseStatus
 from elearn.authoring.services import may_author
 from elearn.core.errors import DomainError
+from elearn.learning import progress
 from elearn.learning.models import Enrolment
 
 
@@ -65,80 +66,44 @@ def enrol(session, user, course: Course, *, now: datetime, source: str = "self")
 # -- progress -----------------------------------------------------------------------------
 
 
-def live_lessons(session, course_ids: list[int]) -> dict[int, list[tuple[int, str, str]]]:
-    """Published, live lessons per course in reading order, as (id, module slug, lesson
-    slug): one query for any number of courses."""
-    from elearn.authoring.models import Lesson, Module
-
-    rows = session.execute(
-        select(
-            Module.course_id,
-            Lesson.id,
-            Module.slug,
-            Lesson.slug,
-            Module.published,
-            Lesson.published,
-        )
-        .join(Lesson, Lesson.module_id == Module.id)
-        .where(
-            Module.course_id.in_(course_ids),
-            Module.published.is_not(None),
-            Lesson.published.is_not(None),
-        )
-    ).all()
-    rows.sort(key=lambda r: (r[0], r[4]["position"], r[5]["position"]))
-    found: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in course_ids}
-    for course_id, lesson_id, module_slug, lesson_slug, *_positions in rows:
-        found[course_id].append((lesson_id, module_slug, lesson_slug))
-    return found
-
-
 def my_courses(session, user) -> list[dict]:
-    """Each enrolled course with its progress and where to continue (constant queries)."""
-    from elearn.learning.models import Enrolment
+    """Each enrolled course with its progress, quiz results, where to continue and the
+    certificate once earned: a constant number of queries for any number of courses."""
+    from elearn.learning.models import Certificate
 
     rows = session.execute(
-        select(Enrolment, Course)
+        select(Enrolment, Course, Certificate.code)
         .join(Course, Course.id == Enrolment.course_id)
+        .outerjoin(
+            Certificate,
+            (Certificate.course_id == Course.id) & (Certificate.user_id == Enrolment.user_id),
+        )
         .where(Enrolment.user_id == user.id)
-        .order_by(Enrolment.created_at.desc())
+        .order_by(Enrolment.completed_at.is_not(None), Enrolment.created_at.desc())
     ).all()
-    lessons = live_lessons(session, [course.id for _e, course in rows])
-    done = completed_ids(session, user, [lid for ls in lessons.values() for lid, _m, _s in ls])
+    found = progress.states(session, user.id, [course.id for _e, course, _c in rows])
     out = []
-    for enrolled, course in rows:
-        course_lessons = lessons[course.id]
-        finished = [lid for lid, _m, _s in course_lessons if lid in done]
-        upcoming = next(((m, s) for lid, m, s in course_lessons if lid not in done), None)
+    for enrolled, course, code in rows:
+        state = found[course.id]
         out.append(
             {
                 "course": course,
                 "enrolment": enrolled,
-                "completed": len(finished),
-                "total": len(course_lessons),
-                "percent": percent(len(finished), len(course_lessons)),
-                "next": {"module": upcoming[0], "lesson": upcoming[1]} if upcoming else None,
+                "completed": state.completed_lessons,
+                "total": len(state.lessons),
+                "percent": state.percent,
+                "next": state.next_lesson,
+                "next_quiz": state.next_quiz,
+                "quizzes": state.quiz_results(),
+                "complete": enrolled.completed_at is not None,
+                "certificate": code,
             }
         )
     return out
 
 
 def completed_ids(session, user, lesson_ids: list[int]) -> set[int]:
-    from elearn.learning.models import LessonCompletion
-
-    if not lesson_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(LessonCompletion.lesson_id).where(
-                LessonCompletion.user_id == user.id, LessonCompletion.lesson_id.in_(lesson_ids)
-            )
-        )
-    )
-
-
-def percent(done: int, total: int) -> int:
-    return round(100 * done / total) if total else 0
+    return progress.completed_ids(session, user.id, lesson_ids)
 
 
 def complete_lesson(session, user, course: Course, lesson, *, now: datetime) -> int:
@@ -157,10 +122,7 @@ def complete_lesson(session, user, course: Course, lesson, *, now: datetime) -> 
                 session.flush()
         except IntegrityError:
             pass  # the same click, twice at once: it is recorded
-    row.last_activity_at = now
-    session.flush()
-    ids = [lid for lid, _m, _s in live_lessons(session, [course.id])[course.id]]
-    return percent(len(completed_ids(session, user, ids)), len(ids))
+    return progress.record_activity(session, user, course, row, now=now).percent
 
 
 def catalogue_query(

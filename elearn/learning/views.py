@@ -14,12 +14,14 @@ from elearn.core.db import utcnow
 from elearn.core.errors import DomainError
 from elearn.core.pagination import paginate
 from elearn.extensions import db
+from elearn.learning import progress
 from elearn.learning import services as learning
+from elearn.quizzes import services as quizzes
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
 
-def _published_or_404(slug: str) -> Course:
+def published_course_or_404(slug: str) -> Course:
     course = services.course_by_slug(db.session, slug)
     if course is None or course.published is None or course.status == CourseStatus.ARCHIVED:
         abort(404)
@@ -44,19 +46,26 @@ def catalogue():
 @bp.get("/courses/<slug>")
 @login_required
 def course(slug: str):
-    course = _published_or_404(slug)
+    course = published_course_or_404(slug)
+    row = learning.enrolment(db.session, current_user, course)
+    state = progress.states(db.session, current_user.id, [course.id])[course.id] if row else None
     return render_template(
         "learning/course.html",
         course=course,
         detail=reading.course_detail(course, draft=False),
-        enrolled=learning.enrolment(db.session, current_user, course) is not None,
+        enrolled=row is not None,
+        state=state,
+        modules={m.slug: m for m in state.modules} if state else {},
+        certificate=progress.certificate_for(db.session, current_user.id, course.id)
+        if row and row.completed_at
+        else None,
     )
 
 
 @bp.post("/courses/<slug>/enrol")
 @login_required
 def enrol(slug: str):
-    course = _published_or_404(slug)
+    course = published_course_or_404(slug)
     try:
         _row, created = learning.enrol(db.session, current_user, course, now=utcnow())
     except DomainError as exc:
@@ -77,7 +86,7 @@ def enrol(slug: str):
 @bp.get("/courses/<slug>/modules/<module>/lessons/<lesson>")
 @login_required
 def lesson(slug: str, module: str, lesson: str):
-    course = _published_or_404(slug)
+    course = published_course_or_404(slug)
     if not learning.may_read(db.session, current_user, course):
         flash(_("Enrol in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
@@ -86,6 +95,7 @@ def lesson(slug: str, module: str, lesson: str):
         abort(404)
     view = reading.lesson_view(course, item, reading.wanted_language(), draft=False)
     view["completed"] = bool(learning.completed_ids(db.session, current_user, [item.lesson.id]))
+    last_of_module = view["next"] is None or view["next"]["module"] != item.module.slug
     return render_template(
         "learning/lesson.html",
         course=course,
@@ -93,13 +103,14 @@ def lesson(slug: str, module: str, lesson: str):
         view=view,
         preview=False,
         may_edit=services.may_author(current_user, course),
+        quiz_after=last_of_module and quizzes.live_quiz(item.module) is not None,
     )
 
 
 @bp.post("/courses/<slug>/modules/<module>/lessons/<lesson>/complete")
 @login_required
 def complete(slug: str, module: str, lesson: str):
-    course = _published_or_404(slug)
+    course = published_course_or_404(slug)
     item = reading.find_lesson(course, module, lesson, draft=False)
     if item is None:
         abort(404)
@@ -113,6 +124,12 @@ def complete(slug: str, module: str, lesson: str):
     _previous, following = reading.neighbours(course, item, draft=False)
     if done == 100:
         flash(_("Course complete: well done!"), "success")
+    last_of_module = following is None or following["module"] != module
+    if last_of_module and quizzes.live_quiz(item.module) is not None:
+        state = progress.states(db.session, current_user.id, [course.id])[course.id]
+        if any(m.slug == module and not m.complete for m in state.modules):
+            flash(_("You have read this module: now take its quiz."), "info")
+            return redirect(url_for("quizzes.quiz", slug=slug, module=module), code=303)
     if following:
         return redirect(url_for(".lesson", slug=slug, **following), code=303)
     return redirect(url_for(".course", slug=slug), code=303)

@@ -1,0 +1,70 @@
+"""Certificates: the holder's printable, bilingual page, and the public check an employer
+uses, which confirms name, course, network and date and nothing else."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from elearn.extensions import db, limiter
+from elearn.i18n.formatting import translated
+from elearn.learning import progress
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
+
+#: The certificate speaks both platform languages, whatever the reader's choice.
+CERTIFICATE_LANGUAGES = ("fr", "ar")
+
+
+def _texts(certificate) -> dict:
+    texts = {}
+    for code in CERTIFICATE_LANGUAGES:
+        with force_locale(code):
+            texts[code] = {
+                "brand": _("MRE Academy"),
+                "heading": _("Certificate of completion"),
+                "awarded": _("This certifies that"),
+                "completed": _("has completed the course"),
+                "course": translated(certificate.course_title, code),
+                "network": _(
+                    "designed by the experts of %(network)s",
+                    network=translated(certificate.network_name, code),
+                ),
+                "date": _("on %(date)s", date=format_date(certificate.issued_at, "long")),
+                "code": _("Verification code"),
+            }
+    return texts
+
+
+@bp.get("/certificates/<code>")
+@login_required
+def certificate(code: str):
+    found = progress.find_certificate(db.session, code)
+    if found is None or (found.user_id != current_user.id and not current_user.is_admin):
+        abort(404)
+    return render_template(
+        "learning/certificate.html",
+        certificate=found,
+        texts=_texts(found),
+        verify_url=url_for(".verify", code=found.code, _external=True),
+    )
+
+
+@bp.get("/verify")
+@limiter.limit("60 per minute")
+def verify_form():
+    code = request.args.get("code", "")[:64].strip()
+    if code:
+        return redirect(url_for(".verify", code=code))
+    return render_template("learning/verify.html", certificate=None, code="")
+
+
+@bp.get("/verify/<code>")
+@limiter.limit("60 per minute")
+def verify(code: str):
+    found = progress.find_certificate(db.session, code[:64])
+    if found is None:
+        return render_template("learning/verify.html", certificate=None, code=code[:64]), 404
+    return render_template("learning/verify.html", certificate=found, code=found.code)

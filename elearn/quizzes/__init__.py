@@ -1,0 +1,2 @@
+"""Quizzes: attempts with a fixed order and deadline, answers saved as the trainee goes,
+grading on the server only."""

@@ -1,0 +1,141 @@
+"""What a trainee is shown of an attempt: before submission only prompts and choice texts
+(no answer, flag or feedback can leak, because none is copied here); after it, the result
+with the author's feedback."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from elearn.authoring.models import Question
+from elearn.core.jsonio import iso
+from elearn.quizzes.models import QuizAttempt
+
+
+def _published(session, attempt: QuizAttempt) -> dict[int, dict]:
+    ids = [item["q"] for item in attempt.layout]
+    rows = session.execute(
+        select(Question.id, Question.published, Question.spec, Question.rendered).where(
+            Question.id.in_(ids)
+        )
+    ).all()
+    return {
+        qid: published or {"spec": spec, "rendered": rendered, "points": spec.get("points", 1)}
+        for qid, published, spec, rendered in rows
+    }
+
+
+def _texts(rendered: dict, lang: str) -> tuple[str, dict]:
+    """The question's texts in the wanted language, or the first language that has them."""
+    for code in (lang, *rendered):
+        entry = rendered.get(code) or {}
+        if entry.get("prompt"):
+            return code, entry
+    return lang, {}
+
+
+def questions(session, attempt: QuizAttempt, lang: str) -> list[dict]:
+    """The attempt's questions in its fixed order, with the saved answers in its tokens."""
+    found = _published(session, attempt)
+    saved = attempt.answers or {}
+    out = []
+    for number, item in enumerate(attempt.layout, start=1):
+        data = found[item["q"]]
+        spec = data["spec"]
+        used, texts = _texts(data.get("rendered") or {}, lang)
+        choices = [
+            {"id": token, "text_html": (texts.get("choices") or {}).get(cid, "")}
+            for token, cid in item["choices"]
+        ]
+        out.append(
+            {
+                "id": item["key"],
+                "number": number,
+                "type": spec["type"],
+                "points": float(spec.get("points", 1)),
+                "lang": used,
+                "prompt_html": texts.get("prompt") or "",
+                "choices": choices,
+                "answer": _in_tokens(saved.get(item["key"]), item["choices"]),
+            }
+        )
+    return out
+
+
+def _in_tokens(value, choices: list) -> object:
+    if value is None or not choices:
+        return value
+    token_of = {cid: token for token, cid in choices}
+    if isinstance(value, list):
+        return [token_of[v] for v in value if v in token_of]
+    return token_of.get(value)
+
+
+def results(session, attempt: QuizAttempt, lang: str) -> list[dict]:
+    """Per question: correct, points, the trainee's answer and the author's feedback
+    (the question's, and that of each choice the trainee picked)."""
+    found = _published(session, attempt)
+    graded = attempt.results or {}
+    saved = attempt.answers or {}
+    out = []
+    for item, shown in zip(attempt.layout, questions(session, attempt, lang), strict=True):
+        data = found[item["q"]]
+        _used, texts = _texts(data.get("rendered") or {}, lang)
+        value = saved.get(item["key"])
+        picked = value if isinstance(value, list) else [value]
+        notes = [
+            (texts.get("choice_feedback") or {}).get(cid)
+            for _token, cid in item["choices"]
+            if cid in picked
+        ]
+        notes.append(texts.get("feedback"))
+        mark = graded.get(item["key"], {"correct": False, "points": 0.0})
+        out.append(
+            {
+                **shown,
+                "correct": mark["correct"],
+                "points_awarded": mark["points"],
+                "feedback_html": " ".join(n for n in notes if n),
+            }
+        )
+    return out
+
+
+def attempt_body(session, attempt: QuizAttempt, lang: str) -> dict:
+    """The API's view of an attempt: questions before submission, the result after."""
+    body = {
+        "id": attempt.id,
+        "attempt_number": attempt.number,
+        "status": attempt.status,
+        "started_at": iso(attempt.started_at),
+        "expires_at": iso(attempt.deadline),
+        "saved_at": iso(attempt.saved_at),
+        "questions": [
+            {key: q[key] for key in ("id", "type", "points", "prompt_html", "choices", "answer")}
+            for q in questions(session, attempt, lang)
+        ],
+    }
+    if attempt.finished:
+        body.update(result_body(session, attempt, lang))
+    return body
+
+
+def result_body(session, attempt: QuizAttempt, lang: str) -> dict:
+    return {
+        "status": attempt.status,
+        "submitted_at": iso(attempt.submitted_at),
+        "score": attempt.score,
+        "max_score": attempt.max_score,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+        "expired": attempt.status == "expired",
+        "questions": [
+            {
+                "id": r["id"],
+                "correct": r["correct"],
+                "points_awarded": r["points_awarded"],
+                "feedback_html": r["feedback_html"],
+                "answer": r["answer"],
+            }
+            for r in results(session, attempt, lang)
+        ],
+    }

@@ -1,0 +1,298 @@
+"""Quiz rules: starting an attempt, saving answers, submitting, what a trainee may see.
+
+Plain functions over an explicit session; they flush and never commit. ``now`` is always
+passed in, so deadlines are tested with a controlled clock.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from elearn.authoring.models import Course, Module, Question, Quiz
+from elearn.core.errors import DomainError
+from elearn.learning import progress
+from elearn.learning.services import enrolment
+from elearn.quizzes import grading
+from elearn.quizzes.models import AttemptStatus, QuizAttempt
+
+
+class QuizError(DomainError):
+    """A quiz action that is not possible, with what to do instead."""
+
+
+def live_module(course: Course, slug: str) -> Module | None:
+    return next((m for m in course.modules if m.slug == slug and m.published), None)
+
+
+def may_see(user, attempt: QuizAttempt) -> bool:
+    """The owner and admins (trainers of the owner's cohorts come with cohorts)."""
+    return user.is_authenticated and (user.id == attempt.user_id or user.is_admin)
+
+
+def live_quiz(module: Module) -> Quiz | None:
+    quiz = module.quiz
+    if quiz is None or not quiz.published or not module.published:
+        return None
+    return quiz
+
+
+def live_questions(quiz: Quiz) -> list[Question]:
+    questions = [q for q in quiz.questions if q.published]
+    return sorted(questions, key=lambda q: q.published["position"])
+
+
+def attempts_of(session, user_id: int, quiz_id: int) -> list[QuizAttempt]:
+    return list(
+        session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
+            .order_by(QuizAttempt.number)
+        )
+    )
+
+
+def grace(config) -> timedelta:
+    return timedelta(seconds=max(0, int(config.get("QUIZ_GRACE_SECONDS", 15))))
+
+
+def is_late(attempt: QuizAttempt, now: datetime, slack: timedelta) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + slack
+
+
+# -- starting -----------------------------------------------------------------------------
+
+
+def start_attempt(
+    session, user, course: Course, module: Module, *, now: datetime, slack: timedelta
+) -> tuple[QuizAttempt, bool]:
+    """Begin an attempt, or resume the open one (a reload or a double click never burns a
+    second attempt). Returns (attempt, created). Call ``settle`` first."""
+    row = enrolment(session, user, course)
+    if row is None:
+        raise QuizError(_l("Enrol in the course to take its quizzes."), status=403)
+    quiz = live_quiz(module)
+    if quiz is None:
+        raise QuizError(_l("This module has no quiz."), status=404)
+    for _try in range(3):
+        current = _open_attempt(session, user.id, quiz.id)
+        if current is not None:
+            return current, False
+        settings = quiz.published
+        number = (
+            session.scalar(
+                select(func.max(QuizAttempt.number)).where(
+                    QuizAttempt.user_id == user.id, QuizAttempt.quiz_id == quiz.id
+                )
+            )
+            or 0
+        ) + 1
+        if settings["max_attempts"] and number > settings["max_attempts"]:
+            raise QuizError(_l("You have used all the attempts allowed for this quiz."), status=409)
+        limit = settings.get("time_limit_minutes")
+        attempt = QuizAttempt(
+            user_id=user.id,
+            quiz_id=quiz.id,
+            course_id=course.id,
+            number=number,
+            status=AttemptStatus.OPEN,
+            started_at=now,
+            deadline=now + timedelta(minutes=limit) if limit else None,
+            layout=layout(live_questions(quiz), shuffle=bool(settings.get("shuffle"))),
+            answers={},
+        )
+        try:
+            # twenty requests at once: the unique number and the one-open-attempt index
+            # decide; the losers look again and resume the winner's attempt
+            with session.begin_nested():
+                session.add(attempt)
+                session.flush()
+        except IntegrityError:
+            continue
+        row.last_activity_at = now
+        session.flush()
+        return attempt, True
+    raise QuizError(_l("Several attempts were started at once: reload the page."), status=409)
+
+
+def settle(session, user, course: Course, module: Module, *, now: datetime, slack: timedelta):
+    """Grade, as expired, an open attempt whose time is over (the trainee closed the page).
+
+    Callers commit this on its own before starting a new attempt, so it stays graded even
+    when no attempt is left to start."""
+    row = enrolment(session, user, course)
+    quiz = live_quiz(module)
+    if row is None or quiz is None:
+        return None
+    current = _open_attempt(session, user.id, quiz.id)
+    if current is not None and is_late(current, now, slack):
+        finish(session, current, now=now, expired=True)
+        progress.record_activity(session, user, course, row, now=now)
+        return current
+    return None
+
+
+def _open_attempt(session, user_id: int, quiz_id: int) -> QuizAttempt | None:
+    return session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.quiz_id == quiz_id,
+            QuizAttempt.status == AttemptStatus.OPEN,
+        )
+    )
+
+
+def layout(questions: list[Question], *, shuffle: bool) -> list[dict]:
+    """The order this attempt shows, fixed now: a seed per attempt when the quiz shuffles.
+    Choice ids become random tokens, so an id says nothing about the author's order."""
+    rng = random.Random(secrets.randbits(64))
+    items = []
+    for question in questions:
+        spec = question.published["spec"]
+        choices = [[secrets.token_hex(4), c["id"]] for c in spec.get("choices", [])]
+        if shuffle:
+            rng.shuffle(choices)
+        items.append({"q": question.id, "key": question.key, "choices": choices})
+    if shuffle:
+        rng.shuffle(items)
+    return items
+
+
+# -- answering ----------------------------------------------------------------------------
+
+
+def load_for_update(session, attempt_id: int) -> QuizAttempt | None:
+    """The attempt, locked on PostgreSQL until commit, so a save and a submit (or two
+    submits) arriving together are taken one after the other."""
+    return session.scalar(
+        select(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def save_answers(
+    session, attempt: QuizAttempt, values: dict, *, now: datetime, slack: timedelta
+) -> QuizAttempt:
+    """Merge answers (by question id, in this attempt's choice tokens); an empty value
+    clears one. Refused once the attempt is over."""
+    if attempt.finished:
+        raise QuizError(_l("This attempt is already submitted."), status=409)
+    if is_late(attempt, now, slack):
+        raise QuizError(
+            _l("Time is up: the answers saved before the deadline will be graded."),
+            status=409,
+        )
+    answers = dict(attempt.answers or {})
+    answers.update(read_answers(session, attempt, values))
+    attempt.answers = {k: v for k, v in answers.items() if v is not None}
+    attempt.saved_at = now
+    session.flush()
+    return attempt
+
+
+def read_answers(session, attempt: QuizAttempt, values: dict) -> dict:
+    """Submitted values in the author's choice ids; unknown questions or choices are a
+    422 that names them (a hand-made request gets told what is wrong)."""
+    if not isinstance(values, dict):
+        raise QuizError(_l("Send the answers as an object keyed by question id."), field="answers")
+    by_key = {item["key"]: item for item in attempt.layout}
+    specs = specs_of(session, attempt)
+    out = {}
+    for key, value in values.items():
+        item = by_key.get(key)
+        if item is None:
+            raise QuizError(
+                _l("%(qid)s is not a question of this attempt.", qid=str(key)[:64]),
+                field=f"answers.{str(key)[:64]}",
+            )
+        tokens = dict(item["choices"])
+        if value in ("", [], None):
+            out[key] = None
+            continue
+        spec = specs[item["q"]]
+        if spec["type"] in {"single", "multiple"}:
+            picked = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, str) and v in tokens for v in picked):
+                raise QuizError(
+                    _l("Unknown choice for question %(qid)s.", qid=key), field=f"answers.{key}"
+                )
+            value = [tokens[v] for v in picked]
+            if spec["type"] == "single":
+                if len(value) != 1:
+                    raise QuizError(
+                        _l("Question %(qid)s takes one choice.", qid=key), field=f"answers.{key}"
+                    )
+                value = value[0]
+        cleaned = grading.clean_value(spec, value)
+        if cleaned is None:
+            raise QuizError(
+                _l("The answer to question %(qid)s is not of the right kind.", qid=key),
+                field=f"answers.{key}",
+            )
+        out[key] = cleaned
+    return out
+
+
+def specs_of(session, attempt: QuizAttempt) -> dict[int, dict]:
+    """Each question's definition as published now: an edit published during an attempt
+    (a typo fixed in an accepted answer) is what gets graded."""
+    ids = [item["q"] for item in attempt.layout]
+    rows = session.execute(
+        select(Question.id, Question.published, Question.spec).where(Question.id.in_(ids))
+    ).all()
+    return {qid: (published or {}).get("spec") or spec for qid, published, spec in rows}
+
+
+# -- submitting ---------------------------------------------------------------------------
+
+
+def submit(
+    session,
+    user,
+    course: Course,
+    attempt: QuizAttempt,
+    values: dict | None,
+    *,
+    now: datetime,
+    slack: timedelta,
+) -> QuizAttempt:
+    """Grade once. Past the deadline and its grace, what arrives with the submission is
+    ignored and the attempt is graded as expired on the answers saved in time."""
+    if attempt.finished:
+        raise QuizError(_l("This attempt is already submitted."), status=409)
+    late = is_late(attempt, now, slack)
+    if values and not late:
+        save_answers(session, attempt, values, now=now, slack=slack)
+    finish(session, attempt, now=now, expired=late)
+    row = enrolment(session, user, course)
+    if row is not None:
+        progress.record_activity(session, user, course, row, now=now)
+    return attempt
+
+
+def finish(session, attempt: QuizAttempt, *, now: datetime, expired: bool) -> None:
+    specs = specs_of(session, attempt)
+    results, score, max_score = {}, 0.0, 0.0
+    for item in attempt.layout:
+        spec = specs[item["q"]]
+        mark = grading.grade(spec, (attempt.answers or {}).get(item["key"]))
+        results[item["key"]] = {"correct": mark.correct, "points": mark.points}
+        score += mark.points
+        max_score += float(spec.get("points", 1))
+    quiz = session.get(Quiz, attempt.quiz_id)
+    pass_mark = (quiz.published or {}).get("pass_mark", quiz.pass_mark)
+    attempt.results = results
+    attempt.score = score
+    attempt.max_score = max_score
+    attempt.percent = grading.percent(score, max_score)
+    attempt.passed = grading.passed(score, max_score, pass_mark)
+    attempt.status = AttemptStatus.EXPIRED if expired else AttemptStatus.SUBMITTED
+    attempt.submitted_at = now
+    session.flush()

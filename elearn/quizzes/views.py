@@ -1,0 +1,153 @@
+"""Quiz pages: a module's quiz, the attempt form (works without JS; a small script saves
+as the trainee goes), the result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from elearn.authoring.models import Course
+from elearn.authoring.reading import wanted_language
+from elearn.core.actions import commit_or_explain
+from elearn.core.clock import now
+from elearn.extensions import db
+from elearn.learning import progress
+from elearn.learning import services as learning
+from elearn.learning.views import published_course_or_404
+from elearn.quizzes import present
+from elearn.quizzes import services as quizzes
+from elearn.quizzes.models import QuizAttempt
+
+bp = Blueprint("quizzes", __name__, template_folder="templates")
+
+
+def _slack():
+    return quizzes.grace(current_app.config)
+
+
+def _module_and_quiz(slug: str, module: str):
+    course = published_course_or_404(slug)
+    found = quizzes.live_module(course, module)
+    quiz = quizzes.live_quiz(found) if found is not None else None
+    if quiz is None:
+        abort(404)
+    return course, found, quiz
+
+
+@bp.get("/courses/<slug>/modules/<module>/quiz")
+@login_required
+def quiz(slug: str, module: str):
+    course, found, quiz = _module_and_quiz(slug, module)
+    enrolled = learning.enrolment(db.session, current_user, course) is not None
+    if not enrolled:
+        flash(_("Enrol in the course to take its quizzes."), "info")
+        return redirect(url_for("learning.course", slug=slug))
+    attempts = quizzes.attempts_of(db.session, current_user.id, quiz.id)
+    settings = quiz.published
+    finished = [a for a in attempts if a.finished]
+    best = max(finished, key=lambda a: (a.percent or 0, -a.number), default=None)
+    left = (
+        None if not settings["max_attempts"] else max(0, settings["max_attempts"] - len(attempts))
+    )
+    return render_template(
+        "quizzes/quiz.html",
+        course=course,
+        module=found,
+        settings=settings,
+        question_count=len(quizzes.live_questions(quiz)),
+        attempts=attempts,
+        open_attempt=next((a for a in attempts if not a.finished), None),
+        best=best,
+        left=left,
+        now=now(),
+        slack=_slack(),
+    )
+
+
+@bp.post("/courses/<slug>/modules/<module>/quiz/attempts")
+@login_required
+def start(slug: str, module: str):
+    course, found, _quiz = _module_and_quiz(slug, module)
+    user = current_user._get_current_object()
+    if quizzes.settle(db.session, user, course, found, now=now(), slack=_slack()):
+        db.session.commit()
+    ok, value = commit_or_explain(
+        lambda: quizzes.start_attempt(db.session, user, course, found, now=now(), slack=_slack())
+    )
+    if not ok:
+        return redirect(url_for(".quiz", slug=slug, module=module), code=303)
+    attempt, _created = value
+    return redirect(url_for(".attempt", attempt_id=attempt.id), code=303)
+
+
+def _own_attempt_or_404(attempt_id: int) -> tuple[QuizAttempt, Course]:
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or not quizzes.may_see(current_user, attempt):
+        abort(404)
+    return attempt, db.session.get(Course, attempt.course_id)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    attempt, course = _own_attempt_or_404(attempt_id)
+    module = next(m for m in course.modules if m.quiz and m.quiz.id == attempt.quiz_id)
+    lang = wanted_language()
+    context = {"course": course, "module": module, "attempt": attempt, "quiz": module.quiz}
+    if attempt.finished:
+        state = progress.states(db.session, attempt.user_id, [course.id])[course.id]
+        certificate = progress.certificate_for(db.session, attempt.user_id, course.id)
+        return render_template(
+            "quizzes/result.html",
+            results=present.results(db.session, attempt, lang),
+            state=state,
+            certificate=certificate,
+            **context,
+        )
+    return render_template(
+        "quizzes/attempt.html",
+        questions=present.questions(db.session, attempt, lang),
+        late=quizzes.is_late(attempt, now(), _slack()),
+        now=now(),
+        mine=attempt.user_id == current_user.id,
+        **context,
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>")
+@login_required
+def answer(attempt_id: int):
+    """The attempt form: "save" keeps the answers, "submit" grades them."""
+    attempt, course = _own_attempt_or_404(attempt_id)
+    if attempt.user_id != current_user.id:
+        abort(403)
+    attempt = quizzes.load_for_update(db.session, attempt_id)
+    values = _form_answers(attempt)
+    user = current_user._get_current_object()
+    if request.form.get("action") == "submit":
+        commit_or_explain(
+            lambda: quizzes.submit(
+                db.session, user, course, attempt, values, now=now(), slack=_slack()
+            )
+        )
+        return redirect(url_for(".attempt", attempt_id=attempt_id), code=303)
+    commit_or_explain(
+        lambda: quizzes.save_answers(db.session, attempt, values, now=now(), slack=_slack()),
+        _("Your answers are saved."),
+    )
+    return redirect(url_for(".attempt", attempt_id=attempt_id), code=303)
+
+
+def _form_answers(attempt: QuizAttempt) -> dict:
+    """Fields are ``q-<question id>``; checkboxes send one value each."""
+    values = {}
+    for item in attempt.layout:
+        name = f"q-{item['key']}"
+        if name not in request.form:
+            values[item["key"]] = None
+        elif len(request.form.getlist(name)) > 1:
+            values[item["key"]] = request.form.getlist(name)
+        else:
+            values[item["key"]] = request.form.get(name, "")
+    return values

@@ -1,0 +1,89 @@
+// Quiz attempt page: save answers as the trainee goes, show the time left, submit at the
+// deadline. Without this script the page still works: "Save" and "Submit" are plain buttons.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  if (!form) return;
+  var status = form.querySelector(".save-status");
+  var token = document.querySelector('meta[name="csrf-token"]').content;
+  var pending = null, inFlight = false, dirty = false;
+
+  function answers() {
+    var out = {};
+    form.querySelectorAll("fieldset.question").forEach(function (set) {
+      var key = set.id.replace(/^question-/, "");
+      var boxes = set.querySelectorAll("input[type=checkbox]");
+      if (boxes.length) {
+        out[key] = Array.prototype.filter.call(boxes, function (b) { return b.checked; })
+          .map(function (b) { return b.value; });
+        return;
+      }
+      var radios = set.querySelectorAll("input[type=radio]");
+      if (radios.length) {
+        var picked = set.querySelector("input[type=radio]:checked");
+        out[key] = picked ? picked.value : null;
+        return;
+      }
+      var field = set.querySelector("input[type=text]");
+      if (field) out[key] = field.value;
+    });
+    return out;
+  }
+
+  function save() {
+    if (inFlight) { dirty = true; return; }
+    inFlight = true; dirty = false;
+    fetch(form.dataset.autosave, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"},
+      body: JSON.stringify({answers: answers()})
+    }).then(function (response) {
+      if (response.ok) {
+        status.textContent = form.dataset.savedText;
+      } else {
+        return response.json().then(function (problem) {
+          status.textContent = problem.detail || problem.title;
+        });
+      }
+    }).catch(function () {
+      status.textContent = form.dataset.offlineText;
+      dirty = true;
+    }).then(function () {
+      inFlight = false;
+      if (dirty && navigator.onLine !== false) schedule(3000);
+    });
+  }
+
+  function schedule(delay) {
+    clearTimeout(pending);
+    pending = setTimeout(save, delay);
+  }
+
+  form.addEventListener("change", function () { schedule(300); });
+  form.addEventListener("input", function (event) {
+    if (event.target.type === "text") schedule(1500);
+  });
+  window.addEventListener("online", function () { if (dirty) save(); });
+
+  var timer = document.querySelector(".timer[data-deadline]");
+  if (!timer) return;
+  // the server's clock decides; the offset only makes the countdown honest on a wrong phone clock
+  var offset = Date.parse(timer.dataset.now) - Date.now();
+  var deadline = Date.parse(timer.dataset.deadline);
+  timer.hidden = false;
+  function tick() {
+    var left = Math.max(0, Math.round((deadline - (Date.now() + offset)) / 1000));
+    var minutes = Math.floor(left / 60), seconds = left % 60;
+    timer.textContent = timer.dataset.label + " " + minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+    if (left <= 60) timer.classList.add("urgent");
+    if (left === 0) {
+      clearInterval(every);
+      timer.textContent = timer.dataset.expiredText;
+      var submit = form.querySelector('button[value="submit"]');
+      if (submit) submit.click();
+    }
+  }
+  var every = setInterval(tick, 1000);
+  tick();
+})();

@@ -1,0 +1,126 @@
+"""A small course with a quiz of every question type, and helpers that answer it the way a
+trainee would: by reading the choice texts, never by knowing the ids."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tests.test_api_courses import upload
+
+SLUG = "brakes"
+QUIZ = f"/api/v1/courses/{SLUG}/modules/checks/quiz/attempts"
+LESSONS = [f"/api/v1/courses/{SLUG}/modules/checks/lessons/{s}" for s in ("pads", "fluid")]
+
+QUIZ_YML = """title: {{fr: "Quiz freins", ar: "اختبار الفرامل"}}
+pass_mark: 70
+max_attempts: {max_attempts}
+{time_limit}shuffle: true
+questions:
+  - id: q1
+    type: single
+    prompt: {{fr: "Épaisseur minimale d'une plaquette ?", ar: "ما هو أدنى سمك للوسادة؟"}}
+    choices:
+      - id: a
+        text: {{fr: "1 mm", ar: "1 مم"}}
+        feedback: {{fr: "Trop mince.", ar: "رقيق جدا."}}
+      - id: b
+        text: {{fr: "3 mm", ar: "3 مم"}}
+        correct: true
+        feedback: {{fr: "SECRET-FEEDBACK-B", ar: "ملاحظة-ب"}}
+      - {{id: c, text: {{fr: "10 mm", ar: "10 مم"}}}}
+  - id: q2
+    type: multiple
+    points: 2
+    prompt: {{fr: "Signes d'usure ?", ar: "علامات التآكل؟"}}
+    choices:
+      - {{id: a, text: {{fr: "Grincement", ar: "صرير"}}, correct: true}}
+      - {{id: b, text: {{fr: "Vibration", ar: "اهتزاز"}}, correct: true}}
+      - {{id: c, text: {{fr: "Radio en panne", ar: "عطل الراديو"}}}}
+  - id: q3
+    type: true_false
+    prompt: {{fr: "Le liquide de frein est hygroscopique.", ar: "سائل الفرامل يمتص الرطوبة."}}
+    answer: true
+    feedback: {{fr: "Il absorbe l'eau de l'air.", ar: "يمتص الماء من الهواء."}}
+  - id: q4
+    type: numeric
+    prompt: {{fr: "Point d'ébullition DOT 4 sec (°C, en centaines) ?", ar: "نقطة غليان DOT 4؟"}}
+    answer: 2.3
+    tolerance: 0.05
+  - id: q5
+    type: short_text
+    prompt: {{fr: "Organe qui presse les plaquettes ?", ar: "ما العضو الذي يضغط الوسائد؟"}}
+    accept: {{fr: ["étrier", "l'étrier"], ar: ["الملقط"]}}
+"""
+
+RIGHT = {
+    "q1": "3 mm",
+    "q2": ["Grincement", "Vibration"],
+    "q3": True,
+    "q4": "2,3",
+    "q5": "Etrier",
+}
+RIGHT_AR = {"q1": "3 مم", "q2": ["صرير", "اهتزاز"], "q3": True, "q4": "٢٫٣", "q5": "الملقط"}
+#: Every secret of the quiz: none may appear before submission.
+SECRETS = [
+    "SECRET-FEEDBACK-B",
+    "ملاحظة-ب",
+    "Trop mince",
+    "étrier",
+    "الملقط",
+    "absorbe",
+    "يمتص الماء",
+]
+
+
+def quiz_package(max_attempts: int = 2, time_limit: int | None = None) -> bytes:
+    files = {
+        "course.yml": f"""slug: {SLUG}
+domain: automotive
+network: DMK
+source_language: fr
+languages: [fr, ar]
+level: beginner
+estimated_hours: 2
+title: {{fr: Freinage, ar: الفرملة}}
+summary: {{fr: Contrôler les freins., ar: فحص الفرامل.}}
+""",
+        "01-checks/module.yml": "title: {fr: Contrôles, ar: الفحوص}\n",
+        "01-checks/01-pads.fr.md": "---\ntitle: Plaquettes\n---\n\nMesurer.\n",
+        "01-checks/01-pads.ar.md": "---\ntitle: الوسائد\n---\n\nقس.\n",
+        "01-checks/02-fluid.fr.md": "---\ntitle: Liquide\n---\n\nPurger.\n",
+        "01-checks/02-fluid.ar.md": "---\ntitle: السائل\n---\n\nأفرغ.\n",
+        "01-checks/quiz.yml": QUIZ_YML.format(
+            max_attempts=max_attempts,
+            time_limit=f"time_limit_minutes: {time_limit}\n" if time_limit else "",
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, data in files.items():
+            archive.writestr(f"{SLUG}/{path}", data)
+    return buffer.getvalue()
+
+
+def publish(api, make, **kwargs) -> None:
+    admin = make.token(make.user("admin").email)
+    response = upload(api, admin, quiz_package(**kwargs), "?publish=true")
+    assert response.status_code == 201, response.get_json()
+
+
+def enrolled_trainee(api, make, **user) -> str:
+    token = make.token(make.user("trainee", **user).email)
+    assert api.post(f"/api/v1/courses/{SLUG}/enrolment", token=token).status_code == 201
+    return token
+
+
+def answers_for(attempt: dict, wanted: dict) -> dict:
+    """Turn answers written as texts into this attempt's choice ids."""
+    out = {}
+    for question in attempt["questions"]:
+        value = wanted.get(question["id"])
+        if question["choices"] and value is not None:
+            by_text = {c["text_html"]: c["id"] for c in question["choices"]}
+            value = [by_text[v] for v in value] if isinstance(value, list) else by_text[value]
+        out[question["id"]] = value
+    return out
