@@ -43,7 +43,9 @@ def lesson_urls(session) -> list[str]:
     urls = []
     for course in session.query(Course).order_by(Course.slug):
         for item in ordered_lessons(course, draft=False):
-            urls.append(f"/courses/{course.slug}/modules/{item.module.slug}/lessons/{item.lesson.slug}")
+            urls.append(
+                f"/courses/{course.slug}/modules/{item.module.slug}/lessons/{item.lesson.slug}"
+            )
     return urls
 
 
@@ -66,8 +68,10 @@ def main() -> int:
             upgrade()
         assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
         client = app.test_client()
-        client.post("/login", data={"email": "stagiaire.kenitra@mre-academy.example",
-                                    "password": "demo-elearn"})
+        client.post(
+            "/login",
+            data={"email": "stagiaire.kenitra@mre-academy.example", "password": "demo-elearn"},
+        )
         with app.app_context():
             urls = lesson_urls(db.session)
         for slug in sorted({u.split("/")[2] for u in urls}):
@@ -76,13 +80,16 @@ def main() -> int:
         for url in urls:
             for lang in ("fr", "ar"):
                 rows.append((f"{url}?lang={lang}", weigh(client, f"{url}?lang={lang}")))
-        started = client.post(f"/courses/{urls[0].split('/')[2]}/modules/"
-                              f"{urls[0].split('/')[4]}/quiz/attempts")
+        started = client.post(
+            f"/courses/{urls[0].split('/')[2]}/modules/{urls[0].split('/')[4]}/quiz/attempts"
+        )
         quiz_url = started.headers["Location"]
         quiz = weigh(client, quiz_url)
         rows.append((quiz_url, quiz))
-    print(f"quiz attempt page {quiz_url}: {quiz['total']} bytes "
-          f"(html {quiz['html']}, css {quiz['css']}, js {quiz['js']})")
+    print(
+        f"quiz attempt page {quiz_url}: {quiz['total']} bytes "
+        f"(html {quiz['html']}, css {quiz['css']}, js {quiz['js']})"
+    )
     rows.sort(key=lambda r: r[1]["total"], reverse=True)
     print(f"{'page':<95} {'html':>7} {'css':>6} {'js':>6} {'total':>7}")
     for url, s in rows[:10]:

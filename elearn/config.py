@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,11 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     default_locale = environ.get("ELEARN_DEFAULT_LOCALE", "fr")
     if default_locale not in SUPPORTED_LOCALES:
         raise ConfigError(f"ELEARN_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+    zone = environ.get("ELEARN_TIMEZONE", "Africa/Casablanca")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"ELEARN_TIMEZONE is not a known time zone: {zone!r}") from None
 
     redis_url = environ.get("ELEARN_REDIS_URL", "")
     storage = environ.get("ELEARN_STORAGE", "local")
@@ -115,6 +121,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "DEFAULT_LOCALE": default_locale,
         "BABEL_DEFAULT_LOCALE": default_locale,
+        "BABEL_DEFAULT_TIMEZONE": zone,
         "BABEL_TRANSLATION_DIRECTORIES": environ.get(
             "ELEARN_TRANSLATIONS_DIR", str(PROJECT_ROOT / "translations")
         ),

@@ -73,7 +73,10 @@ def test_the_public_check_confirms_only_name_course_network_and_date(api, make, 
     assert "salma@example.org" not in text and "%" not in text.split("<main", 1)[1]
     # typed the way people copy codes: lower case, spaces instead of dashes
     forgiving = client.get("/verify?code=" + code.lower().replace("-", " "))
-    assert forgiving.status_code == 302 and client.get(forgiving.headers["Location"]).status_code == 200
+    assert (
+        forgiving.status_code == 302
+        and client.get(forgiving.headers["Location"]).status_code == 200
+    )
     missing = client.get("/verify/AAAA-BBBB-CCCC")
     assert missing.status_code == 404 and "Aucun certificat" in missing.get_data(as_text=True)
     assert client.get("/verify/" + "x" * 5000).status_code == 404

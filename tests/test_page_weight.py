@@ -18,7 +18,9 @@ def test_the_heaviest_sample_lesson_and_the_quiz_page_fit_the_budget(app, client
     assert result.exit_code == 0, result.output
     client.login(make.user("trainee").email)
     client.post_form("/courses/aero-riveting-structures/enrol")
-    lesson = "/courses/aero-riveting-structures/modules/riveting-practice/lessons/workshop-lap-joint"
+    lesson = (
+        "/courses/aero-riveting-structures/modules/riveting-practice/lessons/workshop-lap-joint"
+    )
     for lang in ("fr", "ar"):
         sizes = page_weight.weigh(client, f"{lesson}?lang={lang}")
         assert sizes["html"] > 5_000 and sizes["css"] > 5_000  # really the page and its CSS

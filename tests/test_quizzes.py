@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -392,3 +393,20 @@ def test_finishing_the_last_lesson_leads_to_the_quiz_then_the_certificate(app, a
     with app.app_context():
         attempt = db.session.scalar(select(QuizAttempt))
         assert attempt.passed and attempt.user_id == user.id
+
+
+def test_the_deadline_is_shown_in_moroccan_time(app, api, make, clock):
+    publish(api, make, time_limit=10)
+    browser, _user = _browser(app, make)
+    browser.post_form(f"/courses/{SLUG}/enrol")
+    started = browser.post_form(f"/courses/{SLUG}/modules/checks/quiz/attempts")
+    html = browser.get(started.headers["Location"]).get_data(as_text=True)
+    # 08:10 UTC is 09:10 in Kénitra (UTC+1 outside Ramadan)
+    assert "09:10" in html and 'data-deadline="2026-11-30T08:10:00+00:00"' in html
+
+
+def test_an_unknown_time_zone_is_refused_at_start():
+    from elearn.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="ELEARN_TIMEZONE"):
+        load_config({"ELEARN_TIMEZONE": "Mars/Olympus"}, Path("/tmp"))

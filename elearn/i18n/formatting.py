@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from babel import Locale
+from babel import dates as babel_dates
 from babel.lists import format_list
-from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask import Flask, current_app
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 DOMAIN_LABELS = {
@@ -63,6 +67,22 @@ def country_name(code: str | None) -> str:
         return "—"
     locale: Locale = get_locale() or Locale.parse("fr")
     return locale.territories.get(code.upper(), code.upper())
+
+
+def local_zone() -> ZoneInfo:
+    """The platform's time zone, through zoneinfo: pytz (which Flask-Babel uses) gets
+    Morocco's UTC+1 with its Ramadan switches wrong in some years."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+
+
+def format_datetime(value: datetime, fmt: str = "medium") -> str:
+    return babel_dates.format_datetime(value, fmt, tzinfo=local_zone(), locale=get_locale())
+
+
+def format_date(value: datetime, fmt: str = "medium") -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(local_zone()).date()
+    return babel_dates.format_date(value, fmt, locale=get_locale())
 
 
 def translated(value: dict | None, lang: str, fallback: str = "fr") -> str:

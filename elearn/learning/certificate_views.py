@@ -4,12 +4,12 @@ uses, which confirms name, course, network and date and nothing else."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from elearn.extensions import db, limiter
-from elearn.i18n.formatting import translated
+from elearn.i18n.formatting import format_date, translated
 from elearn.learning import progress
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
