@@ -410,3 +410,20 @@ def test_an_unknown_time_zone_is_refused_at_start():
 
     with pytest.raises(ConfigError, match="ELEARN_TIMEZONE"):
         load_config({"ELEARN_TIMEZONE": "Mars/Olympus"}, Path("/tmp"))
+
+
+def test_an_old_result_still_shows_after_the_quiz_is_withdrawn(app, api, make):
+    publish(api, make)
+    browser, _user = _browser(app, make)
+    browser.post_form(f"/courses/{SLUG}/enrol")
+    started = browser.post_form(f"/courses/{SLUG}/modules/checks/quiz/attempts")
+    done = browser.post_form(started.headers["Location"], {"q-q4": "2,3", "action": "submit"})
+    with app.app_context():
+        from elearn.authoring.models import Quiz
+
+        quiz = db.session.scalar(select(Quiz))
+        quiz.published = None  # what a re-import without quiz.yml leaves
+        db.session.commit()
+    page = browser.get(done.headers["Location"])
+    assert page.status_code == 200 and "Quiz freins" in page.get_data(as_text=True)
+    assert browser.get(f"/courses/{SLUG}/modules/checks/quiz").status_code == 404

@@ -94,7 +94,10 @@ def attempt(attempt_id: int):
     attempt, course = _own_attempt_or_404(attempt_id)
     module = next(m for m in course.modules if m.quiz and m.quiz.id == attempt.quiz_id)
     lang = wanted_language()
-    context = {"course": course, "module": module, "attempt": attempt, "quiz": module.quiz}
+    quiz = module.quiz
+    # a quiz withdrawn since (re-import without it) still shows its old attempts
+    settings = quiz.published or {"title": quiz.title, "pass_mark": quiz.pass_mark}
+    context = {"course": course, "module": module, "attempt": attempt, "settings": settings}
     if attempt.finished:
         state = progress.states(db.session, attempt.user_id, [course.id])[course.id]
         certificate = progress.certificate_for(db.session, attempt.user_id, course.id)
