@@ -127,6 +127,7 @@ def test_a_perfect_submission_scores_everything_with_feedback(api, make):
     assert again.status_code == 409 and again.mimetype == "application/problem+json"
     read = api.get(f"/api/v1/attempts/{attempt['id']}", token=token).get_json()
     assert read["percent"] == 100 and read["status"] == "submitted"
+    assert all(q["prompt_html"] and q["correct"] for q in read["questions"])
 
 
 def test_arabic_answers_are_graded_like_french_ones(api, make):

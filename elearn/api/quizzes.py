@@ -60,9 +60,7 @@ def start(slug: str, module: str):
     user = current_user._get_current_object()
     if quizzes.settle(db.session, user, course, found, now=now(), slack=_slack()):
         db.session.commit()
-    attempt, created = quizzes.start_attempt(
-        db.session, user, course, found, now=now(), slack=_slack()
-    )
+    attempt, created = quizzes.start_attempt(db.session, user, course, found, now=now())
     db.session.commit()
     return present.attempt_body(db.session, attempt, wanted_language()), 201 if created else 200
 

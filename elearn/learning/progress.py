@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from elearn.authoring.models import Course, Lesson, Module, Quiz
 from elearn.learning.models import Certificate, Enrolment, LessonCompletion
-from elearn.quizzes.models import AttemptStatus, QuizAttempt
+from elearn.quizzes.models import QuizAttempt
 
 #: Crockford-like: no 0/O, 1/I/L, U, so a code read over the phone is typed right.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -169,19 +169,13 @@ def quiz_results(session, user_id: int, quiz_ids: list[int]) -> dict[int, dict]:
             func.max(QuizAttempt.percent),
             func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
             func.count(QuizAttempt.id),
-            func.max(case((QuizAttempt.status == AttemptStatus.OPEN, QuizAttempt.id), else_=None)),
         )
         .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(quiz_ids))
         .group_by(QuizAttempt.quiz_id)
     ).all()
     return {
-        quiz_id: {
-            "best_percent": best,
-            "passed": bool(passed),
-            "attempts_used": used,
-            "open_attempt": open_id,
-        }
-        for quiz_id, best, passed, used, open_id in rows
+        quiz_id: {"best_percent": best, "passed": bool(passed), "attempts_used": used}
+        for quiz_id, best, passed, used in rows
     }
 
 

@@ -33,9 +33,9 @@ def _texts(rendered: dict, lang: str) -> tuple[str, dict]:
     return lang, {}
 
 
-def questions(session, attempt: QuizAttempt, lang: str) -> list[dict]:
+def questions(session, attempt: QuizAttempt, lang: str, found: dict | None = None) -> list[dict]:
     """The attempt's questions in its fixed order, with the saved answers in its tokens."""
-    found = _published(session, attempt)
+    found = found if found is not None else _published(session, attempt)
     saved = attempt.answers or {}
     out = []
     for number, item in enumerate(attempt.layout, start=1):
@@ -77,7 +77,8 @@ def results(session, attempt: QuizAttempt, lang: str) -> list[dict]:
     graded = attempt.results or {}
     saved = attempt.answers or {}
     out = []
-    for item, shown in zip(attempt.layout, questions(session, attempt, lang), strict=True):
+    shown_all = questions(session, attempt, lang, found)
+    for item, shown in zip(attempt.layout, shown_all, strict=True):
         data = found[item["q"]]
         _used, texts = _texts(data.get("rendered") or {}, lang)
         value = saved.get(item["key"])
@@ -115,7 +116,11 @@ def attempt_body(session, attempt: QuizAttempt, lang: str) -> dict:
         ],
     }
     if attempt.finished:
-        body.update(result_body(session, attempt, lang))
+        result = result_body(session, attempt, lang)
+        graded = {q["id"]: q for q in result.pop("questions")}
+        body.update(result)
+        for question in body["questions"]:  # the prompts, with how each was graded
+            question.update(graded[question["id"]])
     return body
 
 

@@ -69,7 +69,7 @@ def is_late(attempt: QuizAttempt, now: datetime, slack: timedelta) -> bool:
 
 
 def start_attempt(
-    session, user, course: Course, module: Module, *, now: datetime, slack: timedelta
+    session, user, course: Course, module: Module, *, now: datetime
 ) -> tuple[QuizAttempt, bool]:
     """Begin an attempt, or resume the open one (a reload or a double click never burns a
     second attempt). Returns (attempt, created). Call ``settle`` first."""

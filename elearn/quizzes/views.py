@@ -60,8 +60,6 @@ def quiz(slug: str, module: str):
         open_attempt=next((a for a in attempts if not a.finished), None),
         best=best,
         left=left,
-        now=now(),
-        slack=_slack(),
     )
 
 
@@ -73,7 +71,7 @@ def start(slug: str, module: str):
     if quizzes.settle(db.session, user, course, found, now=now(), slack=_slack()):
         db.session.commit()
     ok, value = commit_or_explain(
-        lambda: quizzes.start_attempt(db.session, user, course, found, now=now(), slack=_slack())
+        lambda: quizzes.start_attempt(db.session, user, course, found, now=now())
     )
     if not ok:
         return redirect(url_for(".quiz", slug=slug, module=module), code=303)
