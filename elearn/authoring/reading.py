@@ -147,6 +147,7 @@ def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
         "requested_lang": lang,
         "html": without_repeated_title(html, title),
         "dir": "rtl" if chosen == "ar" else "ltr",
+        "languages": sorted(contents),
         "kind": value("kind"),
         "duration_minutes": value("duration_minutes"),
         "competencies": value("competencies"),
