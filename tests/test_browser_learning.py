@@ -144,6 +144,10 @@ def test_a_trainee_goes_from_the_catalogue_to_a_verified_certificate(
     assert "Diagnostic embarqué" in certificate and "التشخيص" in certificate
     code = page.locator(".certificate-code code").inner_text()
     screenshot(page, f"learning-{lang}-{backend}-5-certificate")
+    page.goto(f"{base}/my/learning")
+    assert page.locator(f"a[href='/certificates/{code}']").is_visible()
+    no_sideways_scroll(page)
+    screenshot(page, f"learning-{lang}-{backend}-5-my-learning")
     page.context.clear_cookies()
     page.goto(f"{base}/verify?lang={lang}")
     page.locator("input[name=code]").fill(code.lower().replace("-", " "))
