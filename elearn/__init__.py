@@ -69,6 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.api import init_app as init_api
     from elearn.authoring.editor_views import bp as studio_editor_bp
     from elearn.authoring.views import bp as studio_bp
+    from elearn.cohorts.item_views import bp as item_stats_bp
+    from elearn.cohorts.member_views import bp as cohort_members_bp
+    from elearn.cohorts.views import bp as cohorts_bp
     from elearn.core.views import bp as core_bp
     from elearn.i18n.views import bp as i18n_bp
     from elearn.learning.certificate_views import bp as certificates_bp
@@ -87,6 +90,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(cohorts_bp)
+    app.register_blueprint(cohort_members_bp)
+    app.register_blueprint(item_stats_bp)
     app.register_blueprint(media_library_bp)
     init_api(app)
 

@@ -92,6 +92,19 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     default_locale = environ.get("ELEARN_DEFAULT_LOCALE", "fr")
     if default_locale not in SUPPORTED_LOCALES:
         raise ConfigError(f"ELEARN_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+    mail_backend = environ.get("ELEARN_MAIL_BACKEND", "console")
+    if mail_backend not in ("console", "log", "smtp", "memory"):
+        raise ConfigError("ELEARN_MAIL_BACKEND must be console, log, smtp or memory")
+    if mail_backend == "smtp" and not environ.get("ELEARN_SMTP_HOST"):
+        raise ConfigError("ELEARN_MAIL_BACKEND=smtp needs ELEARN_SMTP_HOST")
+    if production and mail_backend == "memory":
+        raise ConfigError("ELEARN_MAIL_BACKEND=memory keeps e-mails in memory: not in production")
+    if production and mail_backend != "smtp":
+        log.warning(
+            "ELEARN_MAIL_BACKEND=%s in production: password links go to the %s, not to people.",
+            mail_backend,
+            "log" if mail_backend == "log" else "console",
+        )
     zone = environ.get("ELEARN_TIMEZONE", "Africa/Casablanca")
     try:
         ZoneInfo(zone)
@@ -134,6 +147,16 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         "LOGIN_LIMIT_PER_IP": environ.get("ELEARN_LOGIN_LIMIT_PER_IP", "300 per minute"),
         "TOKEN_LIFETIME_DAYS": _int(environ, "ELEARN_TOKEN_LIFETIME_DAYS", 365),
         "QUIZ_GRACE_SECONDS": _int(environ, "ELEARN_QUIZ_GRACE_SECONDS", 15),
+        "SETUP_LINK_DAYS": _int(environ, "ELEARN_SETUP_LINK_DAYS", 7),
+        "MAIL_BACKEND": mail_backend,
+        "MAIL_FROM": environ.get("ELEARN_MAIL_FROM", "MRE Academy <no-reply@mre-academy.example>"),
+        "SMTP_HOST": environ.get("ELEARN_SMTP_HOST", ""),
+        "SMTP_PORT": _int(environ, "ELEARN_SMTP_PORT", 587),
+        "SMTP_USER": environ.get("ELEARN_SMTP_USER", ""),
+        "SMTP_PASSWORD": environ.get("ELEARN_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(environ.get("ELEARN_SMTP_STARTTLS"), True),
+        "SMTP_SSL": _bool(environ.get("ELEARN_SMTP_SSL"), False),
+        "SMTP_TIMEOUT": _int(environ, "ELEARN_SMTP_TIMEOUT", 10),
         "PASSWORD_HASH_COST": {"time_cost": 3, "memory_cost": 65536, "parallelism": 2},
         "STORAGE": storage,
         "MEDIA_DIR": environ.get("ELEARN_MEDIA_DIR", str(instance_path / "media")),

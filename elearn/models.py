@@ -1,6 +1,13 @@
 """Import every domain's models, so the metadata (and Alembic) sees all tables."""
 
-from elearn.accounts.models import AccessToken, Centre, Network, User, UserRole  # noqa: F401
+from elearn.accounts.models import (  # noqa: F401
+    AccessToken,
+    Centre,
+    Network,
+    SetupLink,
+    User,
+    UserRole,
+)
 from elearn.authoring.models import (  # noqa: F401
     Course,
     CourseAuthor,
@@ -12,6 +19,7 @@ from elearn.authoring.models import (  # noqa: F401
     Question,
     Quiz,
 )
+from elearn.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer  # noqa: F401
 from elearn.learning.models import Certificate, Enrolment, LessonCompletion  # noqa: F401
 from elearn.media.models import MediaAsset, MediaUpload  # noqa: F401
 from elearn.quizzes.models import QuizAttempt  # noqa: F401

@@ -67,6 +67,7 @@ def base_config(url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "PASSWORD_HASH_COST": FAST_HASH,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_BACKEND": "memory",
     }
 
 
@@ -380,6 +381,12 @@ def count_queries(app):
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def outbox(app) -> list:
+    """E-mails the app sent (the ``memory`` backend), as ``email.message.EmailMessage``."""
+    return app.extensions.setdefault("mail_outbox", [])
 
 
 @pytest.fixture

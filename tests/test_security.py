@@ -22,6 +22,8 @@ def get_routes(app):
         values = {arg: 1 for arg in rule.arguments}
         if "code" in rule.arguments:
             values["code"] = "SALE"
+        if "kind" in rule.arguments:
+            values["kind"] = "csv"
         urls.append(adapter.build(rule.endpoint, values))
     return sorted(set(urls))
 

@@ -46,6 +46,16 @@ class PasswordForm(FlaskForm):
     )
 
 
+class SetupPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        _l("Choose a password"), validators=[InputRequired(REQUIRED), Length(max=256)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords differ."))],
+    )
+
+
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     locale = SelectField(_l("Preferred language"), choices=LOCALE_CHOICES)

@@ -22,7 +22,7 @@ from elearn.accounts import services
 from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, TokenForm
 from elearn.accounts.models import AccessToken
 from elearn.core.db import utcnow
-from elearn.core.errors import DomainError
+from elearn.core.errors import DomainError, error_page
 from elearn.core.text import is_safe_next, normalize_email
 from elearn.extensions import db, limiter
 from elearn.i18n.locale import SESSION_KEY
@@ -188,3 +188,30 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(_("The token is revoked."), "success")
     return redirect(url_for(".account", _anchor="tokens"), code=303)
+
+
+@bp.route("/password/setup/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", scope="password-setup")
+def setup_password(token: str):
+    """The link a trainee receives when a trainer adds them: choose a password, get in."""
+    from elearn.accounts import links
+    from elearn.accounts.forms import SetupPasswordForm
+
+    link = links.valid_link(db.session, token, now=utcnow())
+    if link is None:
+        return error_page(
+            410, _("This link has expired or was already used. Ask your trainer for a new one.")
+        )
+    form = SetupPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = links.use_link(db.session, link, form.new_password.data, now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            form.new_password.errors = [str(exc.message)]
+        else:
+            start_session(user)
+            db.session.commit()
+            flash(_("Welcome! Your password is set."), "success")
+            return redirect(url_for("learning.my_learning"), code=303)
+    return render_template("accounts/setup_password.html", form=form, user=link.user)

@@ -58,7 +58,7 @@ def _guard():
 
 
 def init_app(app: Flask) -> None:
-    from elearn.api import courses, docs, me, media, quizzes, reference, tokens, users
+    from elearn.api import cohorts, courses, docs, me, media, quizzes, reference, tokens, users
 
     app.config.update(
         API_TITLE="elearn API",
@@ -76,7 +76,7 @@ def init_app(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (tokens, me, users, reference, courses, media, quizzes):
+    for module in (tokens, me, users, reference, courses, media, quizzes, cohorts):
         csrf.exempt(module.blp)  # checked in _guard instead, only for cookie sessions
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.before_request(_guard)

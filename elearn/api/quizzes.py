@@ -39,7 +39,7 @@ def _slack():
 
 def _attempt_or_404(attempt_id: int, *, owner: bool = False) -> tuple[QuizAttempt, Course]:
     attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or not quizzes.may_see(current_user, attempt):
+    if attempt is None or not quizzes.may_see(db.session, current_user, attempt):
         abort(404)
     if owner and attempt.user_id != current_user.id:
         abort(403)

@@ -39,6 +39,7 @@ TITLES = {
     404: _l("Not found"),
     405: _l("Method not allowed"),
     409: _l("Conflict"),
+    410: _l("Gone"),
     413: _l("Too large"),
     415: _l("Unsupported media type"),
     422: _l("Invalid input"),

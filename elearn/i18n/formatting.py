@@ -42,6 +42,13 @@ MODULE_STATUS_LABELS = {
     "complete": _l("Complete"),
 }
 
+#: Why a trainee shows on a trainer's "needs attention" list.
+FLAG_LABELS = {
+    "inactive": _l("No activity for 7 days"),
+    "failed_last": _l("Failed the last attempt"),
+    "exhausted": _l("No attempt left without passing"),
+}
+
 EVENT_LABELS = {
     "submitted": _l("Submitted for review"),
     "returned": _l("Sent back to the authors"),
@@ -110,6 +117,7 @@ def init_app(app: Flask) -> None:
         ROLE_LABELS=ROLE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         MODULE_STATUS_LABELS=MODULE_STATUS_LABELS,
+        FLAG_LABELS=FLAG_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         TRANSLATION_LABELS=TRANSLATION_LABELS,
         LEVEL_LABELS=LEVEL_LABELS,

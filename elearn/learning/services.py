@@ -35,10 +35,17 @@ def enrolment(session, user, course: Course) -> Enrolment | None:
 
 
 def may_read(session, user, course: Course) -> bool:
-    """Authors and admins read the working copy; others the published one once enrolled."""
+    """Authors and admins read the working copy; trainees the published one once enrolled,
+    and trainers when one of their cohorts follows the course."""
     if may_author(user, course):
         return True
-    return is_live(course) and enrolment(session, user, course) is not None
+    if not is_live(course):
+        return False
+    if enrolment(session, user, course) is not None:
+        return True
+    from elearn.cohorts.services import teaches_course  # cohorts build on learning
+
+    return teaches_course(session, user, course.id)
 
 
 def enrol(session, user, course: Course, *, now: datetime, source: str = "self"):

@@ -81,7 +81,7 @@ def start(slug: str, module: str):
 
 def _own_attempt_or_404(attempt_id: int) -> tuple[QuizAttempt, Course]:
     attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or not quizzes.may_see(current_user, attempt):
+    if attempt is None or not quizzes.may_see(db.session, current_user, attempt):
         abort(404)
     return attempt, db.session.get(Course, attempt.course_id)
 

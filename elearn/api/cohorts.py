@@ -1,0 +1,269 @@
+"""Cohorts through the API: create, add members (JSON or the secretariat's CSV), progress
+as JSON or a spreadsheet, and item statistics. Cohorts the caller may not manage are 404."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from elearn.accounts import services as accounts
+from elearn.accounts.models import User
+from elearn.api.blueprint import Blueprint
+from elearn.api.courses import _course_or_404
+from elearn.authoring import services as authoring
+from elearn.authoring.models import Course
+from elearn.cohorts import dashboard, insight, members
+from elearn.cohorts import services as cohorts
+from elearn.cohorts.csvimport import parse_members
+from elearn.cohorts.member_views import send_links
+from elearn.cohorts.models import Cohort
+from elearn.cohorts.views import export_response
+from elearn.core.clock import now
+from elearn.core.errors import problem
+from elearn.core.jsonio import iso
+from elearn.extensions import db
+
+blp = Blueprint("cohorts_api", __name__, description="Cohorts")
+SECURED = {"security": [{"bearerAuth": []}]}
+
+
+class CohortIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    centre = fields.String(required=True, validate=validate.Length(max=32))
+    courses = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(allow_none=True, load_default=None)
+    trainers = fields.List(
+        fields.String(validate=validate.Length(max=254)),
+        load_default=list,
+        metadata={"description": "E-mails of the trainers (the creator is added when a trainer)."},
+    )
+
+
+class MembersIn(Schema):
+    emails = fields.List(fields.Raw(), required=True, validate=validate.Length(max=5000))
+
+
+class StatsArgs(Schema):
+    cohort = fields.Integer(validate=validate.Range(min=1))
+
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    if not (current_user.is_admin or cohorts.is_trainer(current_user)):
+        abort(404)
+    return cohorts.cohort_for(db.session, current_user, cohort_id) or abort(404)
+
+
+def _body(cohort: Cohort) -> dict:
+    courses = db.session.scalars(select(Course).where(Course.id.in_(cohort.course_ids))).all()
+    trainers = db.session.scalars(select(User).where(User.id.in_(cohort.trainer_ids))).all()
+    return {
+        "id": cohort.id,
+        "name": cohort.name,
+        "centre": cohort.centre.code,
+        "starts_on": cohort.starts_on.isoformat(),
+        "ends_on": cohort.ends_on.isoformat() if cohort.ends_on else None,
+        "archived": cohort.archived_at is not None,
+        "courses": sorted(c.slug for c in courses),
+        "trainers": sorted(t.email for t in trainers),
+        "members": len(cohorts.member_ids(db.session, cohort)),
+    }
+
+
+@blp.route("/cohorts", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def list_cohorts():
+    """The cohorts you manage (trainers: your centre's and those you are listed on)."""
+    archived = request.args.get("archived") in ("1", "true")
+    found = db.session.scalars(cohorts.visible_query(current_user, archived=archived)).all()
+    return {"items": [_body(c) for c in found], "total": len(found)}
+
+
+@blp.route("/cohorts", methods=["POST"])
+@blp.arguments(CohortIn)
+@blp.doc(**SECURED)
+@login_required
+def create(body):
+    """Create a cohort (trainers: for their own centre); its members join its courses."""
+    if not (current_user.is_admin or cohorts.is_trainer(current_user)):
+        return problem(403, _l("Only trainers and administrators create cohorts."))
+    courses, missing = [], []
+    for slug in body["courses"]:
+        course = authoring.course_by_slug(db.session, slug)
+        (courses if course is not None else missing).append(course or slug)
+    trainers = [accounts.find_user(db.session, e) for e in body["trainers"]]
+    if missing or None in trainers:
+        errors = [{"path": "courses", "message": f"{s}: ?"} for s in missing] + [
+            {"path": "trainers", "message": f"{e}: ?"}
+            for e, t in zip(body["trainers"], trainers, strict=True)
+            if t is None
+        ]
+        return problem(422, _l("Some courses or trainers do not exist."), errors=errors)
+    fields_ = cohorts.CohortFields(
+        name=body["name"],
+        centre=accounts.centre_by_code_or_none(db.session, body["centre"]),
+        starts_on=body["starts_on"],
+        ends_on=body["ends_on"],
+        courses=courses,
+        trainers=trainers,
+    )
+    cohort = cohorts.create_cohort(db.session, current_user, fields_, now=now())
+    db.session.commit()
+    return {"id": cohort.id}, 201
+
+
+@blp.route("/cohorts/<int:cohort_id>", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def get(cohort_id: int):
+    """A cohort: name, centre, dates, courses, trainers and how many members."""
+    return _body(_cohort_or_404(cohort_id))
+
+
+@blp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])
+@blp.doc(
+    **SECURED,
+    requestBody={
+        "content": {
+            "application/json": {"schema": MembersIn},
+            "text/csv": {"schema": {"type": "string"}},
+        }
+    },
+)
+@login_required
+def add_members(cohort_id: int):
+    """Add trainees by e-mail (JSON) or from a CSV (email, name, locale); missing accounts
+    are created and sent a one-time link to choose a password. Idempotent."""
+    cohort = _cohort_or_404(cohort_id)
+    if request.mimetype == "text/csv":
+        parsed = parse_members(request.get_data())
+    else:
+        payload = request.get_json(silent=True)
+        loaded = MembersIn().validate(payload) if isinstance(payload, dict) else {"_": ""}
+        if loaded:
+            return problem(422, _l('Send {"emails": [...]} as JSON, or the list as text/csv.'))
+        parsed = members.rows_from_emails(payload["emails"])
+    report = members.apply(
+        db.session,
+        current_user,
+        cohort,
+        parsed,
+        now=now(),
+        link_days=current_app.config["SETUP_LINK_DAYS"],
+    )
+    db.session.commit()
+    unsent = send_links(report.links)
+    return {
+        "added": report.added,
+        "already_members": report.already_members,
+        "created_accounts": report.created_accounts,
+        "errors": report.errors,
+        "emails_not_sent": unsent,
+    }
+
+
+@blp.route("/cohorts/<int:cohort_id>/progress", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def progress(cohort_id: int):
+    """Per course and trainee: percent, each module's status and best quiz percent, last
+    activity, and what needs attention."""
+    cohort = _cohort_or_404(cohort_id)
+    courses = db.session.scalars(select(Course).where(Course.id.in_(cohort.course_ids))).all()
+    out = []
+    for course in sorted(courses, key=lambda c: c.slug):
+        modules, rows = dashboard.grid(db.session, cohort, course, now=now())
+        out.append(
+            {
+                "course": course.slug,
+                "modules": [{"slug": m.slug, "quiz": m.quiz_id is not None} for m in modules],
+                "summary": dashboard.summary(rows),
+                "trainees": [_trainee(modules, r) for r in rows],
+            }
+        )
+    return {"cohort": cohort.id, "courses": out}
+
+
+def _trainee(modules, row) -> dict:
+    return {
+        "email": row.email,
+        "name": row.name,
+        "percent": row.percent,
+        "last_activity": iso(row.last_activity),
+        "completed": row.completed_at is not None,
+        "needs_attention": row.flags,
+        "modules": [
+            {
+                "module": m.slug,
+                "status": c.status,
+                "lessons_completed": c.done,
+                "best_quiz_percent": c.best_percent,
+                "attempts": c.attempts,
+            }
+            for m, c in zip(modules, row.cells, strict=True)
+        ],
+    }
+
+
+@blp.route("/cohorts/<int:cohort_id>/progress.<any(csv, xlsx):kind>", methods=["GET"])
+@blp.doc(**SECURED)
+@login_required
+def progress_sheet(cohort_id: int, kind: str):
+    """The grid as CSV (UTF-8 with BOM, ``;``) or XLSX; ``?course=`` picks the course
+    (default: the first by slug); ``?lang=ar`` writes an Arabic, right-to-left sheet."""
+    from elearn.cohorts.views import chosen_course
+
+    cohort = _cohort_or_404(cohort_id)
+    _courses, course = chosen_course(cohort)
+    if course is None:
+        abort(404)
+    return export_response(cohort, course, kind)
+
+
+@blp.route("/courses/<slug>/quiz-stats", methods=["GET"])
+@blp.arguments(StatsArgs, location="query")
+@blp.doc(**SECURED)
+@login_required
+def quiz_stats(args, slug: str):
+    """Per question: attempts, percent correct, discrimination (first attempts). Authors
+    and admins see every trainee, anonymised; trainers name one of their cohorts."""
+    course = _course_or_404(slug)
+    cohort = None
+    if "cohort" in args:
+        cohort = _cohort_or_404(args["cohort"])
+        if course.id not in cohort.course_ids:
+            abort(404)
+    elif not authoring.may_author(current_user, course):
+        if cohorts.is_trainer(current_user):
+            return problem(
+                422,
+                _l("Name one of your cohorts: ?cohort=<id>."),
+                errors=[{"path": "cohort", "message": str(_l("Required for trainers."))}],
+            )
+        abort(403)
+    return {
+        "course": course.slug,
+        "cohort": cohort.id if cohort else None,
+        "quizzes": [
+            {
+                "module": entry["module"].slug,
+                "trainees": entry["trainees"],
+                "questions": [
+                    {
+                        "id": q["key"],
+                        "type": q["question"].type,
+                        "attempts": q["attempts"],
+                        "percent_correct": q["percent_correct"],
+                        "discrimination": q["discrimination"],
+                        "most_chosen_wrong": q["top_wrong"],
+                    }
+                    for q in entry["questions"]
+                ],
+            }
+            for entry in insight.items(db.session, course, cohort=cohort)
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Cohorts: trainees of a centre following courses together, and their trainers."""

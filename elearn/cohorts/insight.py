@@ -1,0 +1,192 @@
+"""A closer look: one trainee's timeline and competencies, and how each quiz question fares.
+
+Item analysis uses each trainee's FIRST finished attempt: it measures the question, not how
+well trainees learn the answers by trying again. Authors see it across every cohort, with
+no names; trainers for the cohorts they manage.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from elearn.authoring.models import Course, Lesson, Module, Question, Quiz
+from elearn.cohorts.models import Cohort, CohortMember
+from elearn.cohorts.stats import AttemptRecord, competency_mastery, item_analysis
+from elearn.learning.models import LessonCompletion
+from elearn.quizzes.models import AttemptStatus, QuizAttempt
+
+
+def timeline(session, user_id: int, course_ids: list[int]) -> list[dict]:
+    """Lessons completed and quiz attempts in these courses, newest first."""
+    if not course_ids:
+        return []
+    done = session.execute(
+        select(LessonCompletion.completed_at, Lesson.slug, Module.slug, Module.course_id)
+        .add_columns(Lesson.id)
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(LessonCompletion.user_id == user_id, Module.course_id.in_(course_ids))
+    ).all()
+    attempts = session.execute(
+        select(QuizAttempt, Module.slug, Quiz.published)
+        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .join(Module, Module.id == Quiz.module_id)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_id.in_(course_ids))
+    ).all()
+    titles = _lesson_titles(session, [row[4] for row in done])
+    events = [
+        {
+            "kind": "lesson",
+            "at": at,
+            "course_id": course_id,
+            "module": module,
+            "lesson": lesson,
+            "title": titles.get(lesson_id, {}),
+        }
+        for at, lesson, module, course_id, lesson_id in done
+    ]
+    events += [
+        {
+            "kind": "attempt",
+            "at": a.submitted_at or a.started_at,
+            "course_id": a.course_id,
+            "module": module,
+            "title": (settings or {}).get("title", {}),
+            "attempt": a,
+        }
+        for a, module, settings in attempts
+    ]
+    return sorted(events, key=lambda e: e["at"], reverse=True)
+
+
+def _lesson_titles(session, lesson_ids: list[int]) -> dict[int, dict]:
+    from elearn.authoring.models import LessonContent
+
+    titles: dict[int, dict] = {}
+    if not lesson_ids:
+        return titles
+    rows = session.execute(
+        select(LessonContent.lesson_id, LessonContent.lang, LessonContent.published).where(
+            LessonContent.lesson_id.in_(lesson_ids), LessonContent.published.is_not(None)
+        )
+    ).all()
+    for lesson_id, lang, published in rows:
+        titles.setdefault(lesson_id, {})[lang] = published["title"]
+    return titles
+
+
+def _live_questions(session, course: Course) -> list[tuple[int, Question]]:
+    return session.execute(
+        select(Quiz.id, Question)
+        .join(Question, Question.quiz_id == Quiz.id)
+        .join(Module, Module.id == Quiz.module_id)
+        .where(
+            Module.course_id == course.id,
+            Module.published.is_not(None),
+            Quiz.published.is_not(None),
+            Question.published.is_not(None),
+        )
+    ).all()
+
+
+def mastery(session, user_id: int, course: Course) -> dict[str, int | None]:
+    lessons = session.execute(
+        select(Lesson.id, Lesson.published)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Module.course_id == course.id, Lesson.published.is_not(None))
+        .where(Module.published.is_not(None))
+    ).all()
+    completed = set(
+        session.scalars(
+            select(LessonCompletion.lesson_id).where(
+                LessonCompletion.user_id == user_id,
+                LessonCompletion.lesson_id.in_([lid for lid, _p in lessons]),
+            )
+        )
+    )
+    questions = _live_questions(session, course)
+    best: dict[int, QuizAttempt] = {}
+    for attempt in session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.course_id == course.id,
+            QuizAttempt.status != AttemptStatus.OPEN,
+        )
+    ):
+        kept = best.get(attempt.quiz_id)
+        if kept is None or (attempt.score or 0) > (kept.score or 0):
+            best[attempt.quiz_id] = attempt
+    earned = {
+        f"{quiz_id}:{key}": float(result.get("points", 0))
+        for quiz_id, attempt in best.items()
+        for key, result in (attempt.results or {}).items()
+    }
+    return competency_mastery(
+        [(lid, (snap or {}).get("competencies") or []) for lid, snap in lessons],
+        completed,
+        [
+            (
+                f"{quiz_id}:{q.key}",
+                q.published["spec"].get("competencies") or [],
+                float(q.published["spec"].get("points", 1)),
+            )
+            for quiz_id, q in questions
+        ],
+        earned,
+    )
+
+
+def items(session, course: Course, *, cohort: Cohort | None = None) -> list[dict]:
+    """Per live quiz of the course, in module order: its questions with their statistics."""
+    by_quiz: dict[int, list[Question]] = {}
+    for quiz_id, question in _live_questions(session, course):
+        by_quiz.setdefault(quiz_id, []).append(question)
+    if not by_quiz:
+        return []
+    first = (
+        select(QuizAttempt.user_id, QuizAttempt.quiz_id, func.min(QuizAttempt.number).label("n"))
+        .where(QuizAttempt.quiz_id.in_(list(by_quiz)), QuizAttempt.status != AttemptStatus.OPEN)
+        .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
+    )
+    if cohort is not None:
+        members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+        first = first.where(QuizAttempt.user_id.in_(members))
+    first = first.subquery()
+    attempts = session.scalars(
+        select(QuizAttempt).join(
+            first,
+            (first.c.user_id == QuizAttempt.user_id)
+            & (first.c.quiz_id == QuizAttempt.quiz_id)
+            & (first.c.n == QuizAttempt.number),
+        )
+    ).all()
+    records: dict[int, list[AttemptRecord]] = {}
+    for a in attempts:
+        records.setdefault(a.quiz_id, []).append(
+            AttemptRecord(
+                a.user_id, a.score or 0, a.max_score or 0, a.results or {}, a.answers or {}
+            )
+        )
+    modules = {
+        quiz.id: (module, quiz)
+        for quiz, module in session.execute(
+            select(Quiz, Module)
+            .join(Module, Module.id == Quiz.module_id)
+            .where(Quiz.id.in_(list(by_quiz)))
+        ).all()
+    }
+    out = []
+    for quiz_id, questions in by_quiz.items():
+        questions.sort(key=lambda q: q.published["position"])
+        specs = [{"key": q.key, "type": q.type, "spec": q.published["spec"]} for q in questions]
+        module, quiz = modules[quiz_id]
+        stats = item_analysis(specs, records.get(quiz_id, []))
+        out.append(
+            {
+                "module": module,
+                "quiz": quiz,
+                "trainees": len(records.get(quiz_id, [])),
+                "questions": [{"question": q, **s} for q, s in zip(questions, stats, strict=True)],
+            }
+        )
+    return sorted(out, key=lambda e: e["module"].published["position"])

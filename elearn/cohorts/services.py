@@ -1,0 +1,208 @@
+"""Cohort rules: who manages which cohort, creating and editing them, their members.
+
+Plain functions over an explicit session; they flush and never commit. Trainers manage the
+cohorts of their own centre and those they are listed on; admins manage all; everyone else
+gets ``None`` from the lookups, so views answer 404 and never confirm a cohort exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from elearn.accounts.models import Centre, Role, User
+from elearn.authoring.models import Course
+from elearn.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
+from elearn.core.errors import DomainError
+from elearn.core.text import clean_text
+from elearn.learning.models import Enrolment
+from elearn.learning.services import is_live
+
+
+class CohortError(DomainError):
+    """A cohort change that is not possible, with what to do instead."""
+
+
+def is_trainer(user) -> bool:
+    return user.is_authenticated and Role.TRAINER in user.roles
+
+
+def may_manage(user, cohort: Cohort) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    return is_trainer(user) and (
+        cohort.centre_id == user.centre_id or user.id in cohort.trainer_ids
+    )
+
+
+def visible_query(user, *, archived: bool = False):
+    """The cohorts ``user`` manages, newest first (nothing for trainees and experts)."""
+    stmt = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    stmt = stmt.where(Cohort.archived_at.is_not(None) if archived else Cohort.archived_at.is_(None))
+    if user.is_admin:
+        return stmt
+    if not is_trainer(user):
+        return stmt.where(False)
+    listed = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
+    return stmt.where(or_(Cohort.centre_id == user.centre_id, Cohort.id.in_(listed)))
+
+
+def managed_cohorts(user):
+    """A subquery of the ids of the live cohorts ``user`` manages as a trainer."""
+    return visible_query(user).with_only_columns(Cohort.id)
+
+
+def follows_trainee(session, user, trainee_id: int) -> bool:
+    """Whether ``user`` trains a cohort ``trainee_id`` is in (they may see their attempts)."""
+    if not is_trainer(user):
+        return False
+    return bool(
+        session.scalar(
+            select(CohortMember.user_id)
+            .where(CohortMember.user_id == trainee_id)
+            .where(CohortMember.cohort_id.in_(managed_cohorts(user)))
+            .limit(1)
+        )
+    )
+
+
+def teaches_course(session, user, course_id: int) -> bool:
+    """Whether ``user`` trains a cohort following the course (they may read its lessons)."""
+    if not is_trainer(user):
+        return False
+    return bool(
+        session.scalar(
+            select(CohortCourse.course_id)
+            .where(CohortCourse.course_id == course_id)
+            .where(CohortCourse.cohort_id.in_(managed_cohorts(user)))
+            .limit(1)
+        )
+    )
+
+
+def cohort_for(session, user, cohort_id: int) -> Cohort | None:
+    cohort = session.get(Cohort, cohort_id)
+    return cohort if cohort is not None and may_manage(user, cohort) else None
+
+
+# -- creating and editing -----------------------------------------------------------------
+
+
+@dataclass
+class CohortFields:
+    name: str
+    centre: Centre | None
+    starts_on: date | None
+    ends_on: date | None = None
+    courses: list[Course] = field(default_factory=list)
+    trainers: list[User] = field(default_factory=list)
+
+
+def _check(actor, fields: CohortFields) -> None:
+    name = clean_text(fields.name)
+    if not name or len(name) > 120:
+        raise CohortError(_l("Give the cohort a name (up to 120 characters)."), field="name")
+    fields.name = name
+    if fields.centre is None:
+        raise CohortError(_l("Choose the cohort's centre."), field="centre")
+    if not actor.is_admin and fields.centre.id != actor.centre_id:
+        raise CohortError(
+            _l("You can create cohorts only for your own centre."), field="centre", status=403
+        )
+    if fields.starts_on is None:
+        raise CohortError(_l("Give the date the cohort starts."), field="starts_on")
+    if fields.ends_on is not None and fields.ends_on < fields.starts_on:
+        raise CohortError(_l("The cohort cannot end before it starts."), field="ends_on")
+    for course in fields.courses:
+        if not is_live(course):
+            raise CohortError(
+                _l("Only published courses can be assigned: %(slug)s is not.", slug=course.slug),
+                field="courses",
+            )
+    for trainer in fields.trainers:
+        if Role.TRAINER not in trainer.roles:
+            raise CohortError(
+                _l("%(email)s is not a trainer account.", email=trainer.email), field="trainers"
+            )
+
+
+def create_cohort(session, actor, fields: CohortFields, *, now: datetime) -> Cohort:
+    _check(actor, fields)
+    cohort = Cohort(
+        name=fields.name,
+        centre_id=fields.centre.id,
+        starts_on=fields.starts_on,
+        ends_on=fields.ends_on,
+        created_at=now,
+    )
+    session.add(cohort)
+    session.flush()
+    trainers = {t.id for t in fields.trainers}
+    if is_trainer(actor):
+        trainers.add(actor.id)  # whoever creates it follows it
+    cohort.trainer_rows = [CohortTrainer(cohort_id=cohort.id, user_id=uid) for uid in trainers]
+    assign_courses(session, cohort, fields.courses, now=now)
+    return cohort
+
+
+def update_cohort(session, actor, cohort: Cohort, fields: CohortFields, *, now: datetime) -> None:
+    """Courses taken off the cohort leave its dashboard; its members keep their progress."""
+    _check(actor, fields)
+    cohort.name = fields.name
+    cohort.centre_id = fields.centre.id
+    cohort.starts_on, cohort.ends_on = fields.starts_on, fields.ends_on
+    wanted = {t.id for t in fields.trainers}
+    cohort.trainer_rows = [r for r in cohort.trainer_rows if r.user_id in wanted] + [
+        CohortTrainer(cohort_id=cohort.id, user_id=uid) for uid in wanted - cohort.trainer_ids
+    ]
+    keep = {c.id for c in fields.courses}
+    cohort.course_rows = [r for r in cohort.course_rows if r.course_id in keep]
+    session.flush()
+    assign_courses(session, cohort, fields.courses, now=now)
+
+
+def set_archived(session, cohort: Cohort, archived: bool, *, now: datetime) -> None:
+    cohort.archived_at = now if archived else None
+    session.flush()
+
+
+def assign_courses(session, cohort: Cohort, courses: list[Course], *, now: datetime) -> None:
+    have = set(cohort.course_ids)
+    for course in courses:
+        if course.id not in have:
+            session.add(CohortCourse(cohort_id=cohort.id, course_id=course.id))
+            have.add(course.id)
+    session.flush()
+    session.expire(cohort, ["course_rows"])
+    enrol_members(session, cohort, member_ids(session, cohort), now=now)
+
+
+def member_ids(session, cohort: Cohort) -> list[int]:
+    return list(
+        session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id))
+    )
+
+
+def enrol_members(session, cohort: Cohort, user_ids: list[int], *, now: datetime) -> None:
+    """Enrol members in every course of the cohort, in two statements however many."""
+    if not user_ids or not cohort.course_ids:
+        return
+    existing = set(
+        session.execute(
+            select(Enrolment.user_id, Enrolment.course_id).where(
+                Enrolment.user_id.in_(user_ids), Enrolment.course_id.in_(cohort.course_ids)
+            )
+        ).all()
+    )
+    session.add_all(
+        Enrolment(user_id=uid, course_id=cid, source="cohort", created_at=now)
+        for uid in user_ids
+        for cid in cohort.course_ids
+        if (uid, cid) not in existing
+    )
+    session.flush()

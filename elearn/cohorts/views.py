@@ -1,0 +1,258 @@
+"""Cohort pages for trainers and admins: list, create, edit, dashboard, trainee, items.
+
+A cohort the reader may not manage is a 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from elearn.accounts.models import Centre, Role, User, UserRole
+from elearn.authoring.models import Course, CourseStatus
+from elearn.cohorts import charts, dashboard, insight
+from elearn.cohorts import services as cohorts
+from elearn.cohorts.forms import CohortForm
+from elearn.cohorts.models import Cohort
+from elearn.core.actions import commit_or_explain
+from elearn.core.clock import now
+from elearn.extensions import db
+from elearn.i18n.formatting import format_decimal, translated
+
+bp = Blueprint("cohorts", __name__, template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    if not (current_user.is_admin or cohorts.is_trainer(current_user)):
+        abort(404)
+
+
+def cohort_or_404(cohort_id: int) -> Cohort:
+    return cohorts.cohort_for(db.session, current_user, cohort_id) or abort(404)
+
+
+@bp.get("/cohorts")
+def index():
+    archived = request.args.get("archived") == "1"
+    rows = db.session.scalars(cohorts.visible_query(current_user, archived=archived)).all()
+    return render_template("cohorts/index.html", cohorts=rows, archived=archived)
+
+
+def _fill(form: CohortForm) -> None:
+    centres = db.session.scalars(select(Centre).order_by(Centre.name))
+    if not current_user.is_admin:
+        centres = [c for c in centres if c.id == current_user.centre_id]
+    form.centre.choices = [(str(c.id), f"{c.name} ({c.city})") for c in centres]
+    live = db.session.scalars(
+        select(Course)
+        .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
+        .order_by(Course.slug)
+    )
+    lang = request.args.get("lang") or getattr(current_user, "locale", "fr")
+    form.courses.choices = [(str(c.id), translated(c.published["title"], lang)) for c in live]
+    trainers = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.TRAINER, User.active.is_(True))
+        .order_by(User.name)
+    )
+    if not current_user.is_admin:
+        trainers = [t for t in trainers if t.centre_id == current_user.centre_id]
+    form.trainers.choices = [(str(t.id), f"{t.name} <{t.email}>") for t in trainers]
+
+
+def _fields(form: CohortForm) -> cohorts.CohortFields:
+    def ids(values):
+        return [int(v) for v in values or [] if str(v).isdigit()]
+
+    courses = db.session.scalars(select(Course).where(Course.id.in_(ids(form.courses.data))))
+    trainers = db.session.scalars(select(User).where(User.id.in_(ids(form.trainers.data))))
+    centre = db.session.get(Centre, int(form.centre.data)) if form.centre.data.isdigit() else None
+    return cohorts.CohortFields(
+        name=form.name.data or "",
+        centre=centre,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        courses=list(courses),
+        trainers=list(trainers),
+    )
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+def new():
+    form = CohortForm()
+    _fill(form)
+    if request.method == "GET" and not current_user.is_admin:
+        form.centre.data = str(current_user.centre_id)
+    if form.validate_on_submit():
+        ok, cohort = commit_or_explain(
+            lambda: cohorts.create_cohort(db.session, current_user, _fields(form), now=now()),
+            _("Cohort created. Now add its trainees."),
+        )
+        if ok:
+            return redirect(url_for("cohort_members.members_page", cohort_id=cohort.id), code=303)
+    return render_template("cohorts/form.html", form=form, cohort=None)
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+def edit(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    form = CohortForm(obj=None if request.method == "POST" else cohort)
+    _fill(form)
+    if request.method == "GET":
+        form.centre.data = str(cohort.centre_id)
+        form.courses.data = [str(i) for i in cohort.course_ids]
+        form.trainers.data = [str(i) for i in cohort.trainer_ids]
+    if form.validate_on_submit():
+        ok, _value = commit_or_explain(
+            lambda: cohorts.update_cohort(
+                db.session, current_user, cohort, _fields(form), now=now()
+            ),
+            _("Cohort saved."),
+        )
+        if ok:
+            return redirect(url_for(".show", cohort_id=cohort.id), code=303)
+    return render_template("cohorts/form.html", form=form, cohort=cohort)
+
+
+@bp.post("/cohorts/<int:cohort_id>/archive")
+def archive(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    archived = request.form.get("archived") == "1"
+    commit_or_explain(
+        lambda: cohorts.set_archived(db.session, cohort, archived, now=now()),
+        _("Cohort archived.") if archived else _("Cohort restored."),
+    )
+    return redirect(url_for(".show", cohort_id=cohort.id), code=303)
+
+
+def courses_of(cohort: Cohort) -> list[Course]:
+    if not cohort.course_ids:
+        return []
+    found = db.session.scalars(select(Course).where(Course.id.in_(cohort.course_ids))).all()
+    return sorted(found, key=lambda c: c.slug)
+
+
+def chosen_course(cohort: Cohort) -> tuple[list[Course], Course | None]:
+    courses = courses_of(cohort)
+    wanted = request.args.get("course", "")
+    chosen = next((c for c in courses if c.slug == wanted), courses[0] if courses else None)
+    if wanted and (chosen is None or chosen.slug != wanted):
+        abort(404)
+    return courses, chosen
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+def show(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    courses, course = chosen_course(cohort)
+    context = {"cohort": cohort, "courses": courses, "course": course}
+    if course is None:
+        return render_template("cohorts/show.html", **context)
+    modules, rows = dashboard.grid(db.session, cohort, course, now=now())
+    sort = request.args.get("sort", "name")[:8]
+    descending = request.args.get("dir") == "desc"
+    return render_template(
+        "cohorts/show.html",
+        modules=modules,
+        rows=dashboard.sort_rows(rows, sort, descending=descending),
+        sort=sort,
+        descending=descending,
+        summary=dashboard.summary(rows),
+        attention=[r for r in rows if r.flags],
+        histogram=_histogram(rows),
+        timeline=_timeline(cohort, course),
+        **context,
+    )
+
+
+def _histogram(rows):
+    return charts.histogram_svg(
+        [r.percent for r in rows],
+        chart_id="progress-distribution",
+        title=_("Progress distribution"),
+        desc=_("Number of trainees by course progress, in steps of ten percent."),
+        count_label=lambda n: format_decimal(n),
+    )
+
+
+def _timeline(cohort, course):
+    total, points = 0, []
+    for day, count in dashboard.completions_per_day(db.session, cohort, course):
+        total += count
+        points.append((day, total))
+    return charts.timeline_svg(
+        points,
+        chart_id="completions-over-time",
+        title=_("Lessons completed over time"),
+        desc=_("Cumulative number of lessons completed by the cohort, day by day."),
+        count_label=lambda n: format_decimal(n),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/trainees/<int:user_id>")
+def trainee(cohort_id: int, user_id: int):
+    cohort = cohort_or_404(cohort_id)
+    if user_id not in cohorts.member_ids(db.session, cohort):
+        abort(404)
+    person = db.session.get(User, user_id)
+    courses = courses_of(cohort)
+    return render_template(
+        "cohorts/trainee.html",
+        cohort=cohort,
+        person=person,
+        courses={c.id: c for c in courses},
+        events=insight.timeline(db.session, user_id, [c.id for c in courses]),
+        mastery=[(c, insight.mastery(db.session, user_id, c)) for c in courses],
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/items")
+def items(cohort_id: int):
+    cohort = cohort_or_404(cohort_id)
+    courses, course = chosen_course(cohort)
+    quizzes = insight.items(db.session, course, cohort=cohort) if course else []
+    return render_template(
+        "cohorts/items.html", cohort=cohort, courses=courses, course=course, quizzes=quizzes
+    )
+
+
+def export_response(cohort: Cohort, course: Course, kind: str):
+    """The grid as a spreadsheet; the same function serves the page and the API."""
+    from flask import Response, stream_with_context
+
+    from elearn.cohorts import exports, tables
+    from elearn.i18n.locale import current_language
+
+    lang = current_language()
+    modules, rows = dashboard.grid(db.session, cohort, course, now=now())
+    head = tables.header(modules, lang)
+    stem = f"{cohort.id}-{course.slug}-{now():%Y%m%d}"
+    if kind == "csv":
+        body = stream_with_context(exports.csv_lines(head, tables.rows(modules, rows)))
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="cohort-{stem}.csv"'},
+        )
+    data = exports.xlsx_bytes(
+        head, tables.rows(modules, rows), sheet_title=cohort.name, rtl=lang == "ar"
+    )
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="cohort-{stem}.xlsx"'},
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/progress.<any(csv, xlsx):kind>")
+def export(cohort_id: int, kind: str):
+    cohort = cohort_or_404(cohort_id)
+    _courses, course = chosen_course(cohort)
+    if course is None:
+        abort(404)
+    return export_response(cohort, course, kind)

@@ -1,0 +1,144 @@
+"""The trainer's dashboard: the grid says who did what, in a constant number of queries,
+and the CSV and XLSX exports say exactly the same, safely."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+
+from elearn.core.db import utcnow
+from tests.cohortkit import create_cohort, staff
+from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for
+
+
+def add(api, token, cohort_id, emails):
+    response = api.post(
+        f"/api/v1/cohorts/{cohort_id}/members", token=token, json={"emails": emails}
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def trainees(make, count, start=0, **kw):
+    return [
+        make.user("trainee", centre="SALE", email=f"s{n}@ofppt.example", **kw).email
+        for n in range(start, start + count)
+    ]
+
+
+@pytest.fixture
+def trainer_page(app, make):
+    from tests.conftest import Client
+
+    def signed_in(email):
+        app.test_client_class = Client
+        browser = app.test_client()
+        browser.login(email)
+        return browser
+
+    return signed_in
+
+
+def test_the_dashboard_costs_the_same_queries_for_5_or_40_trainees(
+    api, make, trainer_page, queries
+):
+    people = staff(api, make)
+    cohort_id = create_cohort(api, people.sale_token)
+    add(api, people.sale_token, cohort_id, trainees(make, 5))
+    token = make.token("s0@ofppt.example")
+    api.post(LESSONS[0] + "/complete", token=token)
+    attempt = api.post(QUIZ, token=token).get_json()
+    api.post(f"/api/v1/attempts/{attempt['id']}/submit", token=token, json={"answers": {}})
+    browser = trainer_page(people.sale.email)
+    url = f"/cohorts/{cohort_id}"
+    assert browser.get(url).status_code == 200
+    with queries() as few:
+        browser.get(url)
+    add(api, people.sale_token, cohort_id, trainees(make, 35, start=5))
+    for n in range(5, 40, 7):
+        api.post(LESSONS[0] + "/complete", token=make.token(f"s{n}@ofppt.example"))
+    with queries() as many:
+        page = browser.get(url)
+    assert page.get_data(as_text=True).count('scope="row"') == 40
+    assert len(few) == len(many), (len(few), len(many))
+    with queries() as progress_few:
+        api.get(f"/api/v1/cohorts/{cohort_id}/progress", token=people.sale_token)
+    assert len(progress_few) < 20
+
+
+def test_the_grid_shows_statuses_charts_and_who_needs_attention(api, make, trainer_page, app):
+    people = staff(api, make)
+    cohort_id = create_cohort(api, people.sale_token)
+    add(api, people.sale_token, cohort_id, trainees(make, 3))
+    done, stuck = make.token("s0@ofppt.example"), make.token("s1@ofppt.example")
+    for url in LESSONS:
+        api.post(url + "/complete", token=done)
+    attempt = api.post(QUIZ, token=done).get_json()
+    api.post(
+        f"/api/v1/attempts/{attempt['id']}/submit",
+        token=done,
+        json={"answers": answers_for(attempt, RIGHT)},
+    )
+    for _ in range(2):  # max_attempts is 2 in the kit: both failed
+        attempt = api.post(QUIZ, token=stuck).get_json()
+        api.post(f"/api/v1/attempts/{attempt['id']}/submit", token=stuck, json={"answers": {}})
+    app.config["TEST_CLOCK"] = lambda: utcnow() + timedelta(days=10)  # a quiet week later
+    html = trainer_page(people.sale.email).get(f"/cohorts/{cohort_id}").get_data(as_text=True)
+    assert html.count('class="cell cell-complete"') == 1
+    assert html.count('class="cell cell-in_progress"') == 1
+    assert html.count('class="cell cell-not_started"') == 1
+    assert "<svg" in html and 'id="progress-distribution-title"' in html
+    attention = html.split('id="attention-title"')[1].split("</section>")[0]
+    assert "flag-exhausted" in attention and "flag-inactive" in attention
+    assert "Test Trainee" in attention
+
+
+def sheet_rows(api, token, cohort_id, kind, lang="fr"):
+    response = api.get(f"/api/v1/cohorts/{cohort_id}/progress.{kind}?lang={lang}", token=token)
+    assert response.status_code == 200
+    if kind == "csv":
+        assert response.data.startswith("\ufeff".encode())
+        return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = book.active
+    return sheet, [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+def test_exports_say_what_the_grid_says_with_arabic_names_and_no_live_formula(api, make):
+    people = staff(api, make)
+    cohort_id = create_cohort(api, people.sale_token)
+    make.user("trainee", centre="SALE", email="f@ofppt.example", name="فاطمة الزهراء العمراني")
+    make.user("trainee", centre="SALE", email="h@ofppt.example", name='=HYPERLINK("http://x","y")')
+    add(api, people.sale_token, cohort_id, ["f@ofppt.example", "h@ofppt.example"])
+    token = make.token("f@ofppt.example")
+    for url in LESSONS:
+        api.post(url + "/complete", token=token)
+    progress = api.get(f"/api/v1/cohorts/{cohort_id}/progress", token=people.sale_token).get_json()
+    expected = {t["email"]: t for t in progress["courses"][0]["trainees"]}
+    rows = sheet_rows(api, people.sale_token, cohort_id, "csv")
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["Nom", "E-mail", "Progression (%)"]
+    by_email = {r[1]: r for r in body}
+    assert by_email["f@ofppt.example"][0] == "فاطمة الزهراء العمراني"
+    assert int(by_email["f@ofppt.example"][2]) == expected["f@ofppt.example"]["percent"] == 67
+    assert by_email["h@ofppt.example"][0].startswith("'=")  # shown as text, never run
+    sheet, values = sheet_rows(api, people.sale_token, cohort_id, "xlsx", lang="ar")
+    assert sheet.sheet_view.rightToLeft is True
+    assert values[0][0] == "الاسم"
+    xlsx = {r[1]: r for r in values[1:]}
+    assert (
+        xlsx["f@ofppt.example"][2] == 67 and xlsx["f@ofppt.example"][0] == "فاطمة الزهراء العمراني"
+    )
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert xlsx["h@ofppt.example"][0].startswith("'=")
+    assert [r[:3] for r in values[1:]] == [
+        [r[0] if not r[0].startswith("'") else r[0], r[1], int(r[2])] for r in body
+    ]
+    page = api.get(f"/api/v1/cohorts/{cohort_id}/progress.csv?course=nope", token=people.sale_token)
+    assert page.status_code == 404
+    assert SLUG in api.get(f"/api/v1/cohorts/{cohort_id}", token=people.sale_token).get_data(
+        as_text=True
+    )

@@ -1,0 +1,92 @@
+"""E-mail through a real SMTP server on a loopback port (aiosmtpd), and what happens when
+the server is down: the change is kept and the caller is told how many were not sent."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from elearn.core import mail
+
+
+class Inbox:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def smtp_app(app, port):
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_STARTTLS=False,
+        SMTP_TIMEOUT=3,
+        MAIL_FROM="MRE Academy <no-reply@mre-academy.example>",
+    )
+
+
+def test_messages_reach_a_real_smtp_server_with_arabic_intact(app, smtp_server):
+    controller, inbox = smtp_server
+    smtp_app(app, controller.port)
+    with app.app_context():
+        failed = mail.send(
+            [
+                mail.Mail("fatima@ofppt.example", "حسابك", "مرحبا فاطمة الزهراء\nhttps://x/y"),
+                mail.Mail("youssef@ofppt.example", "Votre compte", "Bonjour Youssef"),
+            ]
+        )
+    assert failed == 0
+    assert [e.rcpt_tos for e in inbox.envelopes] == [
+        ["fatima@ofppt.example"],
+        ["youssef@ofppt.example"],
+    ]
+    import email
+
+    first = email.message_from_bytes(inbox.envelopes[0].content, policy=email.policy.default)
+    assert str(first["Subject"]) == "حسابك"
+    assert "فاطمة الزهراء" in first.get_content()
+
+
+def test_a_mail_server_that_is_down_is_reported_not_raised(app):
+    smtp_app(app, free_port())  # nothing listens there
+    with app.app_context():
+        assert mail.send([mail.Mail("a@ofppt.example", "s", "b")]) == 1
+
+
+def test_smtp_without_a_host_is_refused_at_start():
+    from pathlib import Path
+
+    from elearn.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="ELEARN_SMTP_HOST"):
+        load_config({"ELEARN_MAIL_BACKEND": "smtp"}, Path("/tmp"))
+    with pytest.raises(ConfigError, match="memory"):
+        load_config(
+            {
+                "ELEARN_ENV": "production",
+                "ELEARN_SECRET_KEY": "x" * 64,
+                "ELEARN_MAIL_BACKEND": "memory",
+            },
+            Path("/tmp"),
+        )
