@@ -132,3 +132,16 @@ def test_signed_out_visitors_are_sent_to_sign_in(app, api, world):
     page = anonymous.get(f"/cohorts/{cohort_id}")
     assert page.status_code == 302 and "/login" in page.headers["Location"]
     assert api.get(f"/api/v1/cohorts/{cohort_id}").status_code == 401
+
+
+def test_a_trainer_without_a_centre_is_told_not_crashed(app, api, world, make):
+    people, _cohort_id = world
+    homeless = make.user("trainer", centre="SALE")
+    with app.app_context():
+        from elearn.accounts.models import User
+
+        db.session.get(User, homeless.id).centre_id = None
+        db.session.commit()
+    browser = browser_for(app, homeless.email)
+    response = browser.post_form("/cohorts/new", {"name": "X", "starts_on": "2026-09-15"})
+    assert response.status_code == 200 and "centre" in response.get_data(as_text=True).lower()

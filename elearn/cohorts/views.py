@@ -71,7 +71,8 @@ def _fields(form: CohortForm) -> cohorts.CohortFields:
 
     courses = db.session.scalars(select(Course).where(Course.id.in_(ids(form.courses.data))))
     trainers = db.session.scalars(select(User).where(User.id.in_(ids(form.trainers.data))))
-    centre = db.session.get(Centre, int(form.centre.data)) if form.centre.data.isdigit() else None
+    raw = form.centre.data or ""
+    centre = db.session.get(Centre, int(raw)) if raw.isdigit() else None
     return cohorts.CohortFields(
         name=form.name.data or "",
         centre=centre,
