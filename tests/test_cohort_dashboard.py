@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import openpyxl
@@ -94,6 +95,36 @@ def test_the_grid_shows_statuses_charts_and_who_needs_attention(api, make, train
     attention = html.split('id="attention-title"')[1].split("</section>")[0]
     assert "flag-exhausted" in attention and "flag-inactive" in attention
     assert "Test Trainee" in attention
+
+
+def test_a_trainer_finds_a_trainee_and_filters_those_who_need_attention(
+    api, make, trainer_page, app
+):
+    people = staff(api, make)
+    cohort_id = create_cohort(api, people.sale_token)
+    make.user("trainee", centre="SALE", email="fz@ofppt.example", name="Fatima-Zahra Élamrani")
+    make.user("trainee", centre="SALE", email="yb@ofppt.example", name="يوسف بنعلي")
+    add(api, people.sale_token, cohort_id, ["fz@ofppt.example", "yb@ofppt.example"])
+    api.post(LESSONS[0] + "/complete", token=make.token("fz@ofppt.example"))
+    app.config["TEST_CLOCK"] = lambda: utcnow() + timedelta(days=8)
+    browser = trainer_page(people.sale.email)
+
+    def names(query: str) -> list[str]:
+        html = browser.get(f"/cohorts/{cohort_id}?{query}").get_data(as_text=True)
+        grid = html.split('id="grid-title"')[1]
+        return re.findall(r'scope="row"><a [^>]+><bdi>([^<]+)</bdi>', grid)
+
+    assert names("q=elamrani") == ["Fatima-Zahra Élamrani"]  # accents and case do not matter
+    assert names("q=يوسف") == ["يوسف بنعلي"]
+    assert names("q=YB%40ofppt") == ["يوسف بنعلي"]
+    assert names("q=nobody") == []
+    # eight days on, both have been quiet for a week
+    assert sorted(names("show=attention")) == ["Fatima-Zahra Élamrani", "يوسف بنعلي"]
+    app.config["TEST_CLOCK"] = lambda: utcnow()
+    assert names("show=attention") == []
+    html = browser.get(f"/cohorts/{cohort_id}?show=attention").get_data(as_text=True)
+    assert "Aucun stagiaire ne correspond." in html
+    assert len(names("")) == 2 and names("page=99") == names("")  # past the end: last page
 
 
 def sheet_rows(api, token, cohort_id, kind, lang="fr"):

@@ -1,8 +1,8 @@
 """The trainer's view of a cohort on one course: the grid, its summary, who needs attention.
 
 Everything is computed in a fixed number of queries, whatever the cohort's size: members
-with their enrolment (1), the course outline (2), lessons completed per trainee and module
-(1), quiz results per trainee and quiz (1), each trainee's last attempt per quiz (1),
+with their enrolment (1), the course outline (3), lessons completed per trainee and module
+(1), quiz results per trainee and quiz with whether the last attempt passed (1),
 completions per day (1). Python does the rest, in one pass.
 """
 
@@ -16,13 +16,14 @@ from sqlalchemy import and_, case, func, select
 from elearn.accounts.models import User
 from elearn.authoring.models import Course, Lesson, Module, Quiz
 from elearn.cohorts.models import Cohort, CohortMember
+from elearn.core.text import fold
 from elearn.learning.models import Enrolment, LessonCompletion
 from elearn.quizzes.models import AttemptStatus, QuizAttempt
 
 INACTIVE_DAYS = 7
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleInfo:
     id: int
     slug: str
@@ -32,7 +33,7 @@ class ModuleInfo:
     max_attempts: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     status: str  # not_started | in_progress | complete
     done: int
@@ -41,7 +42,7 @@ class Cell:
     passed: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     user_id: int
     name: str
@@ -124,38 +125,28 @@ def _done_per_module(session, cohort: Cohort, module_ids: list[int]):
 
 
 def _quiz_results(session, cohort: Cohort, quiz_ids: list[int]):
+    """Per trainee and quiz: best percent, passed ever, attempts, and whether the last
+    finished attempt passed (the last finished number equals the last passing one)."""
     members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
     finished = QuizAttempt.status != AttemptStatus.OPEN
+    passing = and_(finished, QuizAttempt.passed.is_(True))
     rows = session.execute(
         select(
             QuizAttempt.user_id,
             QuizAttempt.quiz_id,
             func.max(QuizAttempt.percent),
-            func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
             func.count(),
             func.max(case((finished, QuizAttempt.number), else_=None)),
+            func.max(case((passing, QuizAttempt.number), else_=None)),
         )
         .where(QuizAttempt.user_id.in_(members), QuizAttempt.quiz_id.in_(quiz_ids))
         .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
     ).all()
-    results = {(u, q): (best, bool(p), n) for u, q, best, p, n, _last in rows}
-    last = [(u, q, number) for u, q, _b, _p, _n, number in rows if number is not None]
-    return results, _last_passed(session, last)
-
-
-def _last_passed(session, last: list[tuple[int, int, int]]) -> dict[tuple[int, int], bool]:
-    """Whether each trainee's last finished attempt passed (one query)."""
-    if not last:
-        return {}
-    wanted = {(u, q): n for u, q, n in last}
-    users = sorted({u for u, _q, _n in last})
-    quizzes = sorted({q for _u, q, _n in last})
-    rows = session.execute(
-        select(QuizAttempt.user_id, QuizAttempt.quiz_id, QuizAttempt.number, QuizAttempt.passed)
-        .where(QuizAttempt.user_id.in_(users), QuizAttempt.quiz_id.in_(quizzes))
-        .where(QuizAttempt.status != AttemptStatus.OPEN)
-    ).all()
-    return {(u, q): bool(p) for u, q, n, p in rows if wanted.get((u, q)) == n}
+    results = {(u, q): (best, passed is not None, n) for u, q, best, n, _last, passed in rows}
+    last_passed = {
+        (u, q): last == passed for u, q, _b, _n, last, passed in rows if last is not None
+    }
+    return results, last_passed
 
 
 def grid(session, cohort: Cohort, course: Course, *, now: datetime) -> tuple[list, list[Row]]:
@@ -166,6 +157,7 @@ def grid(session, cohort: Cohort, course: Course, *, now: datetime) -> tuple[lis
     units = sum(m.lessons for m in modules) + len(quiz_ids)
     rows = []
     starts = datetime.combine(cohort.starts_on, time.min, tzinfo=UTC)
+    quiet_before = now - timedelta(days=INACTIVE_DAYS)
     for uid, name, email, enrolled_at, last_activity, completed_at in _members(
         session, cohort, course
     ):
@@ -180,23 +172,17 @@ def grid(session, cohort: Cohort, course: Course, *, now: datetime) -> tuple[lis
             got += min(n, m.lessons) + (1 if m.quiz_id and passed else 0)
         row = Row(uid, name, email, enrolled_at is not None, last_activity, completed_at, cells)
         row.percent = round(100 * got / units) if units else 0
-        quiet_since = max(last_activity or enrolled_at or starts, starts)
-        row.flags = _flags(row, modules, last_passed, quiet_since, now)
+        quiet = max(last_activity or enrolled_at or starts, starts) < quiet_before
+        row.flags = _flags(row, modules, last_passed, quiet)
         rows.append(row)
     return modules, rows
 
 
-def _flags(
-    row: Row, modules: list[ModuleInfo], last_passed, quiet_since: datetime, now: datetime
-) -> list[str]:
+def _flags(row: Row, modules: list[ModuleInfo], last_passed, quiet: bool) -> list[str]:
     """Why a trainer should look: quiet for a week (counted from the last activity, else
     from enrolment or the cohort's start), failed the last attempt, or out of attempts."""
     flags = []
-    if (
-        row.enrolled
-        and row.completed_at is None
-        and quiet_since < now - timedelta(days=INACTIVE_DAYS)
-    ):
+    if quiet and row.enrolled and row.completed_at is None:
         flags.append("inactive")
     for module, cell in zip(modules, row.cells, strict=True):
         if module.quiz_id is None or cell.passed:
@@ -220,18 +206,35 @@ def summary(rows: list[Row]) -> dict:
 
 
 def completions_per_day(session, cohort: Cohort, course: Course) -> list[tuple[str, int]]:
-    """Lessons completed per day (UTC) by the cohort on this course, oldest first."""
-    members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    """Lessons completed per day (UTC) by the cohort on this course, oldest first.
+
+    Written from the members outwards (member → their completions of the course's lessons)
+    so the database probes the (user, lesson) index instead of every lesson's readers."""
+    lessons = select(Lesson.id).join(Module, Module.id == Lesson.module_id)
     day = func.date(LessonCompletion.completed_at)
     rows = session.execute(
         select(day, func.count())
-        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(LessonCompletion.user_id.in_(members), Module.course_id == course.id)
+        .select_from(CohortMember)
+        .join(LessonCompletion, LessonCompletion.user_id == CohortMember.user_id)
+        .where(
+            CohortMember.cohort_id == cohort.id,
+            LessonCompletion.lesson_id.in_(lessons.where(Module.course_id == course.id)),
+        )
         .group_by(day)
         .order_by(day)
     ).all()
     return [(str(d), n) for d, n in rows]
+
+
+def filter_rows(rows: list[Row], *, attention: bool = False, query: str = "") -> list[Row]:
+    """Only those who need attention, and/or those whose name or e-mail contains the
+    query (folded: accents, case and Arabic letter variants do not matter)."""
+    if attention:
+        rows = [r for r in rows if r.flags]
+    wanted = fold(query)
+    if wanted:
+        rows = [r for r in rows if wanted in fold(r.name) or wanted in r.email.casefold()]
+    return rows
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

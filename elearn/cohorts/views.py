@@ -18,10 +18,16 @@ from elearn.cohorts.forms import CohortForm
 from elearn.cohorts.models import Cohort
 from elearn.core.actions import commit_or_explain
 from elearn.core.clock import now
+from elearn.core.pagination import page_of
 from elearn.extensions import db
-from elearn.i18n.formatting import format_decimal, translated
+from elearn.i18n.formatting import format_number, translated
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
+
+#: Rows of the grid per page: a 1,000-trainee cohort stays light on a trainer's phone.
+GRID_PAGE = 50
+#: Names listed under "needs attention"; the rest are a click away in the filtered grid.
+ATTENTION_SHOWN = 10
 
 
 @bp.before_request
@@ -155,16 +161,23 @@ def show(cohort_id: int):
     if course is None:
         return render_template("cohorts/show.html", **context)
     modules, rows = dashboard.grid(db.session, cohort, course, now=now())
-    sort = request.args.get("sort", "name")[:8]
-    descending = request.args.get("dir") == "desc"
+    view = {
+        "sort": request.args.get("sort", "name")[:8],
+        "dir": "desc" if request.args.get("dir") == "desc" else "asc",
+        "show": "attention" if request.args.get("show") == "attention" else "",
+        "q": request.args.get("q", "")[:100].strip(),
+    }
+    shown = dashboard.filter_rows(rows, attention=bool(view["show"]), query=view["q"])
+    shown = dashboard.sort_rows(shown, view["sort"], descending=view["dir"] == "desc")
+    attention = sorted((r for r in rows if r.flags), key=lambda r: -len(r.flags))
     return render_template(
         "cohorts/show.html",
         modules=modules,
-        rows=dashboard.sort_rows(rows, sort, descending=descending),
-        sort=sort,
-        descending=descending,
+        page=page_of(shown, request.args.get("page", 1, type=int), GRID_PAGE),
+        view=view,
         summary=dashboard.summary(rows),
-        attention=[r for r in rows if r.flags],
+        attention=attention[:ATTENTION_SHOWN],
+        attention_total=len(attention),
         histogram=_histogram(rows),
         timeline=_timeline(cohort, course),
         **context,
@@ -177,7 +190,7 @@ def _histogram(rows):
         chart_id="progress-distribution",
         title=_("Progress distribution"),
         desc=_("Number of trainees by course progress, in steps of ten percent."),
-        count_label=lambda n: format_decimal(n),
+        count_label=format_number,
     )
 
 
@@ -191,7 +204,7 @@ def _timeline(cohort, course):
         chart_id="completions-over-time",
         title=_("Lessons completed over time"),
         desc=_("Cumulative number of lessons completed by the cohort, day by day."),
-        count_label=lambda n: format_decimal(n),
+        count_label=format_number,
     )
 
 

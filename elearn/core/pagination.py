@@ -47,3 +47,14 @@ def paginate(
         page = min(page, max(1, ceil((total or 0) / per_page)))
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total or 0, page=page, per_page=per_page)
+
+
+def page_of(items: list, page: int = 1, per_page: int = 50) -> Page:
+    """A page of a list already in memory (a grid computed whole for its summary), the
+    page past the end showing the last one."""
+    per_page = min(max(1, per_page), MAX_PER_PAGE)
+    page = min(max(1, page), max(1, ceil(len(items) / per_page)))
+    start = (page - 1) * per_page
+    return Page(
+        items=items[start : start + per_page], total=len(items), page=page, per_page=per_page
+    )
