@@ -172,12 +172,12 @@ def test_top_wrong_short_text_groups_what_fold_makes_equal():
     assert q4["top_wrong"] == {"value": "masse", "count": 3}
 
 
-def test_top_wrong_numeric_keeps_comma_and_point_apart():
+def test_top_wrong_numeric_groups_by_value_and_shows_the_usual_spelling():
     q5 = by_key(item_analysis(QUIZ, ATTEMPTS))["q5"]
-    # right: 1, 2, 3, 6 → 4/10; wrong "12,5" by 4, 7, 9; "12.5" by 5, 10; "8" by 8. The
-    # text is folded, not parsed: the trainer sees how trainees wrote the number.
+    # right: 1, 2, 3, 6 → 4/10; wrong "12,5" by 4, 7, 9; "12.5" by 5, 10; "8" by 8. Graded
+    # as the same number, "12,5" and "12.5" are one wrong answer (5), written "12,5" most.
     assert (q5["attempts"], q5["correct"], q5["percent_correct"]) == (10, 4, 40.0)
-    assert q5["top_wrong"] == {"value": "12,5", "count": 3}
+    assert q5["top_wrong"] == {"value": "12,5", "count": 5}
 
 
 def test_top_wrong_true_false_is_the_bool():

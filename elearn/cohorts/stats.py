@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from elearn.core.text import fold
+from elearn.quizzes.grading import parse_number
 
 #: Kelley's share: the top and bottom 27 % of trainees are the two groups compared.
 KELLEY_SHARE = 0.27
@@ -107,8 +108,12 @@ def _discrimination(key: str, groups: _Groups | None) -> float | None:
 
 
 def _top_wrong(kind: str, key: str, met: list[AttemptRecord]) -> dict | None:
-    """Most frequent wrong answer; ties go to the smaller string form, so the page is stable."""
+    """Most frequent wrong answer; ties go to the smaller string form, so the page is stable.
+
+    Numbers are grouped by value, as they are graded ("12,5", "12.5" and "١٢٫٥" are one
+    answer), and shown as most trainees wrote them."""
     counts: Counter[str] = Counter()
+    spellings: dict[str, Counter] = {}
     shown: dict[str, object] = {}
     for attempt in met:
         if _is_correct(attempt, key):
@@ -116,14 +121,19 @@ def _top_wrong(kind: str, key: str, met: list[AttemptRecord]) -> dict | None:
         value = _answer_value(kind, attempt.answers.get(key))
         if value is None:
             continue
+        number = parse_number(value) if kind == "numeric" else None
         # repr is hashable for lists too, and keeps True apart from "True"
-        group = repr(value)
+        group = repr(number) if number is not None else repr(value)
         counts[group] += 1
+        spellings.setdefault(group, Counter())[str(value)] += 1
         shown.setdefault(group, value)
     if not counts:
         return None
     group = min(counts, key=lambda g: (-counts[g], str(shown[g])))
-    return {"value": shown[group], "count": counts[group]}
+    value = shown[group]
+    if kind == "numeric":
+        value = min(spellings[group], key=lambda text: (-spellings[group][text], text))
+    return {"value": value, "count": counts[group]}
 
 
 def _answer_value(kind: str, value: object) -> object:

@@ -31,17 +31,22 @@ def header(modules: list[ModuleInfo], lang: str) -> list[str]:
 
 
 def rows(modules: list[ModuleInfo], grid: list[Row]) -> Iterator[list]:
+    # Labels are translated once, not per cell: a 10,000-row export would otherwise look
+    # the catalog up hundreds of thousands of times.
+    status = {key: str(label) for key, label in MODULE_STATUS_LABELS.items()}
+    flags = {key: str(label) for key, label in FLAG_LABELS.items()}
+    done = {True: _("yes"), False: _("no")}
     for row in grid:
         values: list = [
             row.name,
             row.email,
             row.percent,
             format_datetime(row.last_activity, "short") if row.last_activity else "",
-            _("yes") if row.completed_at else _("no"),
+            done[row.completed_at is not None],
         ]
         for module, cell in zip(modules, row.cells, strict=True):
-            values.append(str(MODULE_STATUS_LABELS[cell.status]))
+            values.append(status[cell.status])
             if module.quiz_id:
                 values.append(cell.best_percent)
-        values.append(", ".join(str(FLAG_LABELS[f]) for f in row.flags))
+        values.append(", ".join(flags[f] for f in row.flags))
         yield values
