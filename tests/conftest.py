@@ -205,6 +205,7 @@ def app_config():
 @pytest.fixture
 def app(database_url, app_config):
     app = create_app({**base_config(database_url), **app_config})
+    app.test_client_class = Client
     yield app
     with app.app_context():
         db.session.remove()
@@ -232,8 +233,22 @@ class Client(FlaskClient):
 
 @pytest.fixture
 def client(app) -> Client:
-    app.test_client_class = Client
     return app.test_client()
+
+
+@pytest.fixture
+def signed_in(app):
+    """``signed_in(email)``: a new browser-like client signed in as that account (or
+    anonymous with None), each with its own cookies."""
+
+    def open_as(email: str | None = None, password: str = PASSWORD) -> Client:
+        browser = app.test_client()
+        if email:
+            response = browser.login(email, password)
+            assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return browser
+
+    return open_as
 
 
 class Factory:
@@ -309,7 +324,6 @@ def make(app) -> Factory:
 
 def _signed_in(app, make, role):
     user = make.user(role)
-    app.test_client_class = Client
     client = app.test_client()
     response = client.login(user.email)
     assert response.status_code == 303, response.get_data(as_text=True)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from elearn.accounts import services
 from elearn.accounts.models import AccessToken, Centre, Network, User
 from elearn.extensions import db
-from tests.conftest import PASSWORD, Client
+from tests.conftest import PASSWORD
 
 HTML_AR = '<html lang="ar" dir="rtl">'
 HTML_FR = '<html lang="fr" dir="ltr">'
@@ -133,7 +133,6 @@ def add_users(app, n: int, prefix: str = "bulk") -> list[str]:
 
 
 def signed_in_client(app, email: str, password: str = PASSWORD):
-    app.test_client_class = Client
     c = app.test_client()
     response = c.login(email, password)
     return c, response

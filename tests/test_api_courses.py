@@ -204,9 +204,7 @@ def test_media_are_served_only_to_readers(app, api, people, make):
     upload(api, people["dmk"], package())
     url = "/courses/engine-basics/media/engine.png"
     trainee = make.user("trainee")
-    from tests.conftest import Client
 
-    app.test_client_class = Client
     browser = app.test_client()
     browser.login(trainee.email)
     assert browser.get(url).status_code == 404  # not published yet

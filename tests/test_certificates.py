@@ -83,7 +83,6 @@ def test_the_public_check_confirms_only_name_course_network_and_date(api, make, 
 
 
 def test_the_certificate_page_is_bilingual_and_only_for_its_holder(api, make, app):
-    from tests.conftest import Client
 
     publish(api, make)
     owner = make.user("trainee", name="Omar Tazi")
@@ -92,7 +91,6 @@ def test_the_certificate_page_is_bilingual_and_only_for_its_holder(api, make, ap
     finish_lessons(api, token)
     pass_quiz(api, token)
     code = my_course(api, token)["certificate"]
-    app.test_client_class = Client
     mine, other = app.test_client(), app.test_client()
     mine.login(owner.email)
     html = mine.get(f"/certificates/{code}").get_data(as_text=True)

@@ -50,25 +50,15 @@ def world(api, make, app):
     return people, cohort_id
 
 
-def browser_for(app, email):
-    from tests.conftest import Client
-
-    app.test_client_class = Client
-    client = app.test_client()
-    if email:
-        client.login(email)
-    return client
-
-
 def fill(url, cohort_id, member_id):
     return url.format(id=cohort_id, member=member_id)
 
 
 @pytest.mark.parametrize("who", ["kenitra", "trainee", "expert", "member"])
-def test_outsiders_get_404_everywhere_and_change_nothing(app, api, world, who):
+def test_outsiders_get_404_everywhere_and_change_nothing(app, api, world, who, signed_in):
     people, cohort_id = world
     person = getattr(people, who)
-    browser = browser_for(app, person.email)
+    browser = signed_in(person.email)
     for url in PAGES:
         assert browser.get(fill(url, cohort_id, people.member.id)).status_code == 404, url
     for url in WRITES:
@@ -96,9 +86,9 @@ def test_outsiders_get_404_everywhere_and_change_nothing(app, api, world, who):
 
 
 @pytest.mark.parametrize("who", ["sale", "admin"])
-def test_its_trainers_and_admins_see_everything(app, api, world, who):
+def test_its_trainers_and_admins_see_everything(app, api, world, who, signed_in):
     people, cohort_id = world
-    browser = browser_for(app, getattr(people, who).email)
+    browser = signed_in(getattr(people, who).email)
     for url in PAGES:
         assert browser.get(fill(url, cohort_id, people.member.id)).status_code == 200, url
     token = getattr(people, who + "_token")
@@ -126,15 +116,15 @@ def test_a_trainer_listed_on_another_centres_cohort_manages_it(app, api, world, 
     assert api.get(f"/api/v1/cohorts/{cohort_id}", token=people.kenitra_token).status_code == 404
 
 
-def test_signed_out_visitors_are_sent_to_sign_in(app, api, world):
+def test_signed_out_visitors_are_sent_to_sign_in(app, api, world, signed_in):
     people, cohort_id = world
-    anonymous = browser_for(app, None)
+    anonymous = signed_in(None)
     page = anonymous.get(f"/cohorts/{cohort_id}")
     assert page.status_code == 302 and "/login" in page.headers["Location"]
     assert api.get(f"/api/v1/cohorts/{cohort_id}").status_code == 401
 
 
-def test_a_trainer_without_a_centre_is_told_not_crashed(app, api, world, make):
+def test_a_trainer_without_a_centre_is_told_not_crashed(app, api, world, make, signed_in):
     people, _cohort_id = world
     homeless = make.user("trainer", centre="SALE")
     with app.app_context():
@@ -142,6 +132,6 @@ def test_a_trainer_without_a_centre_is_told_not_crashed(app, api, world, make):
 
         db.session.get(User, homeless.id).centre_id = None
         db.session.commit()
-    browser = browser_for(app, homeless.email)
+    browser = signed_in(homeless.email)
     response = browser.post_form("/cohorts/new", {"name": "X", "starts_on": "2026-09-15"})
     assert response.status_code == 200 and "centre" in response.get_data(as_text=True).lower()

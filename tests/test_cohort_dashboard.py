@@ -9,7 +9,6 @@ import re
 from datetime import timedelta
 
 import openpyxl
-import pytest
 
 from elearn.core.db import utcnow
 from tests.cohortkit import create_cohort, staff
@@ -30,22 +29,7 @@ def trainees(make, count, start=0, **kw):
     ]
 
 
-@pytest.fixture
-def trainer_page(app, make):
-    from tests.conftest import Client
-
-    def signed_in(email):
-        app.test_client_class = Client
-        browser = app.test_client()
-        browser.login(email)
-        return browser
-
-    return signed_in
-
-
-def test_the_dashboard_costs_the_same_queries_for_5_or_40_trainees(
-    api, make, trainer_page, queries
-):
+def test_the_dashboard_costs_the_same_queries_for_5_or_40_trainees(api, make, signed_in, queries):
     people = staff(api, make)
     cohort_id = create_cohort(api, people.sale_token)
     add(api, people.sale_token, cohort_id, trainees(make, 5))
@@ -53,7 +37,7 @@ def test_the_dashboard_costs_the_same_queries_for_5_or_40_trainees(
     api.post(LESSONS[0] + "/complete", token=token)
     attempt = api.post(QUIZ, token=token).get_json()
     api.post(f"/api/v1/attempts/{attempt['id']}/submit", token=token, json={"answers": {}})
-    browser = trainer_page(people.sale.email)
+    browser = signed_in(people.sale.email)
     url = f"/cohorts/{cohort_id}"
     assert browser.get(url).status_code == 200
     with queries() as few:
@@ -70,7 +54,7 @@ def test_the_dashboard_costs_the_same_queries_for_5_or_40_trainees(
     assert len(progress_few) < 20
 
 
-def test_the_grid_shows_statuses_charts_and_who_needs_attention(api, make, trainer_page, app):
+def test_the_grid_shows_statuses_charts_and_who_needs_attention(api, make, signed_in, app):
     people = staff(api, make)
     cohort_id = create_cohort(api, people.sale_token)
     add(api, people.sale_token, cohort_id, trainees(make, 3))
@@ -87,7 +71,7 @@ def test_the_grid_shows_statuses_charts_and_who_needs_attention(api, make, train
         attempt = api.post(QUIZ, token=stuck).get_json()
         api.post(f"/api/v1/attempts/{attempt['id']}/submit", token=stuck, json={"answers": {}})
     app.config["TEST_CLOCK"] = lambda: utcnow() + timedelta(days=10)  # a quiet week later
-    html = trainer_page(people.sale.email).get(f"/cohorts/{cohort_id}").get_data(as_text=True)
+    html = signed_in(people.sale.email).get(f"/cohorts/{cohort_id}").get_data(as_text=True)
     assert html.count('class="cell cell-complete"') == 1
     assert html.count('class="cell cell-in_progress"') == 1
     assert html.count('class="cell cell-not_started"') == 1
@@ -97,9 +81,7 @@ def test_the_grid_shows_statuses_charts_and_who_needs_attention(api, make, train
     assert "Test Trainee" in attention
 
 
-def test_a_trainer_finds_a_trainee_and_filters_those_who_need_attention(
-    api, make, trainer_page, app
-):
+def test_a_trainer_finds_a_trainee_and_filters_those_who_need_attention(api, make, signed_in, app):
     people = staff(api, make)
     cohort_id = create_cohort(api, people.sale_token)
     make.user("trainee", centre="SALE", email="fz@ofppt.example", name="Fatima-Zahra Élamrani")
@@ -107,7 +89,7 @@ def test_a_trainer_finds_a_trainee_and_filters_those_who_need_attention(
     add(api, people.sale_token, cohort_id, ["fz@ofppt.example", "yb@ofppt.example"])
     api.post(LESSONS[0] + "/complete", token=make.token("fz@ofppt.example"))
     app.config["TEST_CLOCK"] = lambda: utcnow() + timedelta(days=8)
-    browser = trainer_page(people.sale.email)
+    browser = signed_in(people.sale.email)
 
     def names(query: str) -> list[str]:
         html = browser.get(f"/cohorts/{cohort_id}?{query}").get_data(as_text=True)

@@ -14,13 +14,12 @@ import pytest
 from bench import dataset
 from elearn.core.db import utcnow
 from elearn.extensions import db
-from tests.conftest import Client
 
 SIZES = (10, 100, 1000)
 
 
 @pytest.fixture
-def big(app, make):
+def big(app, make, signed_in):
     now = utcnow()
     with app.app_context():
         course = dataset.import_published(db.session)
@@ -44,9 +43,7 @@ def big(app, make):
             )
             db.session.commit()
 
-    app.test_client_class = Client
-    browser = app.test_client()
-    browser.login(ids["trainer"], dataset.PASSWORD)
+    browser = signed_in(ids["trainer"], dataset.PASSWORD)
     token = make.token(ids["trainer"])
     return ids["cohort"], grow, browser, token, outline
 

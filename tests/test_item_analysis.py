@@ -9,7 +9,6 @@ import re
 import pytest
 
 from tests.cohortkit import create_cohort, staff
-from tests.conftest import Client
 from tests.quizkit import QUIZ, RIGHT, SLUG, answers_for
 
 WRONG_Q2 = ["Grincement"]  # half of the signs: all-or-nothing, so wrong
@@ -101,16 +100,13 @@ def test_the_summary_averages_each_trainees_best_result(api, answered):
     assert (summary["members"], summary["started"]) == (8, 8)
 
 
-def test_the_pages_show_the_same_numbers_to_the_trainer_and_the_author(app, make, answered):
+def test_the_pages_show_the_same_numbers_to_the_trainer_and_the_author(signed_in, answered):
     people, cohort_id = answered
-    app.test_client_class = Client
     for email, url in (
         (people.sale.email, f"/cohorts/{cohort_id}/items"),
         (people.expert.email, f"/studio/{SLUG}/questions"),
     ):
-        browser = app.test_client()
-        browser.login(email)
-        html = browser.get(url).get_data(as_text=True)
+        html = signed_in(email).get(url).get_data(as_text=True)
         rows = dict(re.findall(r'<tr id="item-\d+-(q\d)"[^>]*>(.*?)</tr>', html, re.S))
         cells = {
             key: [

@@ -56,11 +56,9 @@ def test_completion_is_recorded_once_and_moves_the_percent(app, api, make):
 
 
 def test_pages_mark_complete_go_on_and_my_learning_continues(app, api, make, queries):
-    from tests.conftest import Client
 
     setup_course(api, make)
     trainee = make.user("trainee")
-    app.test_client_class = Client
     browser = app.test_client()
     browser.login(trainee.email)
     browser.post_form("/courses/engine-basics/enrol")
@@ -89,11 +87,9 @@ def upload_more(api, make):
 
 
 def test_catalogue_filters_and_folded_search(app, api, make):
-    from tests.conftest import Client
 
     admin = make.token(make.user("admin").email)
     upload(api, admin, package(), "?publish=true")
-    app.test_client_class = Client
     browser = app.test_client()
     browser.login(make.user("trainee").email)
 

@@ -318,9 +318,7 @@ def test_a_republished_fix_is_graded_but_the_order_stays(api, make, app):
 
 
 def _browser(app, make, locale="fr"):
-    from tests.conftest import Client
 
-    app.test_client_class = Client
     browser = app.test_client()
     user = make.user("trainee", locale=locale)
     browser.login(user.email)

@@ -10,7 +10,7 @@ import pytest
 
 from elearn import create_app
 from elearn.media.storage import StorageError, build_storage
-from tests.conftest import Client, base_config, s3_config
+from tests.conftest import base_config, s3_config
 from tests.test_api_courses import PNG, package
 
 
@@ -60,7 +60,6 @@ def test_imported_media_are_stored_and_served_to_readers_only(app, make, tmp_pat
     assert result.exit_code == 0, result.output
     keys = stored_keys(app)
     assert len(keys) == 1 and keys[0].startswith("courses/engine-basics/")
-    app.test_client_class = Client
     reader = app.test_client()
     reader.login(make.user("trainee").email)
     assert reader.get("/courses/engine-basics/media/engine.png").status_code == 404
@@ -234,7 +233,6 @@ def test_a_cdn_in_front_of_the_bucket_serves_the_presigned_urls(s3_bucket):
 
 def test_media_urls_expire(app, make, tmp_path, media_config, monkeypatch):
     assert import_engine(app, tmp_path, "--publish").exit_code == 0
-    app.test_client_class = Client
     reader = app.test_client()
     reader.login(make.user("trainee").email)
     reader.post_form("/courses/engine-basics/enrol")

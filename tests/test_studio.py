@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from elearn.authoring.models import Course, Lesson, LessonRevision
 from elearn.extensions import db
-from tests.conftest import Client
 from tests.test_api_courses import package
 
 
@@ -25,7 +24,6 @@ def course(app, tmp_path):
 
 
 def signed_in(app, user):
-    app.test_client_class = Client
     client = app.test_client()
     assert client.login(user.email).status_code == 303
     return client
