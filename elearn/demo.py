@@ -105,6 +105,12 @@ def demo_command(force: bool) -> None:
     accounts = load_demo(db.session)
     db.session.commit()
     load_sample_courses()
+    from elearn.core.clock import now
+    from elearn.demo_cohort import COHORT_NAME, load_demo_cohort
+
+    if load_demo_cohort(db.session, now=now(), password=DEMO_PASSWORD) is not None:
+        db.session.commit()
+        click.echo(_("Cohort %(name)s: ready.", name=COHORT_NAME))
     click.echo(_("Demo accounts (password: %(password)s):", password=DEMO_PASSWORD))
     for spec in accounts:
         where = spec.get("network") or spec.get("centre") or ""

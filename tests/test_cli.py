@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,9 +124,26 @@ def test_demo_is_idempotent_and_prints_one_account_per_role(app, client):
     assert again.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Centre)) == 2
-        assert db.session.scalar(select(func.count()).select_from(User)) == 6
+        assert db.session.scalar(select(func.count()).select_from(User)) == 6 + 9
     assert client.login("stagiaire.kenitra@mre-academy.example", "demo-elearn").status_code == 303
     assert 'dir="rtl"' in client.get("/").get_data(as_text=True)  # her preference is Arabic
+
+
+def test_the_demo_trainer_finds_a_cohort_with_a_month_of_history(app, signed_in):
+    assert run(app, "demo").exit_code == 0
+    trainer = signed_in("formateur.sale@mre-academy.example", "demo-elearn")
+    html = trainer.get("/cohorts").get_data(as_text=True)
+    cohort_url = re.search(r'href="(/cohorts/\d+)"', html).group(1)
+    page = trainer.get(cohort_url).get_data(as_text=True)
+    assert page.count('scope="row"') == 10
+    assert "cell cell-complete" in page and "cell cell-in_progress" in page
+    attention = page.split('id="attention-title"')[1].split("</section>")[0]
+    for flag in ("inactive", "failed_last", "exhausted"):
+        assert f"flag-{flag}" in attention
+    items = trainer.get(cohort_url + "/items").get_data(as_text=True)
+    assert re.search(r"<td>\d+</td>", items)  # questions have attempts
+    trainee = signed_in("stagiaire01.sale@mre-academy.example", "demo-elearn")
+    assert "auto-obd-diagnostics" in trainee.get("/my/learning").get_data(as_text=True)
 
 
 def test_demo_is_refused_in_production(app):

@@ -235,6 +235,20 @@ def test_columns_in_any_order_and_unknown_columns_ignored():
     assert parse(text).rows == [MemberRow(2, "s@x.org", "Salma", None)]
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Nom;Prénom;Email",
+        "NOM;PRENOM;E-mail",
+        "Last name;First name;email",
+        "النسب;الاسم الشخصي;البريد",
+    ],
+)
+def test_family_and_first_name_columns_are_joined_first_name_first(header):
+    text = header + "\r\nEl Amrani; Fatima Zahra ;f@x.org\r\nBenali;;b@x.org\r\n;Salma;s@x.org\r\n"
+    assert [r.name for r in parse(text).rows] == ["Fatima Zahra El Amrani", "Benali", "Salma"]
+
+
 def test_missing_email_column_rejects_the_file_naming_accepted_headers(said):
     with pytest.raises(CsvFileError) as caught:
         parse("Nom;Prénom;Téléphone\r\nBenali;Youssef;0600000000\r\n")

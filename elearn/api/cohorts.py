@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from elearn.accounts import services as accounts
 from elearn.accounts.models import User
+from elearn.accounts.welcome import send_links
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
 from elearn.authoring import services as authoring
@@ -18,9 +19,8 @@ from elearn.authoring.models import Course
 from elearn.cohorts import dashboard, insight, members
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.csvimport import parse_members
-from elearn.cohorts.member_views import send_links
 from elearn.cohorts.models import Cohort
-from elearn.cohorts.views import export_response
+from elearn.cohorts.sheets import chosen_course, export_response
 from elearn.core.clock import now
 from elearn.core.errors import problem
 from elearn.core.jsonio import iso
@@ -215,8 +215,6 @@ def _trainee(modules, row) -> dict:
 def progress_sheet(cohort_id: int, kind: str):
     """The grid as CSV (UTF-8 with BOM, ``;``) or XLSX; ``?course=`` picks the course
     (default: the first by slug); ``?lang=ar`` writes an Arabic, right-to-left sheet."""
-    from elearn.cohorts.views import chosen_course
-
     cohort = _cohort_or_404(cohort_id)
     _courses, course = chosen_course(cohort)
     if course is None:

@@ -46,10 +46,32 @@ NAME_HEADERS = (
     "الاسم",
     "الاسم الكامل",
 )
+#: Secretariats often export the family name ("Nom") and the first name apart; the first
+#: name is then put before the family name: "Fatima Zahra" + "El Amrani".
+FIRST_NAME_HEADERS = (
+    "prénom",
+    "prenom",
+    "prénoms",
+    "first name",
+    "firstname",
+    "given name",
+    "الاسم الشخصي",
+)
+FAMILY_NAME_HEADERS = (
+    "nom de famille",
+    "last name",
+    "lastname",
+    "family name",
+    "surname",
+    "النسب",
+    "الاسم العائلي",
+)
 LOCALE_HEADERS = ("locale", "langue", "language", "lang", "اللغة")
 _HEADERS = {
     **{fold(h): "email" for h in EMAIL_HEADERS},
     **{fold(h): "name" for h in NAME_HEADERS},
+    **{fold(h): "name" for h in FAMILY_NAME_HEADERS},
+    **{fold(h): "first_name" for h in FIRST_NAME_HEADERS},
     **{fold(h): "locale" for h in LOCALE_HEADERS},
 }
 _LOCALES = {
@@ -91,6 +113,7 @@ class _Columns:
     email: int
     name: int | None
     locale: int | None
+    first_name: int | None = None
 
 
 def _decode(data: bytes) -> str:
@@ -159,7 +182,7 @@ def _columns(header: list[str]) -> _Columns:
             ),
             field="email",
         )
-    return _Columns(found["email"], found.get("name"), found.get("locale"))
+    return _Columns(found["email"], found.get("name"), found.get("locale"), found.get("first_name"))
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -204,7 +227,8 @@ def _check(
             value=locale_cell[:MAX_SHOWN],
         )
         return RowError(number, "unknown_locale", message)
-    name = clean_text(_cell(cells, columns.name))
+    parts = (_cell(cells, columns.first_name), _cell(cells, columns.name))
+    name = clean_text(" ".join(part.strip() for part in parts if part.strip()))
     if len(name) > MAX_NAME:
         message = _l(
             "This name is %(length)s characters long: shorten it to %(limit)s at most.",

@@ -32,7 +32,7 @@ class MembersUploadForm(FlaskForm):
     file = FileField(
         _l("List of trainees (CSV)"),
         description=_l(
-            "Columns email, name and (optional) locale; separated by , or ; as Excel saves "
-            "them; UTF-8 (in Excel: CSV UTF-8)."
+            "Columns email and name (or Nom and Prénom apart), and optionally locale (fr or "
+            "ar); separated by , or ; as Excel saves them; UTF-8 (in Excel: CSV UTF-8)."
         ),
     )

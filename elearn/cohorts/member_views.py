@@ -11,12 +11,12 @@ from flask_login import current_user
 
 from elearn.accounts import links
 from elearn.accounts.models import User
+from elearn.accounts.welcome import send_links
 from elearn.cohorts import members
 from elearn.cohorts.csvimport import CsvFileError, parse_members
 from elearn.cohorts.forms import MembersUploadForm
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.cohorts.views import _staff_only, cohort_or_404
-from elearn.core import mail
 from elearn.core.actions import commit_or_explain
 from elearn.core.clock import now
 from elearn.extensions import db
@@ -135,32 +135,6 @@ def say_what_happened(report: members.Report) -> None:
             ),
             "error",
         )
-
-
-def send_links(pairs: list[tuple[User, str]]) -> int:
-    """After the commit: e-mail each new account its link. Returns how many failed."""
-    from flask_babel import force_locale
-
-    mails = []
-    for user, token in pairs:
-        url = url_for("accounts.setup_password", token=token, _external=True)
-        with force_locale(user.locale):
-            mails.append(
-                mail.Mail(
-                    to=user.email,
-                    subject=_("Your MRE Academy account"),
-                    body=_(
-                        "Hello %(name)s,\n\nYour trainer has enrolled you on MRE Academy. "
-                        "Choose your password here (the link works once, for %(days)s days):"
-                        "\n\n%(url)s\n\nYour e-mail to sign in: %(email)s\n",
-                        name=user.name,
-                        days=current_app.config["SETUP_LINK_DAYS"],
-                        url=url,
-                        email=user.email,
-                    ),
-                )
-            )
-    return mail.send(mails)
 
 
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/link")

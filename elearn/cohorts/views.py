@@ -16,6 +16,7 @@ from elearn.cohorts import charts, dashboard, insight
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.forms import CohortForm
 from elearn.cohorts.models import Cohort
+from elearn.cohorts.sheets import chosen_course, courses_of, export_response
 from elearn.core.actions import commit_or_explain
 from elearn.core.clock import now
 from elearn.core.pagination import page_of
@@ -137,22 +138,6 @@ def archive(cohort_id: int):
     return redirect(url_for(".show", cohort_id=cohort.id), code=303)
 
 
-def courses_of(cohort: Cohort) -> list[Course]:
-    if not cohort.course_ids:
-        return []
-    found = db.session.scalars(select(Course).where(Course.id.in_(cohort.course_ids))).all()
-    return sorted(found, key=lambda c: c.slug)
-
-
-def chosen_course(cohort: Cohort) -> tuple[list[Course], Course | None]:
-    courses = courses_of(cohort)
-    wanted = request.args.get("course", "")
-    chosen = next((c for c in courses if c.slug == wanted), courses[0] if courses else None)
-    if wanted and (chosen is None or chosen.slug != wanted):
-        abort(404)
-    return courses, chosen
-
-
 @bp.get("/cohorts/<int:cohort_id>")
 def show(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
@@ -232,34 +217,6 @@ def items(cohort_id: int):
     quizzes = insight.items(db.session, course, cohort=cohort) if course else []
     return render_template(
         "cohorts/items.html", cohort=cohort, courses=courses, course=course, quizzes=quizzes
-    )
-
-
-def export_response(cohort: Cohort, course: Course, kind: str):
-    """The grid as a spreadsheet; the same function serves the page and the API."""
-    from flask import Response, stream_with_context
-
-    from elearn.cohorts import exports, tables
-    from elearn.i18n.locale import current_language
-
-    lang = current_language()
-    modules, rows = dashboard.grid(db.session, cohort, course, now=now())
-    head = tables.header(modules, lang)
-    stem = f"{cohort.id}-{course.slug}-{now():%Y%m%d}"
-    if kind == "csv":
-        body = stream_with_context(exports.csv_lines(head, tables.rows(modules, rows)))
-        return Response(
-            body,
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="cohort-{stem}.csv"'},
-        )
-    data = exports.xlsx_bytes(
-        head, tables.rows(modules, rows), sheet_title=cohort.name, rtl=lang == "ar"
-    )
-    return Response(
-        data,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="cohort-{stem}.xlsx"'},
     )
 
 
