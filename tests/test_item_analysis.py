@@ -102,9 +102,12 @@ def test_the_summary_averages_each_trainees_best_result(api, answered):
 
 def test_the_pages_show_the_same_numbers_to_the_trainer_and_the_author(signed_in, answered):
     people, cohort_id = answered
+    author = signed_in(people.expert.email)
+    assert f"/studio/{SLUG}/questions" in author.get(f"/studio/{SLUG}").get_data(as_text=True)
     for email, url in (
         (people.sale.email, f"/cohorts/{cohort_id}/items"),
         (people.expert.email, f"/studio/{SLUG}/questions"),
+        (people.expert.email, f"/studio/{SLUG}/modules/checks/quiz"),  # under the editor
     ):
         html = signed_in(email).get(url).get_data(as_text=True)
         rows = dict(re.findall(r'<tr id="item-\d+-(q\d)"[^>]*>(.*?)</tr>', html, re.S))

@@ -189,8 +189,25 @@ def edit_quiz(slug: str, module: str):
             flash(_("Quiz saved."), "success")
             return redirect(url_for(".edit_quiz", slug=slug, module=module), code=303)
     return render_template(
-        "authoring/quiz_edit.html", course=course, module=parent, text=text, issues=issues
+        "authoring/quiz_edit.html",
+        course=course,
+        module=parent,
+        text=text,
+        issues=issues,
+        quizzes=_answers_so_far(course, parent),
     )
+
+
+def _answers_so_far(course, module) -> list[dict]:
+    """How trainees answer the published questions, shown under the editor so an author
+    rewriting a question sees why. The statistics belong to cohorts; this view only
+    composes them (authoring's services never read attempts)."""
+    from elearn.cohorts.insight import items
+
+    quiz = module.quiz
+    if quiz is None or quiz.published is None or course.published is None:
+        return []
+    return items(db.session, course, quiz_id=quiz.id)
 
 
 @bp.get("/<slug>/translations")

@@ -137,11 +137,15 @@ def mastery(session, user_id: int, course: Course) -> dict[str, int | None]:
     )
 
 
-def items(session, course: Course, *, cohort: Cohort | None = None) -> list[dict]:
-    """Per live quiz of the course, in module order: its questions with their statistics."""
+def items(
+    session, course: Course, *, cohort: Cohort | None = None, quiz_id: int | None = None
+) -> list[dict]:
+    """Per live quiz of the course (or only ``quiz_id``), in module order: its questions
+    with their statistics."""
     by_quiz: dict[int, list[Question]] = {}
-    for quiz_id, question in _live_questions(session, course):
-        by_quiz.setdefault(quiz_id, []).append(question)
+    for live_quiz_id, question in _live_questions(session, course):
+        if quiz_id is None or live_quiz_id == quiz_id:
+            by_quiz.setdefault(live_quiz_id, []).append(question)
     if not by_quiz:
         return []
     first = (
