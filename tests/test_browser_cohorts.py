@@ -32,6 +32,7 @@ WORDS = {
         "attention": "يحتاج",
         "exhausted": "استنفد المحاولات دون نجاح",
         "find": "ابحث",
+        "no_password": "لم يختر كلمة مرور بعد",
     },
     "fr": {
         "dir": "ltr",
@@ -42,6 +43,7 @@ WORDS = {
         "attention": "attention",
         "exhausted": "Plus de tentative, sans réussite",
         "find": "Chercher",
+        "no_password": "n'a pas encore choisi de mot de passe",
     },
 }
 
@@ -151,6 +153,8 @@ def test_a_trainer_builds_a_cohort_and_reads_its_dashboard(
     page.locator("table.grid tbody tr th a").first.click()
     timeline = page.locator("main").inner_text()
     assert "Youssef Benali" in timeline
+    assert words["no_password"] in timeline  # created from the CSV, link not used yet
+    assert page.locator("a[href='mailto:youssef.b@ofppt.example']").count() == 1
     no_sideways_scroll(page)
     screenshot(page, f"{shot}-5-trainee")
 
