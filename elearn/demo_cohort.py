@@ -122,20 +122,26 @@ def _history(session, user, course, lessons, read: int, answers: list[bool], *, 
 
 
 def _answers(attempt, specs: dict, *, right: bool) -> dict:
-    """Answers as the attempt's page would send them (choice tokens), right or wrong."""
+    """Answers as the attempt's page would send them (choice tokens). A failed attempt
+    still gets every other question right (by the author's order), so the questions'
+    statistics differ as they would in a real cohort."""
     values = {}
+    order = {qid: index for index, qid in enumerate(sorted(specs))}
     for item in attempt.layout:
         spec = specs[item["q"]]
+        right_here = right or order[item["q"]] % 2 == 1
         token = {author: token for token, author in item["choices"]}
         kind = spec["type"]
         if kind in ("single", "multiple"):
-            picked = [c["id"] for c in spec["choices"] if bool(c.get("correct")) == right]
-            chosen = [token[c] for c in picked[:1]] if not right else [token[c] for c in picked]
+            picked = [c["id"] for c in spec["choices"] if bool(c.get("correct")) == right_here]
+            chosen = (
+                [token[c] for c in picked[:1]] if not right_here else [token[c] for c in picked]
+            )
             values[item["key"]] = chosen[0] if kind == "single" else chosen
         elif kind == "true_false":
-            values[item["key"]] = spec["answer"] if right else not spec["answer"]
+            values[item["key"]] = spec["answer"] if right_here else not spec["answer"]
         elif kind == "numeric":
-            values[item["key"]] = str(spec["answer"]) if right else "0"
+            values[item["key"]] = str(spec["answer"]) if right_here else "0"
         else:
-            values[item["key"]] = next(iter(spec["accept"].values()))[0] if right else "?"
+            values[item["key"]] = next(iter(spec["accept"].values()))[0] if right_here else "?"
     return values
