@@ -40,12 +40,13 @@ def _init_extensions(app: Flask) -> None:
     from elearn import models  # noqa: F401 - every table known to SQLAlchemy and Alembic
     from elearn.accounts import auth, passwords
     from elearn.core import assets, errors, security
-    from elearn.core.db import configure_engine
+    from elearn.core.db import close_sessions_safely, configure_engine
     from elearn.extensions import babel, csrf, db, limiter, login_manager, migrate
     from elearn.i18n import formatting, locale
     from elearn.media import storage
 
     db.init_app(app)
+    close_sessions_safely(app, db)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

@@ -166,6 +166,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         "S3_ADDRESSING_STYLE": environ.get("ELEARN_S3_ADDRESSING_STYLE", "auto"),
         "S3_PUBLIC_BASE_URL": environ.get("ELEARN_S3_PUBLIC_BASE_URL", ""),
         "S3_URL_TTL": _int(environ, "ELEARN_S3_URL_TTL", 900),
+        "S3_TIMEOUT": _int(environ, "ELEARN_S3_TIMEOUT", 10),
         "MEDIA_LIMITS": {
             kind: _int(environ, f"ELEARN_MAX_{name}_MB", default) * 1024 * 1024
             for kind, name, default in (

@@ -84,3 +84,26 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def close_sessions_safely(app, db) -> None:
+    """End each request's session even when the database died under it.
+
+    Flask-SQLAlchemy closes the session after the response is built; closing rolls back,
+    and on a connection the server dropped (a restart, a failover) that rollback raises,
+    which turned an already-built answer — sometimes for work that was committed — into a
+    500. Registered after ``db.init_app`` so it runs first: the session is closed here,
+    a dead connection is simply forgotten (SQLAlchemy invalidates it, the pool reconnects),
+    and Flask-SQLAlchemy's own teardown finds nothing left to do.
+    """
+    import logging
+
+    from sqlalchemy.exc import DBAPIError
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        try:
+            db.session.remove()
+        except DBAPIError as exc:
+            logging.getLogger("elearn.db").warning("Session closed on a lost connection: %s", exc)
+            db.session.registry.clear()

@@ -64,6 +64,8 @@ def init_app(app: Flask) -> None:
 
 
 def _personal() -> bool:
-    """Whether this response was built for a signed-in person (never loads the user itself)."""
+    """Whether this response was built for a signed-in person. Touches no column: after a
+    failed request the session is rolled back and reading ``user.active`` would query a
+    database that may be the very thing that is down."""
     user = g.get("_login_user")
-    return bool(user is not None and user.is_authenticated)
+    return user is not None and not user.is_anonymous

@@ -24,6 +24,7 @@ class S3Storage:
         addressing_style: str = "auto",
         url_ttl: int = 900,
         public_base_url: str = "",
+        timeout: int = 10,
         client=None,
     ):
         if not bucket:
@@ -37,9 +38,11 @@ class S3Storage:
             "s3",
             endpoint_url=endpoint_url or None,
             region_name=region or None,
+            # A storage that stops answering must cost a worker seconds, not minutes: the
+            # read timeout is per socket read, so large uploads that keep flowing are fine.
             config=Config(
-                connect_timeout=5,
-                read_timeout=20,
+                connect_timeout=min(5, timeout),
+                read_timeout=timeout,
                 retries={"max_attempts": 2, "mode": "standard"},
                 s3={"addressing_style": addressing_style},
                 signature_version="s3v4",

@@ -215,6 +215,7 @@ def build_storage(config) -> Storage:
             addressing_style=config["S3_ADDRESSING_STYLE"],
             url_ttl=config.get("S3_URL_TTL", 900),
             public_base_url=config.get("S3_PUBLIC_BASE_URL", ""),
+            timeout=config.get("S3_TIMEOUT", 10),
         )
     return LocalStorage(config["MEDIA_DIR"], url_ttl=config.get("S3_URL_TTL", 900))
 
