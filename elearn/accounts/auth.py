@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from elearn.accounts.models import AccessToken, User
 from elearn.accounts.services import token_for, token_needs_touch
@@ -42,7 +43,8 @@ def init_app(app: Flask) -> None:
         user_id, _, version = session_id.partition(":")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        user = db.session.get(User, int(user_id))
+        # roles in the same query: every page asks them (one round-trip, not two)
+        user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
         if user is None or user.session_version != int(version) or not user.active:
             return None
         return user

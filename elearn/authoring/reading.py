@@ -9,11 +9,11 @@ from html import unescape
 
 from flask import current_app, g, request
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from elearn.authoring import services
-from elearn.authoring.models import Course, Lesson, Module
+from elearn.authoring.models import Course, Lesson, Module, Quiz
 from elearn.extensions import db
 from elearn.i18n.locale import resolve_locale
 
@@ -30,7 +30,10 @@ def wanted_language() -> str:
 
 
 def outline(course: Course) -> list[Module]:
-    """Modules with lessons, contents and quizzes in a fixed number of queries."""
+    """Modules with lessons, contents and quizzes in a fixed number of queries (none when
+    the course came from :func:`course_with_outline`)."""
+    if "modules" not in inspect(course).unloaded:
+        return sorted(course.modules, key=lambda m: m.position)
     return list(
         db.session.scalars(
             select(Module)
@@ -38,9 +41,27 @@ def outline(course: Course) -> list[Module]:
             .order_by(Module.position)
             .options(
                 selectinload(Module.lessons).selectinload(Lesson.contents),
-                selectinload(Module.quiz),
+                selectinload(Module.quiz).lazyload(Quiz.questions),
             )
         )
+    )
+
+
+def course_with_outline(slug: str) -> Course | None:
+    """The course and its whole outline (modules, lessons, their language rows' titles,
+    quizzes) in one query: the lesson page, read most, needs all of it and no more."""
+    lessons = joinedload(Course.modules).joinedload(Module.lessons)
+    return (
+        db.session.scalars(
+            select(Course)
+            .where(Course.slug == slug)
+            .options(
+                lessons.joinedload(Lesson.contents),
+                joinedload(Course.modules).joinedload(Module.quiz).lazyload(Quiz.questions),
+            )
+        )
+        .unique()
+        .first()
     )
 
 

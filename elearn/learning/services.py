@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.authoring.models import Course, CourseStatus
@@ -46,6 +46,21 @@ def may_read(session, user, course: Course) -> bool:
     from elearn.cohorts.services import teaches_course  # cohorts build on learning
 
     return teaches_course(session, user, course.id)
+
+
+def reader_state(session, user, course: Course, lesson_id: int) -> tuple[bool, bool]:
+    """(enrolled in the course, completed this lesson) in one round-trip: the lesson page
+    is the page trainees open most."""
+    from elearn.learning.models import LessonCompletion
+
+    if user is None or not user.is_authenticated:
+        return False, False
+    enrolled = exists().where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    done = exists().where(
+        LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson_id
+    )
+    row = session.execute(select(enrolled, done)).one()
+    return bool(row[0]), bool(row[1])
 
 
 def enrol(session, user, course: Course, *, now: datetime, source: str = "self"):

@@ -86,15 +86,24 @@ def enrol(slug: str):
 @bp.get("/courses/<slug>/modules/<module>/lessons/<lesson>")
 @login_required
 def lesson(slug: str, module: str, lesson: str):
-    course = published_course_or_404(slug)
-    if not learning.may_read(db.session, current_user, course):
+    # Four queries for an enrolled trainee: who (with roles), the course with its outline,
+    # enrolled-and-completed, the lesson's HTML (tests/test_progress.py counts them).
+    course = reading.course_with_outline(slug)
+    if course is None or not learning.is_live(course):
+        abort(404)
+    item = reading.find_lesson(course, module, lesson, draft=False)
+    enrolled, completed = (
+        learning.reader_state(db.session, current_user, course, item.lesson.id)
+        if item is not None
+        else (False, False)
+    )
+    if not enrolled and not learning.may_read(db.session, current_user, course):
         flash(_("Enrol in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
-    item = reading.find_lesson(course, module, lesson, draft=False)
     if item is None:
         abort(404)
     view = reading.lesson_view(course, item, reading.wanted_language(), draft=False)
-    view["completed"] = bool(learning.completed_ids(db.session, current_user, [item.lesson.id]))
+    view["completed"] = completed
     last_of_module = view["next"] is None or view["next"]["module"] != item.module.slug
     return render_template(
         "learning/lesson.html",
