@@ -8,10 +8,11 @@ completions per day (1). Python does the rest, in one pass.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, tuple_
 
 from elearn.accounts.models import User
 from elearn.authoring.models import Course, Lesson, Module, Quiz
@@ -98,19 +99,29 @@ def outline(session, course: Course) -> list[ModuleInfo]:
     return modules
 
 
-def _members(session, cohort: Cohort, course: Course):
-    return session.execute(
+def _members(session, cohort: Cohort, course: Course, *, after=None, limit=None):
+    """Members by name with their enrolment; ``after`` (name, id) and ``limit`` page them
+    by keyset, so an export walks any cohort in slices of the same cost."""
+    stmt = (
         select(User.id, User.name, User.email, Enrolment.created_at, Enrolment.last_activity_at)
         .add_columns(Enrolment.completed_at)
         .join(CohortMember, CohortMember.user_id == User.id)
         .outerjoin(Enrolment, and_(Enrolment.user_id == User.id, Enrolment.course_id == course.id))
         .where(CohortMember.cohort_id == cohort.id)
         .order_by(User.name, User.id)
-    ).all()
+    )
+    if after is not None:
+        stmt = stmt.where(tuple_(User.name, User.id) > tuple_(*after))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return session.execute(stmt).all()
 
 
-def _done_per_module(session, cohort: Cohort, module_ids: list[int]):
-    members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+def _cohort_members(cohort: Cohort):
+    return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+
+
+def _done_per_module(session, members, module_ids: list[int]):
     rows = session.execute(
         select(LessonCompletion.user_id, Lesson.module_id, func.count())
         .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
@@ -124,10 +135,11 @@ def _done_per_module(session, cohort: Cohort, module_ids: list[int]):
     return {(uid, mid): n for uid, mid, n in rows}
 
 
-def _quiz_results(session, cohort: Cohort, quiz_ids: list[int]):
+def _quiz_results(session, members, quiz_ids: list[int]):
     """Per trainee and quiz: best percent, passed ever, attempts, and whether the last
     finished attempt passed (the last finished number equals the last passing one)."""
-    members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    if not quiz_ids:
+        return {}, {}
     finished = QuizAttempt.status != AttemptStatus.OPEN
     passing = and_(finished, QuizAttempt.passed.is_(True))
     rows = session.execute(
@@ -151,16 +163,46 @@ def _quiz_results(session, cohort: Cohort, quiz_ids: list[int]):
 
 def grid(session, cohort: Cohort, course: Course, *, now: datetime) -> tuple[list, list[Row]]:
     modules = outline(session, course)
-    quiz_ids = [m.quiz_id for m in modules if m.quiz_id]
-    done = _done_per_module(session, cohort, [m.id for m in modules])
-    results, last_passed = _quiz_results(session, cohort, quiz_ids) if quiz_ids else ({}, {})
-    units = sum(m.lessons for m in modules) + len(quiz_ids)
+    members = _cohort_members(cohort)
+    done = _done_per_module(session, members, [m.id for m in modules])
+    results = _quiz_results(session, members, [m.quiz_id for m in modules if m.quiz_id])
+    people = _members(session, cohort, course)
+    return modules, _rows(cohort, modules, people, done, results, now=now)
+
+
+def grid_slices(
+    session, cohort: Cohort, course: Course, *, now: datetime, size: int = 1000
+) -> tuple[list, Iterator[list[Row]]]:
+    """The same rows as :func:`grid`, in name order, ``size`` trainees at a time: what a
+    streamed export needs so its memory stays flat whatever the cohort's size (three
+    queries a slice)."""
+    modules = outline(session, course)
+
+    def slices() -> Iterator[list[Row]]:
+        after = None
+        while True:
+            people = _members(session, cohort, course, after=after, limit=size + 1)
+            page, more = people[:size], len(people) > size
+            if not page:
+                return
+            ids = [p[0] for p in page]
+            done = _done_per_module(session, ids, [m.id for m in modules])
+            results = _quiz_results(session, ids, [m.quiz_id for m in modules if m.quiz_id])
+            yield _rows(cohort, modules, page, done, results, now=now)
+            if not more:
+                return
+            after = (page[-1][1], page[-1][0])
+
+    return modules, slices()
+
+
+def _rows(cohort, modules, people, done, results, *, now: datetime) -> list[Row]:
+    results, last_passed = results
+    units = sum(m.lessons for m in modules) + sum(1 for m in modules if m.quiz_id)
     rows = []
     starts = datetime.combine(cohort.starts_on, time.min, tzinfo=UTC)
     quiet_before = now - timedelta(days=INACTIVE_DAYS)
-    for uid, name, email, enrolled_at, last_activity, completed_at in _members(
-        session, cohort, course
-    ):
+    for uid, name, email, enrolled_at, last_activity, completed_at in people:
         cells, got = [], 0
         for m in modules:
             n = done.get((uid, m.id), 0)
@@ -175,7 +217,7 @@ def grid(session, cohort: Cohort, course: Course, *, now: datetime) -> tuple[lis
         quiet = max(last_activity or enrolled_at or starts, starts) < quiet_before
         row.flags = _flags(row, modules, last_passed, quiet)
         rows.append(row)
-    return modules, rows
+    return rows
 
 
 def _flags(row: Row, modules: list[ModuleInfo], last_passed, quiet: bool) -> list[str]:
