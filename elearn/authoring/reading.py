@@ -10,7 +10,7 @@ from html import unescape
 from flask import current_app, g, request
 from flask_login import current_user
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from elearn.authoring import services
 from elearn.authoring.models import Course, Lesson, Module, Quiz
@@ -50,13 +50,19 @@ def outline(course: Course) -> list[Module]:
 def course_with_outline(slug: str) -> Course | None:
     """The course and its whole outline (modules, lessons, their language rows' titles,
     quizzes) in one query: the lesson page, read most, needs all of it and no more."""
-    lessons = joinedload(Course.modules).joinedload(Module.lessons)
+    # The working copy's JSON columns are left out: every joined row would decode them
+    # again, and readers only use the published snapshots.
+    modules = joinedload(Course.modules).defer(Module.title).defer(Module.summary)
+    lessons = modules.joinedload(Module.lessons).defer(Lesson.equipment).defer(Lesson.safety)
     return (
         db.session.scalars(
             select(Course)
             .where(Course.slug == slug)
             .options(
-                lessons.joinedload(Lesson.contents),
+                defer(Course.summary),
+                defer(Course.search_text),
+                defer(Course.competencies),
+                lessons.defer(Lesson.competencies).joinedload(Lesson.contents),
                 joinedload(Course.modules).joinedload(Module.quiz).lazyload(Quiz.questions),
             )
         )
