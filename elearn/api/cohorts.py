@@ -22,6 +22,7 @@ from elearn.cohorts.csvimport import parse_members
 from elearn.cohorts.models import Cohort
 from elearn.cohorts.sheets import chosen_course, export_response
 from elearn.core.clock import now
+from elearn.core.db import MAX_ROW_ID
 from elearn.core.errors import problem
 from elearn.core.jsonio import iso
 from elearn.extensions import db
@@ -48,7 +49,7 @@ class MembersIn(Schema):
 
 
 class StatsArgs(Schema):
-    cohort = fields.Integer(validate=validate.Range(min=1))
+    cohort = fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID))
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import UTCDateTime
@@ -70,9 +69,7 @@ class PartsIn(Schema):
 
 
 def _upload_or_404(course, upload_id: str) -> MediaUpload:
-    upload = db.session.scalar(
-        select(MediaUpload).where(MediaUpload.id == upload_id, MediaUpload.course_id == course.id)
-    )
+    upload = uploads.upload_of(db.session, course, current_user, upload_id)
     if upload is None:
         abort(404)
     return upload
@@ -106,11 +103,7 @@ def parts_done(slug: str, upload_id: str):
 def complete(slug: str, upload_id: str):
     """Check what arrived; 201 with its path, or 422 (and the object is removed)."""
     course = _authored_course(slug)
-    upload = db.session.scalar(
-        select(MediaUpload).where(MediaUpload.id == upload_id, MediaUpload.course_id == course.id)
-    )
-    if upload is None:
-        abort(404)
+    upload = _upload_or_404(course, upload_id)
     try:
         asset = uploads.complete(db.session, upload, get_storage(), now=utcnow())
     except uploads.UploadError:

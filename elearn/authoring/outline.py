@@ -201,6 +201,7 @@ def update_settings(
     codes, items = set(), []
     for code, names in competencies:
         code = clean_text(code)
+        names = {lang: clean_text(name) for lang, name in names.items()}  # titles, like others
         if not code:
             continue
         if code in codes or not names.get(course.source_language):

@@ -29,6 +29,17 @@ MAX_MARKDOWN = 200_000
 MAX_BRACKETS = 2000
 MAX_ANGLES = 2000
 MAX_LINE = 5000
+#: Each "*", "_", "\\" or "|" outside code costs the inline patterns or the table cells tens
+#: of microseconds, however the lines are cut: 200 KB of "*_*_…", of backslashes or a table
+#: 2,000 columns wide took tens of seconds.
+MAX_MARKS = 5000
+#: A block's lines are re-scanned each time a heading or rule is taken off its top:
+#: 45,000 lines of "---" without a blank line took minutes.
+MAX_BLOCK_LINES = 1000
+#: Each level of quote re-reads the whole quote: 190 quotes 1,000 levels deep took seconds.
+MAX_DEPTH = 100
+_MARKS = "*_\\|"
+_TOO_DEEP = re.compile(rf"^[ \t]*(?:>[ \t]*){{{MAX_DEPTH + 1}}}", re.M)
 
 TAGS = {
     "p",
@@ -245,8 +256,21 @@ def too_complex(text: str) -> str | None:
         return "brackets"
     if text.count("<") > MAX_ANGLES:
         return "angles"
-    if any(len(line) > MAX_LINE for line in text.split("\n")):
+    lines = text.split("\n")
+    if any(len(line) > MAX_LINE for line in lines):
         return "line"
+    if _TOO_DEEP.search(text):
+        return "depth"
+    marks = sum(text.count(c) for c in _MARKS)
+    if marks > MAX_MARKS or len(lines) > MAX_BLOCK_LINES:
+        prose = _FENCE.sub("", text)  # fenced code is never parsed as Markdown
+        if sum(_CODE_SPAN.sub("", prose).count(c) for c in _MARKS) > MAX_MARKS:
+            return "marks"
+        run = 0
+        for line in prose.split("\n"):
+            run = run + 1 if line.strip() else 0
+            if run > MAX_BLOCK_LINES:
+                return "block"
     return None
 
 

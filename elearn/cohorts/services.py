@@ -103,7 +103,7 @@ class CohortFields:
     trainers: list[User] = field(default_factory=list)
 
 
-def _check(actor, fields: CohortFields) -> None:
+def _check(actor, fields: CohortFields, cohort: Cohort | None = None) -> None:
     name = clean_text(fields.name)
     if not name or len(name) > 120:
         raise CohortError(_l("Give the cohort a name (up to 120 characters)."), field="name")
@@ -124,10 +124,21 @@ def _check(actor, fields: CohortFields) -> None:
                 _l("Only published courses can be assigned: %(slug)s is not.", slug=course.slug),
                 field="courses",
             )
+    listed = set(cohort.trainer_ids) if cohort is not None else set()
     for trainer in fields.trainers:
         if Role.TRAINER not in trainer.roles:
             raise CohortError(
                 _l("%(email)s is not a trainer account.", email=trainer.email), field="trainers"
+            )
+        # a listed trainer reads the members' attempts: sharing across centres is an admin's call
+        if not actor.is_admin and trainer.centre_id != actor.centre_id and trainer.id not in listed:
+            raise CohortError(
+                _l(
+                    "%(email)s trains at another centre: ask an administrator to add them.",
+                    email=trainer.email,
+                ),
+                field="trainers",
+                status=403,
             )
 
 
@@ -152,7 +163,7 @@ def create_cohort(session, actor, fields: CohortFields, *, now: datetime) -> Coh
 
 def update_cohort(session, actor, cohort: Cohort, fields: CohortFields, *, now: datetime) -> None:
     """Courses taken off the cohort leave its dashboard; its members keep their progress."""
-    _check(actor, fields)
+    _check(actor, fields, cohort)
     cohort.name = fields.name
     cohort.centre_id = fields.centre.id
     cohort.starts_on, cohort.ends_on = fields.starts_on, fields.ends_on

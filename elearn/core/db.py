@@ -15,6 +15,8 @@ from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -59,6 +61,22 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: The largest id a row can have: ids are INTEGER, 32 bits on PostgreSQL (a bigger number
+#: is an error there, and past 64 bits on SQLite too, instead of "not found").
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in routes: a number no row id can reach is not found, whatever the
+    method: ``/attempts/<30 digits>`` is a 404, not a database error."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ROW_ID:
+            raise NotFound()
+        return number
 
 
 def configure_engine(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 
 from elearn.core.db import set_write_intent
 
@@ -45,6 +45,15 @@ def init_app(app: Flask) -> None:
     def _declare_write_intent():
         # Safe requests never write, so their SQLite transactions can stay deferred (shared).
         set_write_intent(request.method not in SAFE_METHODS)
+
+    @app.before_request
+    def _refuse_nul_in_address():
+        # A NUL ("%00") never belongs in an address, and PostgreSQL refuses it in text: a
+        # search or a slug carrying one would end as a 500 rather than a 400.
+        if "\x00" in request.path or any(
+            "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+        ):
+            abort(400)
 
     @app.after_request
     def _security_headers(response):

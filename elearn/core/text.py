@@ -54,7 +54,8 @@ def normalize_email(value: str | None) -> str:
 
 
 def looks_like_email(value: str) -> bool:
-    return bool(_EMAIL.match(value)) and len(value) <= 254
+    # Length first: on a long "a@b.b.b…b x" the pattern backtracks quadratically.
+    return len(value) <= 254 and bool(_EMAIL.match(value))
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -13,6 +13,7 @@ from babel.lists import format_list
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 DOMAIN_LABELS = {
     "automotive": _l("Automotive"),
@@ -106,6 +107,12 @@ def _decimal(value, locale: str) -> str:
     return babel_numbers.format_decimal(value, locale=locale)
 
 
+def bdi(value) -> Markup:
+    """A name isolated from the sentence around it: an Arabic name in a French sentence (or
+    the reverse) would otherwise pull the punctuation next to it to the wrong side."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def format_number(value) -> str:
     """A number in the reader's locale ("1 000,5" in French). Cached: a 50-row grid
     formats the same few percents hundreds of times, and Babel's formatting was the
@@ -126,6 +133,7 @@ def init_app(app: Flask) -> None:
         role=lambda r: ROLE_LABELS.get(r, r),
         language=lambda code: LANGUAGE_NAMES.get(code, code),
         humanlist=lambda items: format_list(list(items), locale=get_locale() or "fr"),
+        bdi=bdi,
     )
     app.jinja_env.globals.update(
         translated=translated,

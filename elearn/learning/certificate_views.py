@@ -7,9 +7,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import escape
 
 from elearn.extensions import db, limiter
-from elearn.i18n.formatting import format_date, translated
+from elearn.i18n.formatting import bdi, format_date, translated
 from elearn.learning import progress
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -28,10 +29,9 @@ def _texts(certificate) -> dict:
                 "awarded": _("This certifies that"),
                 "completed": _("has completed the course"),
                 "course": translated(certificate.course_title, code),
-                "network": _(
-                    "designed by the experts of %(network)s",
-                    network=translated(certificate.network_name, code),
-                ),
+                # the network's name isolated in the sentence (Latin inside Arabic)
+                "network": escape(_("designed by the experts of %(network)s"))
+                % {"network": bdi(translated(certificate.network_name, code))},
                 "date": _("on %(date)s", date=format_date(certificate.issued_at, "long")),
                 "code": _("Verification code"),
             }

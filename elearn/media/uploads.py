@@ -88,6 +88,18 @@ def create_ticket(
     return upload
 
 
+def upload_of(session, course, user, upload_id: str) -> MediaUpload | None:
+    """A ticket is a capability of the one who asked for it: another author of the same
+    course may not complete, continue or inspect it (None, answered like an unknown id)."""
+    return session.scalar(
+        select(MediaUpload).where(
+            MediaUpload.id == upload_id,
+            MediaUpload.course_id == course.id,
+            MediaUpload.user_id == user.id,
+        )
+    )
+
+
 def part_count(upload: MediaUpload) -> int:
     return -(-upload.size // PART_SIZE)
 

@@ -7,6 +7,7 @@ reported; nothing is ever written to disk.
 
 from __future__ import annotations
 
+import bisect
 import io
 import stat
 import zipfile
@@ -78,6 +79,8 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
             )
             return out
         total = 0
+        offsets = sorted({i.header_offset for i in archive.infolist()})
+        end = len(data) if isinstance(data, bytes) else Path(data).stat().st_size
         for info in infos:
             name = info.filename
             mode = info.external_attr >> 16
@@ -90,7 +93,8 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
             rel = name[len(prefix) :]
             limit = _limit_for(rel)
             try:
-                data, problem = _read_entry(archive, info, limit, MAX_TOTAL - total)
+                packed = _packed_size(info, offsets, end)
+                data, problem = _read_entry(archive, info, limit, MAX_TOTAL - total, packed)
             except TooLargeError:
                 out.issues.append(
                     Issue.error(rel, None, _l("the package is too large once uncompressed"))
@@ -111,8 +115,18 @@ class TooLargeError(Exception):
     """The whole package went over its budget: stop reading it at all."""
 
 
-def _read_entry(archive, info, limit: int, budget: int):
-    """Stream one entry, counting real bytes: a bomb is stopped after ``limit`` bytes.
+def _packed_size(info: zipfile.ZipInfo, offsets: list[int], end: int) -> int:
+    """The compressed size an entry can really have: no more than the bytes up to the next
+    entry (or the end of the archive), whatever its header claims. A header claiming 2 GB
+    would otherwise make any expansion look like an ordinary ratio."""
+    after = bisect.bisect_right(offsets, info.header_offset)
+    room = (offsets[after] if after < len(offsets) else end) - info.header_offset
+    return max(0, min(info.compress_size, room))
+
+
+def _read_entry(archive, info, limit: int, budget: int, packed: int):
+    """Stream one entry, counting real bytes: a bomb is stopped after ``limit`` bytes, or
+    once it expands more than ``MAX_RATIO`` times the ``packed`` bytes it can come from.
 
     Returns (data, problem); raises TooLargeError when the package as a whole is too big.
     """
@@ -124,7 +138,7 @@ def _read_entry(archive, info, limit: int, budget: int):
                 raise TooLargeError
             if size > limit:
                 return b"", _l("file larger than the limit (%(mib)s MiB)", mib=limit // MiB)
-            if info.compress_size and size > max(info.compress_size, 1024) * MAX_RATIO:
+            if packed and size > max(packed, 1024) * MAX_RATIO:
                 return b"", _l("suspicious compression ratio (zip bomb?)")
             chunks.append(chunk)
     return b"".join(chunks), None

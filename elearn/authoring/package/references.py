@@ -10,14 +10,18 @@ from flask_babel import lazy_gettext as _l
 from elearn.authoring.package.model import CourseDoc, ModuleDoc
 from elearn.authoring.rendering import (
     MAX_ANGLES,
+    MAX_BLOCK_LINES,
     MAX_BRACKETS,
+    MAX_DEPTH,
     MAX_LINE,
     MAX_MARKDOWN,
+    MAX_MARKS,
     Links,
     has_raw_html,
     render_markdown,
     too_complex,
 )
+from elearn.core.text import BIDI_CONTROLS
 from elearn.media.types import check_media
 
 MEDIA_REASONS = {
@@ -35,6 +39,15 @@ def check_media_files(check, course: CourseDoc) -> None:
             continue
         if len(path) > 255:
             check.error(path, None, _l("media file name longer than 255 characters"))
+            continue
+        if any(ord(ch) in BIDI_CONTROLS or ord(ch) < 32 or ord(ch) == 127 for ch in path):
+            # "devoir<U+202E>gnp.pdf" shows as "devoirfdp.png", and links to it would break
+            # once their controls are stripped: the author renames the file instead
+            check.error(
+                path,
+                None,
+                _l("media file name with invisible direction or control characters: rename it"),
+            )
             continue
         _media_type, problem = check_media(path, data)
         if problem:
@@ -55,6 +68,15 @@ def complexity_message(reason: str):
         "line": _l(
             "a line longer than %(max)s characters: break it into shorter lines", max=MAX_LINE
         ),
+        "marks": _l(
+            "more than %(max)s *, _, \\ or | characters outside code in one lesson: split it",
+            max=MAX_MARKS,
+        ),
+        "block": _l(
+            "more than %(max)s lines in a row without a blank line: separate the paragraphs",
+            max=MAX_BLOCK_LINES,
+        ),
+        "depth": _l("quotes nested more than %(max)s levels deep: flatten them", max=MAX_DEPTH),
     }[reason]
 
 

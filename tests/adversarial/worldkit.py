@@ -1,0 +1,136 @@
+"""A small platform with two of everything, for the adversarial tests: two centres with a
+cohort each, two networks' experts, two trainees of Salé (A attacks, B is the victim), a
+published course with a quiz and a draft course of another network with media.
+
+Everything is made through the real API and services, as people would, so the ids and
+slugs substituted into the URLs are the ones an attacker would find or guess.
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from elearn.extensions import db
+from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for, publish
+from tests.test_api_courses import package, upload
+
+DRAFT = "engine-basics"  # DMK's draft: foreign to the AEROMAC expert, unpublished for all
+DRAFT_MODULE, DRAFT_LESSON, DRAFT_MEDIA = "basics", "cycle", "engine.png"
+B_NAME = "Victime Bennani"
+B_EMAIL = "victim.b@ofppt.example"
+
+
+def build(app, api, make, *, max_attempts: int = 3) -> SimpleNamespace:
+    """Build the world; every person comes with ``token`` (API) and ``email`` (to sign in)."""
+    publish(api, make, max_attempts=max_attempts)
+    make.centre("SALE", "Centre de Salé", "Salé")
+    make.centre("KEN", "Centre de Kénitra", "Kénitra")
+
+    def person(role, **kw):
+        user = make.user(role, **kw)
+        user.token = make.token(user.email)
+        return user
+
+    w = SimpleNamespace(
+        admin=person("admin"),
+        expert=person("expert", network="DMK", name="Expert DMK"),
+        outsider=person("expert", network="AEROMAC", name="Expert Aeromac"),
+        sale=person("trainer", centre="SALE", name="Formateur Salé"),
+        kenitra=person("trainer", centre="KEN", name="Formatrice Kénitra"),
+        a=person("trainee", centre="SALE", name="Attaquant Alaoui", email="a@ofppt.example"),
+        b=person("trainee", centre="SALE", name=B_NAME, email=B_EMAIL),
+        k=person("trainee", centre="KEN", name="Stagiaire Kénitra", email="k@ofppt.example"),
+    )
+    for who in (w.a, w.b):
+        assert api.post(f"/api/v1/courses/{SLUG}/enrolment", token=who.token).status_code == 201
+
+    # B finishes the course: lessons read, quiz passed (certificate), then opens attempt 2
+    for url in LESSONS:
+        assert api.post(url + "/complete", token=w.b.token).status_code == 200
+    first = api.post(QUIZ, token=w.b.token).get_json()
+    done = api.post(
+        f"/api/v1/attempts/{first['id']}/submit",
+        token=w.b.token,
+        json={"answers": answers_for(first, RIGHT)},
+    )
+    assert done.status_code == 200 and done.get_json()["passed"] is True, done.get_json()
+    w.b_submitted = first["id"]
+    second = api.post(QUIZ, token=w.b.token)
+    assert second.status_code == 201, second.get_json()
+    w.b_open = second.get_json()["id"]
+    w.b_open_body = second.get_json()
+    w.b_certificate = api.get("/api/v1/me/courses", token=w.b.token).get_json()[0]["certificate"]
+    assert w.b_certificate
+
+    # cohorts: Salé's follows B, Kénitra's follows K
+    w.sale_cohort = _cohort(api, w.sale.token, "Salé 2026", "SALE", [w.b.email])
+    w.ken_cohort = _cohort(api, w.kenitra.token, "Kénitra 2026", "KEN", [w.k.email])
+
+    # DMK's draft course with a media file, and an upload ticket of its expert
+    created = upload(api, w.expert.token, package())
+    assert created.status_code == 201, created.get_json()
+    ticket = api.post(
+        f"/api/v1/courses/{DRAFT}/media/uploads",
+        token=w.expert.token,
+        json={"filename": "schema.png", "content_type": "image/png", "size": 68},
+    )
+    assert ticket.status_code == 201, ticket.get_json()
+    w.upload_id = ticket.get_json()["id"]
+
+    with app.app_context():
+        from elearn.accounts.models import AccessToken
+        from elearn.authoring.models import Course
+        from elearn.media.models import MediaAsset
+
+        draft_id = db.session.scalar(select(Course.id).where(Course.slug == DRAFT))
+        w.asset_id = db.session.scalar(
+            select(MediaAsset.id).where(MediaAsset.course_id == draft_id)
+        )
+        w.b_token_id = db.session.scalar(
+            select(AccessToken.id).where(AccessToken.user_id == w.b.id)
+        )
+    return w
+
+
+def _cohort(api, token, name, centre, emails) -> int:
+    response = api.post(
+        "/api/v1/cohorts",
+        token=token,
+        json={"name": name, "centre": centre, "courses": [SLUG], "starts_on": "2026-09-15"},
+    )
+    assert response.status_code == 201, response.get_json()
+    cohort_id = response.get_json()["id"]
+    added = api.post(f"/api/v1/cohorts/{cohort_id}/members", token=token, json={"emails": emails})
+    assert added.status_code == 200 and added.get_json()["added"] == emails, added.get_json()
+    return cohort_id
+
+
+def snapshot(app, *, skip_columns=frozenset()) -> dict:
+    """Every row of every table, as plain values: compare before and after an attack."""
+    volatile = {"last_used_at", "last_login_at", *skip_columns}
+    out = {}
+    with app.app_context():
+        db.session.remove()
+        meta = db.metadata
+        with db.engine.connect() as conn:
+            for table in meta.sorted_tables:
+                cols = [c for c in table.c if c.name not in volatile]
+                rows = conn.execute(select(*cols).order_by(*table.primary_key.columns)).all()
+                out[table.name] = [json.dumps(list(r), default=str, sort_keys=True) for r in rows]
+    return out
+
+
+def diff(before: dict, after: dict) -> dict:
+    """Tables whose rows changed, with what was added and removed."""
+    changed = {}
+    for name in before:
+        old, new = set(before[name]), set(after.get(name, []))
+        if old != new:
+            changed[name] = {
+                "added": sorted(new - old, key=str),
+                "removed": sorted(old - new, key=str),
+            }
+    return changed
