@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -395,6 +396,27 @@ def count_queries(app):
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
+
+
+class Clock:
+    """The time the app sees (``app.config["TEST_CLOCK"]``): moved by the test, never by
+    waiting."""
+
+    def __init__(self):
+        self.moment = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+    def __call__(self):
+        return self.moment
+
+    def advance(self, **delta):
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(app) -> Clock:
+    clock = Clock()
+    app.config["TEST_CLOCK"] = clock
+    return clock
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,26 +22,6 @@ from tests.quizkit import (
     enrolled_trainee,
     publish,
 )
-
-
-class Clock:
-    """The time the app sees: moved by the test, never by waiting."""
-
-    def __init__(self):
-        self.moment = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.moment
-
-    def advance(self, **delta):
-        self.moment += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["TEST_CLOCK"] = clock
-    return clock
 
 
 def start(api, token, **kw):

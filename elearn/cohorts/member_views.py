@@ -81,7 +81,6 @@ def preview(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/members")
 def apply(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
-    MembersUploadForm()  # CSRF is checked by the app-wide protection
     text = request.form.get("csv", "")
     try:
         parsed = parse_members(text.encode("utf-8"))

@@ -38,7 +38,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -58,25 +58,6 @@ from tests.quizkit import (
 from tests.test_api_courses import upload
 
 pytestmark = pytest.mark.adversarial
-
-
-class Clock:
-    def __init__(self):
-        self.moment = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.moment
-
-    def advance(self, **delta):
-        self.moment += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["TEST_CLOCK"] = clock
-    app.config["QUIZ_GRACE_SECONDS"] = 15
-    return clock
 
 
 def start(api, token, **kw):

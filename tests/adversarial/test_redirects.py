@@ -9,13 +9,11 @@ form, enrolment) or go to our own storage (media), and take no target from the r
 ``grep -rn "next\\|referrer" elearn`` finds only the three above and the sign-in wall, which
 writes ``next`` from the request's own path.
 
-Already covered elsewhere (not repeated here): POST /login with the eight payloads of the
-case and ``///evil.com`` (tests/test_auth.py::test_next_never_leaves_the_site); POST
-/language with five of them
+Already covered elsewhere (not repeated here): POST /language with five of the payloads
 (tests/test_admin_pages.py::test_language_post_never_redirects_off_site);
 a local ``next`` followed after sign-in (tests/test_auth.py::test_next_to_a_local_page_is_followed).
-Here: sign-out, the language switch with every payload, sign-in when already signed in
-(a GET), and payloads beyond the case's eight.
+Here: sign-in, sign-out, the language switch with every payload, sign-in when already
+signed in (a GET), and payloads beyond the case's eight.
 """
 
 from __future__ import annotations
@@ -24,6 +22,8 @@ import re
 from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
+
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.adversarial
 
@@ -70,6 +70,25 @@ def assert_stays_here(response, target):
     assert resolved.scheme in ("http", "https"), (target, location)
     assert resolved.hostname == HOST, (target, location)
     assert "evil" not in (resolved.netloc or ""), (target, location)
+
+
+@pytest.mark.parametrize("target", PAYLOADS)
+def test_sign_in_never_leaves_the_site(client, make, target):
+    """The form's ``next`` and the address's, both hostile: home, always."""
+    user = make.user("trainee")
+    response = client.post(
+        f"/login?next={target}",
+        data={
+            "csrf_token": client.csrf_token(),
+            "email": user.email,
+            "password": PASSWORD,
+            "next": target,
+        },
+    )
+    assert response.status_code == 303
+    assert_stays_here(response, target)
+    if target in PAYLOADS[:9]:  # the case's eight and ///evil.com: refused outright
+        assert response.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize("target", PAYLOADS)
