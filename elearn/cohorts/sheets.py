@@ -7,7 +7,7 @@ from flask import Response, abort, request, stream_with_context
 from sqlalchemy import select
 
 from elearn.authoring.models import Course
-from elearn.cohorts import dashboard, exports, tables
+from elearn.cohorts import dashboard, tables
 from elearn.cohorts.models import Cohort
 from elearn.core.clock import now
 from elearn.extensions import db
@@ -32,6 +32,9 @@ def chosen_course(cohort: Cohort) -> tuple[list[Course], Course | None]:
 
 def export_response(cohort: Cohort, course: Course, kind: str):
     """The grid as a spreadsheet; the same function serves the page and the API."""
+    # openpyxl (~6 MB) is loaded by the first export, not by every worker at start-up
+    from elearn.cohorts import exports
+
     lang = current_language()
     stem = f"{cohort.id}-{course.slug}-{now():%Y%m%d}"
     if kind == "csv":
