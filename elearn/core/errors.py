@@ -101,8 +101,7 @@ def error_page(status: int, detail: Any = None, headers: dict | None = None) -> 
     context = {
         "status": status,
         "title": TITLES.get(status, _("Error")),
-        # str(): a lazy message claims to be safe HTML, and it may quote what a user typed
-        "detail": str(detail or DETAILS.get(status, "")),
+        "detail": detail or DETAILS.get(status, ""),
     }
     try:
         html = render_template("errors/error.html", **context)

@@ -12,6 +12,7 @@ from babel import numbers as babel_numbers
 from babel.lists import format_list
 from flask import Flask, current_app
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -123,7 +124,16 @@ def format_number(value) -> str:
     return _decimal(value, str(locale) if locale else "fr")
 
 
+def _finalize(value):
+    """What ``{{ … }}`` prints. A lazy translation declares itself safe HTML, yet it may
+    carry what a user typed (``"%(value)s is not a valid e-mail address"``): printed as
+    plain text it is escaped like anything else. Markup made on purpose (``|safe``) is not
+    a lazy string and passes unchanged."""
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = _finalize
     app.jinja_env.filters.update(
         datetime=lambda v, fmt="medium": format_datetime(v, fmt) if v else "—",
         date=lambda v, fmt="medium": format_date(v, fmt) if v else "—",
