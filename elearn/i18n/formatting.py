@@ -12,8 +12,8 @@ from babel import numbers as babel_numbers
 from babel.lists import format_list
 from flask import Flask, current_app
 from flask_babel import get_locale
-from flask_babel.speaklater import LazyString
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 DOMAIN_LABELS = {

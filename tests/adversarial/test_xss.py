@@ -38,8 +38,9 @@ Already covered elsewhere (not repeated here):
 Found while writing these tests: the members preview showed a row's error, which quotes the
 secretariat's file (a bad e-mail as typed), without escaping it: Flask-Babel's lazy strings
 declare themselves safe HTML (``__html__``), so ``<svg/onload=…>`` in the e-mail column ran
-in the trainer's session. The template now passes the message through ``|string``
-(test_names_from_a_cohort_csv_are_text_in_the_preview_the_list_and_the_mail).
+in the trainer's session. Every template now prints lazy strings as plain text
+(``i18n/formatting._finalize``;
+test_names_from_a_cohort_csv_are_text_in_the_preview_the_list_and_the_mail).
 """
 
 from __future__ import annotations
