@@ -53,7 +53,7 @@ def _fill(form: CohortForm) -> None:
     centres = db.session.scalars(select(Centre).order_by(Centre.name))
     if not current_user.is_admin:
         centres = [c for c in centres if c.id == current_user.centre_id]
-    form.centre.choices = [(str(c.id), f"{c.name} ({c.city})") for c in centres]
+    form.centre.choices = [(str(c.id), _isolated(f"{c.name} ({c.city})")) for c in centres]
     live = db.session.scalars(
         select(Course)
         .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
@@ -69,7 +69,13 @@ def _fill(form: CohortForm) -> None:
     )
     if not current_user.is_admin:
         trainers = [t for t in trainers if t.centre_id == current_user.centre_id]
-    form.trainers.choices = [(str(t.id), f"{t.name} <{t.email}>") for t in trainers]
+    form.trainers.choices = [(str(t.id), _isolated(f"{t.name} ({t.email})")) for t in trainers]
+
+
+def _isolated(label: str) -> str:
+    """A Latin label inside an Arabic page keeps its own order (brackets and e-mails came
+    out reversed): first-strong isolate … pop directional isolate, what <bdi> does."""
+    return f"\u2068{label}\u2069"
 
 
 def _fields(form: CohortForm) -> cohorts.CohortFields:
