@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from elearn.accounts import services as accounts
-from elearn.authoring.models import Course
+from elearn.authoring.models import Course, Module
 from elearn.authoring.reading import ordered_lessons
 from elearn.cohorts import members
 from elearn.cohorts import services as cohorts
@@ -102,7 +102,8 @@ def _history(session, user, course, lessons, read: int, answers: list[bool], *, 
         if item.module.id not in unread and item.module not in modules_done:
             modules_done.append(item.module)
     pending = list(answers)
-    for module in modules_done:
+    for done in modules_done:
+        module = session.get(Module, done.id)
         while pending:
             right = pending.pop(0)
             when += timedelta(hours=1)

@@ -53,7 +53,7 @@ class Course(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=CourseStatus.DRAFT, index=True)
     #: Open to self-enrolment (else only through cohorts).
     open_enrolment: Mapped[bool] = mapped_column(Boolean, default=True)
-    published: Mapped[dict | None] = mapped_column(JSON)
+    published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -103,7 +103,7 @@ class Module(db.Model):
     title: Mapped[dict] = mapped_column(JSON)
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published: Mapped[dict | None] = mapped_column(JSON)
+    published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     course: Mapped[Course] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(
@@ -127,7 +127,7 @@ class Lesson(db.Model):
     equipment: Mapped[dict] = mapped_column(JSON, default=dict)
     safety: Mapped[dict] = mapped_column(JSON, default=dict)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published: Mapped[dict | None] = mapped_column(JSON)
+    published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     contents: Mapped[list[LessonContent]] = relationship(
@@ -159,7 +159,7 @@ class LessonContent(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: ``{"title": ..., "hash": ...}`` of the published version; its HTML sits apart.
-    published: Mapped[dict | None] = mapped_column(JSON)
+    published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     published_html: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     lesson: Mapped[Lesson] = relationship(back_populates="contents")
@@ -196,7 +196,7 @@ class Quiz(db.Model):
     time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
     shuffle: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published: Mapped[dict | None] = mapped_column(JSON)
+    published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     module: Mapped[Module] = relationship(back_populates="quiz")
     questions: Mapped[list[Question]] = relationship(
@@ -225,6 +225,6 @@ class Question(db.Model):
     #: Rendered prompt/choices/feedback per language, computed at save time.
     rendered: Mapped[dict] = mapped_column(JSON, default=dict)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published: Mapped[dict | None] = mapped_column(JSON)
+    published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")

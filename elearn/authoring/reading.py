@@ -10,9 +10,9 @@ from html import unescape
 from flask import current_app, g, request
 from flask_login import current_user
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, selectinload
 
-from elearn.authoring import services
+from elearn.authoring import published, services
 from elearn.authoring.models import Course, Lesson, Module, Quiz
 from elearn.extensions import db
 from elearn.i18n.locale import resolve_locale
@@ -47,27 +47,18 @@ def outline(course: Course) -> list[Module]:
     )
 
 
-def course_with_outline(slug: str) -> Course | None:
-    """The course and its whole outline (modules, lessons, their language rows' titles,
-    quizzes) in one query: the lesson page, read most, needs all of it and no more."""
-    # The working copy's JSON columns are left out: every joined row would decode them
-    # again, and readers only use the published snapshots.
-    modules = joinedload(Course.modules).defer(Module.title).defer(Module.summary)
-    lessons = modules.joinedload(Module.lessons).defer(Lesson.equipment).defer(Lesson.safety)
-    return (
-        db.session.scalars(
-            select(Course)
-            .where(Course.slug == slug)
-            .options(
-                defer(Course.summary),
-                defer(Course.search_text),
-                defer(Course.competencies),
-                lessons.defer(Lesson.competencies).joinedload(Lesson.contents),
-                joinedload(Course.modules).joinedload(Module.quiz).lazyload(Quiz.questions),
-            )
+def course_for_reader(slug: str) -> Course | None:
+    """The course row alone: readers use its published snapshot, and the outline comes
+    from :mod:`elearn.authoring.published`; the working copy's texts stay unread."""
+    return db.session.scalar(
+        select(Course)
+        .where(Course.slug == slug)
+        .options(
+            defer(Course.title),
+            defer(Course.summary),
+            defer(Course.search_text),
+            defer(Course.competencies),
         )
-        .unique()
-        .first()
     )
 
 
@@ -86,24 +77,16 @@ def ordered_lessons(course: Course, *, draft: bool) -> list[Item]:
     return cache[key]
 
 
-def _ordered(course: Course, draft: bool) -> list[Item]:
+def _ordered(course: Course, draft: bool) -> list:
+    if not draft:
+        # frozen values shaped like Item, cached per process and publication
+        return list(published.outline(db.session, course).entries)
     items = []
-    modules = outline(course)
-    if draft:
-        for module in modules:
-            if module.archived_at is None:
-                items += [
-                    Item(module, lesson) for lesson in module.lessons if lesson.archived_at is None
-                ]
-        return items
-    for module in sorted(
-        (m for m in modules if m.published), key=lambda m: m.published["position"]
-    ):
-        lessons = sorted(
-            (lesson for lesson in module.lessons if lesson.published),
-            key=lambda lesson: lesson.published["position"],
-        )
-        items += [Item(module, lesson) for lesson in lessons]
+    for module in outline(course):
+        if module.archived_at is None:
+            items += [
+                Item(module, lesson) for lesson in module.lessons if lesson.archived_at is None
+            ]
     return items
 
 
@@ -114,18 +97,11 @@ def find_lesson(course: Course, module_slug: str, lesson_slug: str, *, draft: bo
     return None
 
 
-def _contents(lesson: Lesson, draft: bool) -> dict:
-    """Language → content row of the version asked for (titles loaded, texts deferred)."""
+def _titles(lesson, draft: bool) -> dict[str, str]:
+    """Language → title of the version asked for (a published lesson carries them)."""
     if draft:
-        return {c.lang: c for c in lesson.contents}
-    return {c.lang: c for c in lesson.contents if c.published}
-
-
-def _titles(lesson: Lesson, draft: bool) -> dict[str, str]:
-    return {
-        lang: (c.title if draft else c.published["title"])
-        for lang, c in _contents(lesson, draft).items()
-    }
+        return {c.lang: c.title for c in lesson.contents}
+    return lesson.titles
 
 
 _LEADING_HEADING = re.compile(r"^\s*<h2 id=\"[^\"]*\">(.*?)</h2>\s*", re.S)
@@ -152,14 +128,18 @@ def neighbours(course: Course, item: Item, *, draft: bool):
     return ref(index - 1), ref(index + 1)
 
 
-def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
-    contents = _contents(item.lesson, draft)
-    chosen = lang if lang in contents else course.source_language
-    if chosen not in contents:
-        chosen = next(iter(sorted(contents)), lang)
-    content = contents.get(chosen)
-    title = "" if content is None else (content.title if draft else content.published["title"])
-    html = "" if content is None else (content.html if draft else content.published_html or "")
+def lesson_view(course: Course, item, lang: str, *, draft: bool) -> dict:
+    titles = _titles(item.lesson, draft)
+    chosen = lang if lang in titles else course.source_language
+    if chosen not in titles:
+        chosen = next(iter(sorted(titles)), lang)
+    title = titles.get(chosen, "")
+    if chosen not in titles:
+        html = ""
+    elif draft:
+        html = item.lesson.content(chosen).html
+    else:
+        html = published.lesson_html(db.session, item.lesson.id, chosen)
     fields = item.lesson if draft else None
     snap = item.lesson.published or {}
 
@@ -174,7 +154,7 @@ def lesson_view(course: Course, item: Item, lang: str, *, draft: bool) -> dict:
         "requested_lang": lang,
         "html": without_repeated_title(html, title),
         "dir": "rtl" if chosen == "ar" else "ltr",
-        "languages": sorted(contents),
+        "languages": sorted(titles),
         "kind": value("kind"),
         "duration_minutes": value("duration_minutes"),
         "competencies": value("competencies"),
@@ -242,28 +222,21 @@ def course_detail(course: Course, *, draft: bool) -> dict:
     return body
 
 
-def _quiz_summary(module: Module, draft: bool) -> dict | None:
-    quiz = module.quiz
-    if quiz is None:
-        return None
-    if draft:
-        if quiz.archived_at is not None:
-            return None
-        return {
-            "title": quiz.title,
-            "pass_mark": quiz.pass_mark,
-            "max_attempts": quiz.max_attempts,
-            "time_limit_minutes": quiz.time_limit_minutes,
-            "question_count": sum(1 for q in quiz.questions if q.archived_at is None),
+def _quiz_summary(module, draft: bool) -> dict | None:
+    if not draft:
+        return module.quiz and {
+            k: module.quiz[k]
+            for k in ("title", "pass_mark", "max_attempts", "time_limit_minutes", "question_count")
         }
-    if not quiz.published:
+    quiz = module.quiz
+    if quiz is None or quiz.archived_at is not None:
         return None
     return {
-        **{
-            k: quiz.published[k]
-            for k in ("title", "pass_mark", "max_attempts", "time_limit_minutes")
-        },
-        "question_count": sum(1 for q in quiz.questions if q.published),
+        "title": quiz.title,
+        "pass_mark": quiz.pass_mark,
+        "max_attempts": quiz.max_attempts,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "question_count": sum(1 for q in quiz.questions if q.archived_at is None),
     }
 
 

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from elearn.accounts.models import Role, User
+from elearn.authoring import published
 from elearn.authoring.models import (
     Course,
     CourseEvent,
@@ -313,6 +314,8 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
         "source_language": course.source_language,
         "competencies": course.competencies,
         "domain": course.domain,
+        # readers' caches key the outline on it (authoring/published.py)
+        "version": published.new_version(),
     }
     live_lessons: list[int] = []
     dead_lessons: list[int] = []

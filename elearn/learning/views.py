@@ -16,7 +16,6 @@ from elearn.core.pagination import paginate
 from elearn.extensions import db
 from elearn.learning import progress
 from elearn.learning import services as learning
-from elearn.quizzes import services as quizzes
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -86,9 +85,10 @@ def enrol(slug: str):
 @bp.get("/courses/<slug>/modules/<module>/lessons/<lesson>")
 @login_required
 def lesson(slug: str, module: str, lesson: str):
-    # Four queries for an enrolled trainee: who (with roles), the course with its outline,
-    # enrolled-and-completed, the lesson's HTML (tests/test_progress.py counts them).
-    course = reading.course_with_outline(slug)
+    # Four queries for an enrolled trainee: who (with roles), the course row,
+    # enrolled-and-completed, the lesson's HTML; the outline comes from this process's
+    # memory (authoring/published.py; tests/test_progress.py counts them).
+    course = reading.course_for_reader(slug)
     if course is None or not learning.is_live(course):
         abort(404)
     item = reading.find_lesson(course, module, lesson, draft=False)
@@ -112,7 +112,7 @@ def lesson(slug: str, module: str, lesson: str):
         view=view,
         preview=False,
         may_edit=services.may_author(current_user, course),
-        quiz_after=last_of_module and quizzes.live_quiz(item.module) is not None,
+        quiz_after=last_of_module and item.module.quiz is not None,
     )
 
 
@@ -134,7 +134,7 @@ def complete(slug: str, module: str, lesson: str):
     if done == 100:
         flash(_("Course complete: well done!"), "success")
     last_of_module = following is None or following["module"] != module
-    if last_of_module and quizzes.live_quiz(item.module) is not None:
+    if last_of_module and item.module.quiz is not None:
         state = progress.states(db.session, current_user.id, [course.id])[course.id]
         if any(m.slug == module and not m.complete for m in state.modules):
             flash(_("You have read this module: now take its quiz."), "info")
