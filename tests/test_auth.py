@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -67,6 +68,24 @@ def test_session_cookie_rotates_at_login_and_old_one_dies_at_logout(app, client,
     replay = app.test_client()
     replay.set_cookie("elearn_session", signed_in)
     assert replay.get("/account").status_code == 302  # the stolen cookie is worthless now
+
+
+def test_the_session_cookie_is_signed_again_hourly_not_on_every_page(app, client, make, clock):
+    """Re-signing on every response cost time on every page and a Set-Cookie header on
+    every answer to a slow phone; the expiry must still slide while the trainee works."""
+    clock.moment = datetime.now(UTC)
+    client.login(make.user("trainee").email)
+    client.get("/my/learning")  # shows (and so removes) the welcome message
+    assert "Set-Cookie" not in client.get("/my/learning").headers
+    clock.advance(minutes=59)
+    assert "Set-Cookie" not in client.get("/courses").headers
+    clock.advance(minutes=2)
+    refreshed = client.get("/my/learning")
+    assert refreshed.status_code == 200
+    cookie = refreshed.headers["Set-Cookie"]
+    assert cookie.startswith("elearn_session=") and "Expires=" in cookie and "HttpOnly" in cookie
+    assert session_cookie(client) == cookie.split(";")[0].split("=", 1)[1]
+    assert client.get("/my/learning").status_code == 200
 
 
 def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, make):
