@@ -15,8 +15,7 @@ from elearn.api.schemas import PageArgs, page_body
 from elearn.authoring import reading, services
 from elearn.authoring.models import Course, CourseAuthor, CourseStatus
 from elearn.authoring.package.files import read_zip
-from elearn.authoring.package.importer import StagedMedia, import_course
-from elearn.authoring.package.validate import validate_package
+from elearn.authoring.package.importer import StagedMedia, check_package, import_course
 from elearn.core.db import utcnow
 from elearn.core.errors import problem
 from elearn.core.jsonio import iso
@@ -116,9 +115,8 @@ def import_package(args):
     if args["publish"] and not current_user.is_admin:
         abort(403)
     name = (upload.filename or "course.zip").rsplit("/", 1)[-1].removesuffix(".zip")
-    report = validate_package(
-        read_zip(upload.read(), default_name=name),
-        networks=set(db.session.scalars(select(Network.code))),
+    report = check_package(
+        db.session, read_zip(upload.read(), default_name=name), render=not args["dry_run"]
     )
     errors = [i.as_dict() for i in report.errors]
     warnings = [i.as_dict() for i in report.warnings]

@@ -45,11 +45,11 @@ def import_or_report(path: Path, publish: bool, actor=None):
 
     Returns the course, or None after printing why nothing was imported.
     """
-    from elearn.authoring.package.importer import StagedMedia, import_course
+    from elearn.authoring.package.importer import StagedMedia, check_package, import_course
     from elearn.core.db import utcnow
     from elearn.media.storage import get_storage
 
-    report = validate_package(read_package(path), networks=network_codes())
+    report = check_package(db.session, read_package(path))
     for issue in report.issues:
         click.echo(str(issue), err=True)
     if not report.valid:

@@ -92,12 +92,12 @@ def course_by_slug(session, slug: str) -> Course | None:
 
 
 def links_for(
-    course: Course, module_slug: str, known_lessons: set[tuple[str, str]], media_paths: set[str]
+    course_slug: str, module_slug: str, known_lessons: set[tuple[str, str]], media_paths: set[str]
 ) -> Links:
     return Links(
-        media_url=lambda p: media_url(course.slug, p) if p in media_paths else None,
+        media_url=lambda p: media_url(course_slug, p) if p in media_paths else None,
         lesson_url=lambda m, s, lang: (
-            lesson_url(course.slug, m, s, lang) if (m, s) in known_lessons else None
+            lesson_url(course_slug, m, s, lang) if (m, s) in known_lessons else None
         ),
         module_slug=module_slug,
     )
@@ -195,7 +195,7 @@ def render_for(session, course: Course, module_slug: str, markdown: str):
         for lesson in m.lessons
         if lesson.archived_at is None
     }
-    links = links_for(course, module_slug, known, media_paths)
+    links = links_for(course.slug, module_slug, known, media_paths)
     return render_markdown(markdown, links), links.missing
 
 

@@ -12,8 +12,7 @@ from elearn.accounts.permissions import roles_required
 from elearn.authoring import outline, services
 from elearn.authoring.models import Course, CourseEvent, CourseStatus
 from elearn.authoring.package.files import read_zip
-from elearn.authoring.package.importer import StagedMedia, import_course
-from elearn.authoring.package.validate import validate_package
+from elearn.authoring.package.importer import StagedMedia, check_package, import_course
 from elearn.authoring.studio import (
     attempt,
     authored_courses,
@@ -51,9 +50,10 @@ def upload():
         flash(_("Choose a .zip course package to send."), "error")
         return redirect(url_for(".index"), code=303)
     name = upload.filename.rsplit("/", 1)[-1].removesuffix(".zip")
-    report = validate_package(
+    report = check_package(
+        db.session,
         read_zip(upload.read(), default_name=name),
-        networks=set(db.session.scalars(select(Network.code))),
+        render=not request.form.get("check_only"),
     )
     if not report.valid or request.form.get("check_only"):
         return render_template("authoring/index.html", courses=authored_courses(), report=report)

@@ -9,6 +9,7 @@ mid-transaction (the one case a busy timeout cannot save: "database is locked").
 from __future__ import annotations
 
 import contextvars
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
@@ -32,6 +33,26 @@ _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_inte
 
 def set_write_intent(value: bool) -> None:
     _write_intent.set(value)
+
+
+@contextmanager
+def reading_only(session):
+    """A long read-only stretch of a writing request, without SQLite's write lock.
+
+    A POST takes SQLite's database-wide write lock with its first statement (``BEGIN
+    IMMEDIATE``); a package import then held it while reading, checking and rendering
+    hundreds of texts — seconds in which no trainee's completion could be written. The
+    transaction so far is committed, the block runs in a deferred (shared) transaction, and
+    the next statement after it starts a writing one again. PostgreSQL locks rows, not the
+    database: there this only ends a transaction early.
+    """
+    session.commit()
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        session.rollback()
+        _write_intent.reset(token)
 
 
 def utcnow() -> datetime:

@@ -56,6 +56,32 @@ class StagedMedia:
         self.added.clear()
 
 
+def check_package(session, pkg, *, render: bool = True) -> Report:
+    """Validate a package and, when it is valid, render its lessons — outside the write
+    lock: both are most of an import's time and need nothing but the network codes."""
+    from elearn.authoring.package.validate import validate_package
+    from elearn.core.db import reading_only
+
+    with reading_only(session):
+        report = validate_package(pkg, networks=set(session.scalars(select(Network.code))))
+        if render and report.valid:
+            report.rendered = render_lessons(report.course)
+    return report
+
+
+def render_lessons(doc: CourseDoc) -> dict[tuple[str, str, str], str]:
+    """Every lesson text's HTML with the links it will have once imported."""
+    known = {(m.slug, lesson.slug) for m in doc.modules for lesson in m.lessons}
+    media = set(doc.media)
+    out = {}
+    for mdoc in doc.modules:
+        links = services.links_for(doc.slug, mdoc.slug, known, media)
+        for ldoc in mdoc.lessons:
+            for lang, body in ldoc.bodies.items():
+                out[mdoc.slug, ldoc.slug, lang] = render_markdown(body, links)
+    return out
+
+
 def import_course(
     session,
     report: Report,
@@ -68,6 +94,7 @@ def import_course(
     if not report.valid or report.course is None:
         raise services.AuthoringError(_l("The package has errors; nothing was imported."))
     doc = report.course
+    rendered = report.rendered if report.rendered is not None else render_lessons(doc)
     course = services.course_by_slug(session, doc.slug)
     if not services.may_create_in(actor, doc.network) and (
         course is None or not services.may_author(actor, course)
@@ -93,9 +120,8 @@ def import_course(
     texts = services.load_texts(session, course, LessonContent.html) if course.id else []
     with ChangeTracker(session) as tracker:
         _course_fields(session, course, doc, network, now)
-        media_paths = _media(session, course, doc, staged, now)
-        known = {(m.slug, lesson.slug) for m in doc.modules for lesson in m.lessons}
-        _modules(session, course, doc, actor, now, known, media_paths)
+        _media(session, course, doc, staged, now)
+        _modules(session, course, doc, actor, now, rendered)
         session.flush()
     changed = tracker.changed
     del texts
@@ -140,7 +166,7 @@ def _course_fields(session, course: Course, doc: CourseDoc, network: Network, no
         course.authors = list(session.scalars(select(User).where(User.email.in_(doc.authors))))
 
 
-def _media(session, course: Course, doc: CourseDoc, staged: StagedMedia, now) -> set[str]:
+def _media(session, course: Course, doc: CourseDoc, staged: StagedMedia, now) -> None:
     session.flush()  # the course needs its id for the assets
     existing = {
         a.path: a
@@ -159,10 +185,9 @@ def _media(session, course: Course, doc: CourseDoc, staged: StagedMedia, now) ->
     for path, asset in existing.items():
         if path not in doc.media and asset.removed_at is None:
             asset.removed_at = now
-    return set(doc.media)
 
 
-def _modules(session, course, doc: CourseDoc, actor, now, known, media_paths) -> None:
+def _modules(session, course, doc: CourseDoc, actor, now, rendered) -> None:
     by_slug = {m.slug: m for m in course.modules}
     for mdoc in doc.modules:
         module = by_slug.get(mdoc.slug)
@@ -171,7 +196,7 @@ def _modules(session, course, doc: CourseDoc, actor, now, known, media_paths) ->
             course.modules.append(module)
         module.position, module.title, module.summary = mdoc.position, mdoc.title, mdoc.summary
         module.archived_at = None
-        _lessons(session, course, module, mdoc, actor, now, known, media_paths)
+        _lessons(session, course, module, mdoc, actor, now, rendered)
         _quiz(session, course, module, mdoc.quiz, now)
     wanted = {m.slug for m in doc.modules}
     for module in course.modules:
@@ -179,23 +204,21 @@ def _modules(session, course, doc: CourseDoc, actor, now, known, media_paths) ->
             module.archived_at = now
 
 
-def _lessons(session, course, module: Module, mdoc: ModuleDoc, actor, now, known, media_paths):
+def _lessons(session, course, module: Module, mdoc: ModuleDoc, actor, now, rendered):
     by_slug = {lesson.slug: lesson for lesson in module.lessons}
     for ldoc in mdoc.lessons:
         lesson = by_slug.get(ldoc.slug)
         if lesson is None:
             lesson = Lesson(slug=ldoc.slug, contents=[])
             module.lessons.append(lesson)
-        _lesson(session, course, module, lesson, ldoc, actor, now, known, media_paths)
+        _lesson(session, course, module, lesson, ldoc, actor, now, rendered)
     wanted = {lesson.slug for lesson in mdoc.lessons}
     for lesson in module.lessons:
         if lesson.slug not in wanted and lesson.archived_at is None:
             lesson.archived_at = now
 
 
-def _lesson(
-    session, course, module, lesson: Lesson, ldoc: LessonDoc, actor, now, known, media_paths
-) -> None:
+def _lesson(session, course, module, lesson: Lesson, ldoc: LessonDoc, actor, now, rendered):
     lesson.position, lesson.kind = ldoc.position, ldoc.kind
     lesson.duration_minutes, lesson.competencies = ldoc.duration_minutes, ldoc.competencies
     lesson.equipment, lesson.safety = ldoc.equipment, ldoc.safety
@@ -205,8 +228,7 @@ def _lesson(
     for lang in order:
         if lang not in ldoc.bodies:
             continue
-        links = services.links_for(course, module.slug, known, media_paths)
-        html = render_markdown(ldoc.bodies[lang], links)
+        html = rendered[module.slug, lesson.slug, lang]
         services.save_content(
             session,
             lesson,

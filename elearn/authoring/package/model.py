@@ -88,6 +88,8 @@ class CourseDoc:
 class Report:
     course: CourseDoc | None
     issues: list[Issue]
+    #: (module, lesson, language) → HTML, when rendered ahead of the import.
+    rendered: dict[tuple[str, str, str], str] | None = None
 
     @property
     def errors(self) -> list[Issue]:
