@@ -10,7 +10,10 @@ from flask_wtf import CSRFProtect
 
 from elearn.core.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# A session lives for one request (or one command). Expiring every object at commit only
+# made the answer re-read, in a second transaction (a second write lock on SQLite), the
+# rows the request had just written: four more statements after a quiz submission.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

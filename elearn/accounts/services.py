@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from elearn.accounts import passwords
 from elearn.accounts.models import DOMAINS, AccessToken, Centre, Network, Role, User, UserRole
@@ -268,7 +269,16 @@ def token_for(session, plain: str, *, now: datetime) -> AccessToken | None:
     """The live token with this text, or None (unknown, revoked, expired, inactive user)."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
-    token = session.scalar(select(AccessToken).where(AccessToken.token_hash == _digest(plain)))
+    # the user and their roles in the same round trip: every API request asks for both
+    token = (
+        session.execute(
+            select(AccessToken)
+            .where(AccessToken.token_hash == _digest(plain))
+            .options(joinedload(AccessToken.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     if token.expires_at is not None and token.expires_at <= now:

@@ -38,6 +38,11 @@ def _slack():
 
 
 def _attempt_or_404(attempt_id: int, *, owner: bool = False) -> tuple[QuizAttempt, Course]:
+    """``owner``: the caller's own attempt, locked until commit (see load_for_update)."""
+    if owner:
+        mine = quizzes.load_for_update(db.session, attempt_id, user_id=current_user.id)
+        if mine is not None:
+            return mine, db.session.get(Course, mine.course_id)
     attempt = db.session.get(QuizAttempt, attempt_id)
     if attempt is None or not quizzes.may_see(db.session, current_user, attempt):
         abort(404)
@@ -61,8 +66,11 @@ def start(slug: str, module: str):
     if quizzes.settle(db.session, user, course, found, now=now(), slack=_slack()):
         db.session.commit()
     attempt, created = quizzes.start_attempt(db.session, user, course, found, now=now())
+    # the answer is built inside the transaction: after the commit it would take a second
+    # one (on SQLite, the write lock again) only to read the questions
+    body = present.attempt_body(db.session, attempt, wanted_language())
     db.session.commit()
-    return present.attempt_body(db.session, attempt, wanted_language()), 201 if created else 200
+    return body, 201 if created else 200
 
 
 @blp.route("/attempts/<int:attempt_id>", methods=["GET"])
@@ -80,8 +88,7 @@ def get(attempt_id: int):
 @login_required
 def save(body, attempt_id: int):
     """Save answers as the trainee goes (merged; 409 once submitted or out of time)."""
-    _attempt_or_404(attempt_id, owner=True)
-    attempt = quizzes.load_for_update(db.session, attempt_id)
+    attempt, _course = _attempt_or_404(attempt_id, owner=True)
     quizzes.save_answers(db.session, attempt, body["answers"], now=now(), slack=_slack())
     db.session.commit()
     return {
@@ -98,9 +105,9 @@ def save(body, attempt_id: int):
 def submit(body, attempt_id: int):
     """Grade the attempt once (a second submit is 409); past the time limit and its grace
     it is graded as expired, on the answers saved in time."""
-    _attempt, course = _attempt_or_404(attempt_id, owner=True)
-    attempt = quizzes.load_for_update(db.session, attempt_id)
+    attempt, course = _attempt_or_404(attempt_id, owner=True)
     user = current_user._get_current_object()
     quizzes.submit(db.session, user, course, attempt, body["answers"], now=now(), slack=_slack())
+    result = present.result_body(db.session, attempt, wanted_language())
     db.session.commit()
-    return present.result_body(db.session, attempt, wanted_language())
+    return result

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from elearn.authoring import published
 from elearn.authoring.models import Course, Lesson, Module, Quiz
 from elearn.learning.models import Certificate, Enrolment, LessonCompletion
 from elearn.quizzes.models import QuizAttempt
@@ -147,6 +148,32 @@ def states(session, user_id: int, course_ids: list[int]) -> dict[int, CourseStat
     return out
 
 
+def course_state(session, user_id: int, course: Course) -> CourseState:
+    """One course's progress in two queries: its structure is the published outline each
+    worker keeps in memory (authoring/published.py), only the trainee's rows are read."""
+    outline = published.outline(session, course)
+    quiz_ids = [m.quiz_id for m in outline.modules if m.quiz_id is not None]
+    results = quiz_results(session, user_id, quiz_ids)
+    done = completed_ids(session, user_id, [e.lesson.id for e in outline.entries])
+    state = CourseState([], done, [])
+    modules: dict[int, ModuleState] = {}
+    for module in outline.modules:
+        modules[module.id] = ModuleState(
+            module.slug,
+            module.published.get("title") or {},
+            quiz_id=module.quiz_id,
+            quiz=results.get(module.quiz_id) if module.quiz_id else None,
+        )
+    for entry in outline.entries:
+        lesson_id, module = entry.lesson.id, modules[entry.module.id]
+        state.lessons.append((lesson_id, entry.module.slug, entry.lesson.slug))
+        module.lessons.append(lesson_id)
+        module.done += lesson_id in done
+    # a module with neither lessons nor a quiz asks nothing of the trainee
+    state.modules = [m for m in modules.values() if m.lessons or m.quiz_id is not None]
+    return state
+
+
 def completed_ids(session, user_id: int, lesson_ids: list[int]) -> set[int]:
     if not lesson_ids:
         return set()
@@ -183,7 +210,7 @@ def record_activity(session, user, course: Course, row: Enrolment, *, now: datet
     """After a completion or a graded attempt: note the activity and, the first time the
     course is complete, mark it and issue the certificate."""
     row.last_activity_at = now
-    state = states(session, user.id, [course.id])[course.id]
+    state = course_state(session, user.id, course)
     if state.complete and row.completed_at is None:
         row.completed_at = now
         issue_certificate(session, user, course, now=now)

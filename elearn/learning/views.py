@@ -47,7 +47,7 @@ def catalogue():
 def course(slug: str):
     course = published_course_or_404(slug)
     row = learning.enrolment(db.session, current_user, course)
-    state = progress.states(db.session, current_user.id, [course.id])[course.id] if row else None
+    state = progress.course_state(db.session, current_user.id, course) if row else None
     return render_template(
         "learning/course.html",
         course=course,
@@ -135,7 +135,7 @@ def complete(slug: str, module: str, lesson: str):
         flash(_("Course complete: well done!"), "success")
     last_of_module = following is None or following["module"] != module
     if last_of_module and item.module.quiz is not None:
-        state = progress.states(db.session, current_user.id, [course.id])[course.id]
+        state = progress.course_state(db.session, current_user.id, course)
         if any(m.slug == module and not m.complete for m in state.modules):
             flash(_("You have read this module: now take its quiz."), "info")
             return redirect(url_for("quizzes.quiz", slug=slug, module=module), code=303)

@@ -172,19 +172,24 @@ def layout(questions: list[Question], *, shuffle: bool) -> list[dict]:
 # -- answering ----------------------------------------------------------------------------
 
 
-def load_for_update(session, attempt_id: int) -> QuizAttempt | None:
-    """The attempt, locked on PostgreSQL until commit, so a save and a submit (or two
-    submits) arriving together are taken one after the other."""
-    return session.scalar(
-        select(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+def load_for_update(session, attempt_id: int, *, user_id: int | None = None):
+    """The attempt (only if it is ``user_id``'s, when given), locked on PostgreSQL until
+    commit, so a save and a submit (or two submits) arriving together are taken one after
+    the other."""
+    stmt = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+    if user_id is not None:
+        stmt = stmt.where(QuizAttempt.user_id == user_id)
+    return session.scalar(stmt.with_for_update().execution_options(populate_existing=True))
 
 
 def save_answers(
-    session, attempt: QuizAttempt, values: dict, *, now: datetime, slack: timedelta
+    session,
+    attempt: QuizAttempt,
+    values: dict,
+    *,
+    now: datetime,
+    slack: timedelta,
+    specs: dict | None = None,
 ) -> QuizAttempt:
     """Merge answers (by question id, in this attempt's choice tokens); an empty value
     clears one. Refused once the attempt is over."""
@@ -196,20 +201,20 @@ def save_answers(
             status=409,
         )
     answers = dict(attempt.answers or {})
-    answers.update(read_answers(session, attempt, values))
+    answers.update(read_answers(session, attempt, values, specs=specs))
     attempt.answers = {k: v for k, v in answers.items() if v is not None}
     attempt.saved_at = now
     session.flush()
     return attempt
 
 
-def read_answers(session, attempt: QuizAttempt, values: dict) -> dict:
+def read_answers(session, attempt: QuizAttempt, values: dict, specs: dict | None = None) -> dict:
     """Submitted values in the author's choice ids; unknown questions or choices are a
     422 that names them (a hand-made request gets told what is wrong)."""
     if not isinstance(values, dict):
         raise QuizError(_l("Send the answers as an object keyed by question id."), field="answers")
     by_key = {item["key"]: item for item in attempt.layout}
-    specs = specs_of(session, attempt)
+    specs = specs if specs is not None else specs_of(session, attempt)
     out = {}
     for key, value in values.items():
         item = by_key.get(key)
@@ -274,17 +279,20 @@ def submit(
     if attempt.finished:
         raise QuizError(_l("This attempt is already submitted."), status=409)
     late = is_late(attempt, now, slack)
+    specs = specs_of(session, attempt)
     if values and not late:
-        save_answers(session, attempt, values, now=now, slack=slack)
-    finish(session, attempt, now=now, expired=late)
+        save_answers(session, attempt, values, now=now, slack=slack, specs=specs)
+    finish(session, attempt, now=now, expired=late, specs=specs)
     row = enrolment(session, user, course)
     if row is not None:
         progress.record_activity(session, user, course, row, now=now)
     return attempt
 
 
-def finish(session, attempt: QuizAttempt, *, now: datetime, expired: bool) -> None:
-    specs = specs_of(session, attempt)
+def finish(
+    session, attempt: QuizAttempt, *, now: datetime, expired: bool, specs: dict | None = None
+) -> None:
+    specs = specs if specs is not None else specs_of(session, attempt)
     results, score, max_score = {}, 0.0, 0.0
     for item in attempt.layout:
         spec = specs[item["q"]]
@@ -292,8 +300,10 @@ def finish(session, attempt: QuizAttempt, *, now: datetime, expired: bool) -> No
         results[item["key"]] = {"correct": mark.correct, "points": mark.points}
         score += mark.points
         max_score += float(spec.get("points", 1))
-    quiz = session.get(Quiz, attempt.quiz_id)
-    pass_mark = (quiz.published or {}).get("pass_mark", quiz.pass_mark)
+    snapshot, own_mark = session.execute(
+        select(Quiz.published, Quiz.pass_mark).where(Quiz.id == attempt.quiz_id)
+    ).one()
+    pass_mark = (snapshot or {}).get("pass_mark", own_mark)
     attempt.results = results
     attempt.score = score
     attempt.max_score = max_score

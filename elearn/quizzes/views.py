@@ -97,7 +97,7 @@ def attempt(attempt_id: int):
     settings = quiz.published or {"title": quiz.title, "pass_mark": quiz.pass_mark}
     context = {"course": course, "module": module, "attempt": attempt, "settings": settings}
     if attempt.finished:
-        state = progress.states(db.session, attempt.user_id, [course.id])[course.id]
+        state = progress.course_state(db.session, attempt.user_id, course)
         certificate = progress.certificate_for(db.session, attempt.user_id, course.id)
         return render_template(
             "quizzes/result.html",
