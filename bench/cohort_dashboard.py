@@ -69,7 +69,7 @@ def main() -> None:
         os.environ["ELEARN_INSTANCE_DIR"] = str(root / "instance")
         os.environ["ELEARN_DATABASE_URL"] = args.database_url or f"sqlite:///{root / 'b.sqlite3'}"
         os.environ["ELEARN_RATELIMIT_ENABLED"] = "false"
-        from flask_migrate import downgrade, upgrade
+        from elearn.core.migrations import downgrade, upgrade
 
         from bench import dataset
         from elearn import create_app

@@ -69,7 +69,7 @@ def main() -> None:
         root = Path(tmp)
         os.environ["ELEARN_INSTANCE_DIR"] = str(root / "instance")
         os.environ["ELEARN_DATABASE_URL"] = args.database_url or f"sqlite:///{root / 'b.sqlite3'}"
-        from flask_migrate import upgrade
+        from elearn.core.migrations import upgrade
 
         from elearn import create_app
         from elearn.authoring.package.files import read_package

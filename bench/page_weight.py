@@ -58,7 +58,7 @@ def main() -> int:
         os.environ["ELEARN_INSTANCE_DIR"] = str(root / "instance")
         os.environ["ELEARN_DATABASE_URL"] = f"sqlite:///{root / 'b.sqlite3'}"
         os.environ["ELEARN_RATELIMIT_ENABLED"] = "false"
-        from flask_migrate import upgrade
+        from elearn.core.migrations import upgrade
 
         from elearn import create_app
         from elearn.extensions import db

@@ -763,9 +763,8 @@ def seed(
     empty_database(url)
     os.environ["ELEARN_DATABASE_URL"] = url
     os.environ.setdefault("ELEARN_RATELIMIT_ENABLED", "false")
-    from flask_migrate import upgrade
-
     from elearn import create_app
+    from elearn.core.migrations import upgrade
     from elearn.extensions import db
 
     now = datetime.fromisoformat(as_of).replace(hour=12, tzinfo=UTC)

@@ -45,7 +45,7 @@ def _init_extensions(app: Flask) -> None:
     from elearn.accounts import auth, passwords
     from elearn.core import assets, errors, security
     from elearn.core.db import close_sessions_safely, configure_engine
-    from elearn.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from elearn.extensions import babel, csrf, db, limiter, login_manager
     from elearn.i18n import formatting, locale
     from elearn.media import storage
 
@@ -53,7 +53,6 @@ def _init_extensions(app: Flask) -> None:
     close_sessions_safely(app, db)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=locale.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

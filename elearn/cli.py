@@ -12,9 +12,17 @@ from elearn import create_app
 
 
 def main() -> None:
-    FlaskGroup(create_app=lambda: create_app(), help="MRE Academy platform (elearn).")(
-        prog_name="elearn"
-    )
+    FlaskGroup(create_app=command_app, help="MRE Academy platform (elearn).")(prog_name="elearn")
+
+
+def command_app() -> Flask:
+    """The app as commands see it: with ``elearn db …`` (Flask-Migrate), which web workers
+    never load (elearn/core/migrations.py)."""
+    from elearn.core import migrations
+
+    app = create_app()
+    migrations.enable(app)
+    return app
 
 
 def read_password(confirm: bool = True) -> str:

@@ -81,7 +81,7 @@ def normalized_pg_url() -> str:
 
 
 def migrate_to_head(url: str) -> None:
-    from flask_migrate import upgrade
+    from elearn.core.migrations import upgrade
 
     app = create_app(base_config(url))
     with app.app_context():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -9,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from elearn import create_app
-from elearn.config import ConfigError, engine_options, load_config
+from elearn.config import PROJECT_ROOT, ConfigError, engine_options, load_config
 from elearn.extensions import db
 
 
@@ -130,6 +133,30 @@ def test_wsgi_module_exposes_the_app(monkeypatch, tmp_path):
     wsgi = importlib.import_module("wsgi")
     assert wsgi.app.name == "elearn"
     assert Path(wsgi.app.instance_path) == tmp_path.resolve()
+
+
+def test_a_web_worker_does_not_load_what_only_commands_and_exports_need(tmp_path):
+    """Alembic (migrations) and openpyxl (XLSX exports) are ~16 MB in every worker that
+    would never use them: a fresh interpreter importing wsgi must not load them."""
+    probe = (
+        "import sys, wsgi; "
+        "print(sorted(m for m in ('alembic', 'flask_migrate', 'openpyxl') if m in sys.modules))"
+    )
+    env = {
+        **os.environ,
+        "ELEARN_INSTANCE_DIR": str(tmp_path),
+        "ELEARN_DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_media_limits_come_from_the_environment(tmp_path):

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade, upgrade
 
 from elearn import create_app
+from elearn.core.migrations import downgrade, upgrade
 from elearn.extensions import db
 from tests.conftest import base_config, normalized_pg_url
 
