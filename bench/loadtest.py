@@ -911,12 +911,15 @@ def main(argv: list[str] | None = None) -> int:
 
             if args.soak > served:
                 log(f"soak: lesson pages until {args.soak:,} requests were served")
-                # wrk stops on time, not on a count: aim from the measured rate
-                seconds = max(5, round(1.05 * (args.soak - served) / max(lesson["rps"], 1)))
+            rate = max(lesson["rps"], 1)
+            while args.soak > served:
+                # wrk stops on time, not on a count: aim from the last rate, go again if short
+                seconds = max(5, round(1.05 * (args.soak - served) / rate))
                 soak = wrk(
                     base, lesson_specs, seconds=seconds, connections=args.connections, tmp=tmp
                 )
                 served += soak["requests"]
+                rate = max(soak["rps"], 1)
                 result["soak"] = soak
             result["served"] = served
             result["memory_end"] = server.memory()
