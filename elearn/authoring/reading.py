@@ -101,7 +101,7 @@ def _titles(lesson, draft: bool) -> dict[str, str]:
     """Language → title of the version asked for (a published lesson carries them)."""
     if draft:
         return {c.lang: c.title for c in lesson.contents}
-    return lesson.titles
+    return dict(lesson.titles)  # a copy: the outline's values are shared by every request
 
 
 _LEADING_HEADING = re.compile(r"^\s*<h2 id=\"[^\"]*\">(.*?)</h2>\s*", re.S)
