@@ -26,6 +26,7 @@ from elearn.authoring.models import Course, Lesson, LessonContent, Module, Quest
 #: Outlines kept per process (least recently used dropped first): a few KB to a few
 #: hundred KB each, so the catalogue's every course fits well under a worker's budget.
 MAX_OUTLINES = 256
+STORE = "elearn.published_outlines"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -91,9 +92,10 @@ def outline(session, course: Course) -> Outline:
 
 def _store() -> tuple[OrderedDict, threading.Lock]:
     # per application, not per module: tests run many apps, each with its own database
-    return current_app.extensions.setdefault(
-        "elearn.published_outlines", (OrderedDict(), threading.Lock())
-    )
+    found = current_app.extensions.get(STORE)
+    if found is None:  # first use (only then are a dict and a lock built)
+        found = current_app.extensions.setdefault(STORE, (OrderedDict(), threading.Lock()))
+    return found
 
 
 def build(session, course_id: int) -> Outline:

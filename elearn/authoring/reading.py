@@ -30,8 +30,9 @@ def wanted_language() -> str:
 
 
 def outline(course: Course) -> list[Module]:
-    """Modules with lessons, contents and quizzes in a fixed number of queries (none when
-    the course came from :func:`course_with_outline`)."""
+    """The working copy's modules with lessons, contents and quizzes in a fixed number of
+    queries (none when the caller loaded them already). Readers use
+    :mod:`elearn.authoring.published` instead."""
     if "modules" not in inspect(course).unloaded:
         return sorted(course.modules, key=lambda m: m.position)
     return list(
