@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from elearn.accounts import services as accounts
 from elearn.accounts.models import User
@@ -143,7 +144,10 @@ def add_members(cohort_id: int):
     if request.mimetype == "text/csv":
         parsed = parse_members(request.get_data())
     else:
-        payload = request.get_json(silent=True)
+        try:  # a body with unstorable text is refused by the JSON reader itself (422)
+            payload = request.get_json()
+        except (BadRequest, UnsupportedMediaType):  # not JSON: said below; 413 goes through
+            payload = None
         loaded = MembersIn().validate(payload) if isinstance(payload, dict) else {"_": ""}
         if loaded:
             return problem(422, _l('Send {"emails": [...]} as JSON, or the list as text/csv.'))

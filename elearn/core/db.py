@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +54,37 @@ def reading_only(session):
     finally:
         session.rollback()
         _write_intent.reset(token)
+
+
+def refuse_unstorable_values(session, _flush_context, _instances) -> None:
+    """The last guard before the database: a new or changed column (JSON documents too) may
+    not hold text no page or database can hold, nor a number that is not finite.
+
+    Request bodies and forms are checked as they are read (core/jsonio.py,
+    core/security.py), packages as they are validated; whatever way a value comes in — a
+    command, a file, an endpoint yet to be written — it stops here, with a 422 naming the
+    attribute, before anything is written. Only what the flush would write is looked at:
+    changed attributes of loaded objects, never a deferred column that was not loaded.
+    """
+    from elearn.core.errors import NotFiniteError, UnstorableTextError
+    from elearn.core.text import first_not_finite, first_unstorable
+
+    for obj in (*session.new, *session.dirty):
+        state = sa_inspect(obj)
+        columns = state.mapper.column_attrs
+        changed = state.dict.keys() if state.key is None else state.committed_state.keys()
+        for key in changed:
+            if key not in columns:
+                continue
+            value = state.dict.get(key)
+            if value is None or isinstance(value, bool | int | datetime):
+                continue
+            found = first_unstorable(value)
+            if found is not None:
+                raise UnstorableTextError(f"{key}.{found[0]}" if found[0] else key, found[1])
+            path = first_not_finite(value)
+            if path is not None:
+                raise NotFiniteError(f"{key}.{path}" if path else key)
 
 
 def utcnow() -> datetime:

@@ -32,6 +32,31 @@ class DomainError(Exception):
             self.status = status
 
 
+class UnstorableTextError(DomainError):
+    """Text no page or database can hold (NUL, a lone surrogate): refused wherever it
+    enters, before anything is written, so it can never break the pages that show it."""
+
+    def __init__(self, field: str, char: str):
+        super().__init__(
+            _l(
+                "This text contains a character that cannot be stored (%(char)s): "
+                "remove it and send it again.",
+                char=char,
+            ),
+            field=field or "body",
+        )
+
+
+class NotFiniteError(DomainError):
+    """A number JSON should not carry (NaN, Infinity, or too large to be a number)."""
+
+    def __init__(self, field: str):
+        super().__init__(
+            _l("Numbers must be finite: NaN, Infinity and numbers this large are refused."),
+            field=field or "body",
+        )
+
+
 TITLES = {
     400: _l("Bad request"),
     401: _l("Sign-in required"),
@@ -196,6 +221,10 @@ def handle_csrf_error(exc: CSRFError):
 
 
 def handle_domain_error(exc: DomainError):
+    """A rule said no and nobody caught it: nothing of the request is kept."""
+    from elearn.extensions import db
+
+    db.session.rollback()
     errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
     if wants_problem_json():
         return problem(exc.status, exc.message, errors=errors)

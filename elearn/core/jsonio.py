@@ -1,20 +1,63 @@
-"""JSON for Flask that treats a body nested too deeply as bad input, not a crash."""
+"""JSON in and out: what a request body may carry, and how the API writes times.
+
+JSON allows things no page or database can hold: a lone surrogate (``"\\ud800"`` is valid
+JSON, but no UTF-8), NUL (PostgreSQL refuses it in text), ``NaN`` and ``Infinity`` (not
+JSON at all, yet Python reads them, and ``1e400`` becomes infinity). Stored, one such value
+broke every page that showed it; so every request body is checked once, here, as it is
+parsed, and refused with a 422 naming the field.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 
 from flask.json.provider import DefaultJSONProvider
+
+from elearn.core.errors import DomainError, NotFiniteError, UnstorableTextError
+from elearn.core.text import first_not_finite, first_unstorable
+
+
+class NestedTooDeeplyError(ValueError):
+    """A body like ``[[[[...`` a hundred thousand deep: Python's parser would overflow."""
+
+
+def load_body(data: str | bytes):
+    """Parse a request body, refusing what must never be stored (raises ``DomainError``:
+    ``UnstorableTextError`` or ``NotFiniteError``, with the field's path) and JSON nested too deeply
+    (``NestedTooDeeplyError``), besides what ``json.loads`` refuses itself."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise NestedTooDeeplyError("JSON nested too deeply") from None
+    found = first_unstorable(value)
+    if found is not None:
+        raise UnstorableTextError(*found)
+    path = first_not_finite(value)
+    if path is not None:
+        raise NotFiniteError(path)
+    return value
+
+
+class BadBodyError(ValueError):
+    """A body refused by ``load_body`` for a rule of ours, carried through Flask's JSON
+    loading (which only expects ValueError) to ``Request.on_json_loading_failed``."""
+
+    def __init__(self, error: DomainError):
+        super().__init__(str(error.message))
+        self.error = error
 
 
 class SafeJSONProvider(DefaultJSONProvider):
     ensure_ascii = False  # Arabic stays readable in responses
 
     def loads(self, s, **kwargs):
-        try:
+        if kwargs:
             return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("JSON nested too deeply") from None
+        try:
+            return load_body(s)
+        except DomainError as exc:
+            raise BadBodyError(exc) from None
 
 
 def iso(moment) -> str | None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import flask
 from flask import Flask, abort, g, request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import UnprocessableEntity
 
 from elearn.core.db import set_write_intent
+from elearn.core.text import unstorable
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -49,7 +53,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_in_address():
         # A NUL ("%00") never belongs in an address, and PostgreSQL refuses it in text: a
-        # search or a slug carrying one would end as a 500 rather than a 400.
+        # search or a slug carrying one would end as a 500 rather than a 400. (Werkzeug
+        # decodes the address with "replace", so NUL is the only such character there.)
         if "\x00" in request.path or any(
             "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
         ):
@@ -78,3 +83,47 @@ def _personal() -> bool:
     database that may be the very thing that is down."""
     user = g.get("_login_user")
     return user is not None and not user.is_anonymous
+
+
+class StorableForm(ImmutableMultiDict):
+    """Form fields, refused (422, naming the field) when they carry a character no page or
+    database can hold (a NUL: Werkzeug decodes forms with "replace", so no lone surrogate
+    gets this far). Werkzeug builds every ``request.form`` through this class, so no view
+    can read such a value; the check runs when something first reads the form, never
+    before (an upload's body is not parsed early)."""
+
+    def __init__(self, mapping=None):
+        super().__init__(mapping)
+        for key, values in self.lists():
+            for text in (key, *values):
+                char = unstorable(text) if isinstance(text, str) else None
+                if char:
+                    raise UnstorableFieldError(key, char)
+
+
+class UnstorableFieldError(UnprocessableEntity):
+    """An HTTP error (not a ValueError, which Werkzeug's form parser would swallow)."""
+
+    def __init__(self, field: str, char: str):
+        from elearn.core.errors import UnstorableTextError
+
+        # the field's name is echoed back only when it can be shown itself
+        self.error = UnstorableTextError("?" if unstorable(field) else field, char)
+        super().__init__(description=str(self.error.message))
+        self.data = {"errors": [{"path": self.error.field, "message": str(self.error.message)}]}
+
+
+class Request(flask.Request):
+    """The app's request: form fields and JSON bodies refuse unstorable text (422)."""
+
+    def make_form_data_parser(self):
+        parser = super().make_form_data_parser()
+        parser.cls = StorableForm
+        return parser
+
+    def on_json_loading_failed(self, e):
+        from elearn.core.jsonio import BadBodyError
+
+        if isinstance(e, BadBodyError):
+            raise e.error
+        return super().on_json_loading_failed(e)

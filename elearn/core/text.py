@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -12,7 +13,56 @@ BIDI_CONTROLS = dict.fromkeys(
     [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 )
 _SPACES = re.compile(r"\s+")
+#: What no page (UTF-8) or database can hold: NUL (PostgreSQL refuses it in text) and the
+#: halves of a surrogate pair standing alone (JSON's "\\ud800" is valid JSON, but no UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def unstorable(value: str) -> str | None:
+    """The first character of ``value`` that cannot be stored or shown, as ``U+XXXX``;
+    None when every character is fine."""
+    match = _UNSTORABLE.search(value)
+    return f"U+{ord(match.group()):04X}" if match else None
+
+
+def first_unstorable(value) -> tuple[str, str] | None:
+    """(path inside ``value``, character) of the first text that cannot be stored, looking
+    through dicts (keys too) and lists without recursion; None when all of it is fine.
+
+    The path is dotted like the API's error paths: ``answers.q1``, ``emails.3``."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            char = unstorable(item)
+            if char:
+                return path, char
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = str(key)
+                char = unstorable(name)
+                if char:
+                    return path, char
+                stack.append((f"{path}.{name}" if path else name, child))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(item))
+    return None
+
+
+def first_not_finite(value) -> str | None:
+    """The dotted path of the first NaN or infinite number in ``value`` (``""`` for the
+    value itself); None when every number is finite."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return path
+        if isinstance(item, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
+    return None
 
 
 def clean_text(value: str | None) -> str:

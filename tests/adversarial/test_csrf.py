@@ -72,6 +72,12 @@ class WriteSpy:
 
 @pytest.fixture
 def world(app, api, make):
+    return build_world(app, api, make)
+
+
+def build_world(app, api, make):
+    """worldkit's world, plus the ids the forms need and an account waiting for its password
+    (tests/adversarial/test_unstorable.py walks the same forms and writes)."""
     w = worldkit.build(app, api, make)
     with app.app_context():
         from elearn.accounts.models import Centre, Network

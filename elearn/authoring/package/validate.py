@@ -71,10 +71,15 @@ class Checker:
 
     def text(self, path: str, raw: bytes) -> str | None:
         try:
-            return raw.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             self.error(path, None, _l("not UTF-8 text"))
             return None
+        if "\x00" in text:  # valid UTF-8, but no database stores it (nor YAML reads it)
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            self.error(path, line, _l("a NUL character (U+0000): remove it"))
+            return None
+        return text
 
     def translatable(self, path, data: LineDict, key, source, languages, required=True) -> dict:
         value = data.get(key)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import yaml
 from flask_babel import lazy_gettext as _l
 
+from elearn.core.text import unstorable
+
 
 class LineDict(dict):
     """A mapping that knows on which line each key was written."""
@@ -67,6 +69,22 @@ def _mapping(loader: _Loader, node):
     return result
 
 
+def _string(loader: _Loader, node):
+    """A text; refused at its line when an escape made it unstorable (``"\\ud800"``,
+    ``"\\0"``): PyYAML turns those into a lone surrogate or a NUL, which no page shows."""
+    value = loader.construct_scalar(node)
+    char = unstorable(value)
+    if char:
+        raise UnstorableScalarError(char, node.start_mark)
+    return value
+
+
+class UnstorableScalarError(yaml.MarkedYAMLError):
+    def __init__(self, char: str, mark):
+        super().__init__(problem_mark=mark)
+        self.char = char
+
+
 def _sequence(loader: _Loader, node):
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.lines = [child.start_mark.line + 1 + loader.line_offset for child in node.value]
@@ -76,6 +94,7 @@ def _sequence(loader: _Loader, node):
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
+_Loader.add_constructor("tag:yaml.org,2002:str", _string)
 
 
 class YamlError(ValueError):
@@ -90,6 +109,12 @@ def load(text: str, *, line_offset: int = 0):
     loader = _Loader(text, line_offset)
     try:
         data = loader.get_single_data()
+    except UnstorableScalarError as exc:
+        message = _l(
+            "a text with a character that cannot be stored (%(char)s): remove the escape",
+            char=exc.char,
+        )
+        raise YamlError(message, exc.problem_mark.line + 1 + line_offset) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
