@@ -258,7 +258,7 @@ def quiz_stats(args, slug: str):
                 "questions": [
                     {
                         "id": q["key"],
-                        "type": q["question"].type,
+                        "type": q["type"],
                         "attempts": q["attempts"],
                         "percent_correct": q["percent_correct"],
                         "discrimination": q["discrimination"],

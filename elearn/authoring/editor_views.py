@@ -20,6 +20,7 @@ from elearn.authoring.package.model import CourseDoc
 from elearn.authoring.package.quizcheck import check_quiz
 from elearn.authoring.package.validate import Checker
 from elearn.authoring.package.yamlio import dump
+from elearn.authoring.rendering import trusted
 from elearn.authoring.studio import course_or_404, lesson_or_404, module_or_404
 from elearn.core.db import utcnow
 from elearn.core.errors import DomainError
@@ -85,7 +86,8 @@ def edit_lesson(slug: str, module: str, lesson: str):
                 code=303,
             )
     if request.method == "POST":
-        preview, _missing = services.render_for(db.session, course, parent.slug, markdown)
+        html, _missing = services.render_for(db.session, course, parent.slug, markdown)
+        preview = trusted(html)
     source = item.content(course.source_language) if lang != course.source_language else None
     return render_template(
         "authoring/lesson_edit.html",

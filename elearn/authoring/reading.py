@@ -14,6 +14,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from elearn.authoring import published, services
 from elearn.authoring.models import Course, Lesson, Module, Quiz
+from elearn.authoring.rendering import trusted
 from elearn.extensions import db
 from elearn.i18n.locale import resolve_locale
 
@@ -153,7 +154,7 @@ def lesson_view(course: Course, item, lang: str, *, draft: bool) -> dict:
         "title": title,
         "lang": chosen,
         "requested_lang": lang,
-        "html": without_repeated_title(html, title),
+        "html": trusted(without_repeated_title(html, title)),
         "dir": "rtl" if chosen == "ar" else "ltr",
         "languages": sorted(titles),
         "kind": value("kind"),

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from elearn.authoring.models import Course, Lesson, Module, Question, Quiz
+from elearn.authoring.rendering import trusted
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.cohorts.stats import AttemptRecord, competency_mastery, item_analysis
 from elearn.learning.models import LessonCompletion
@@ -190,7 +191,11 @@ def items(
     out = []
     for quiz_id, questions in by_quiz.items():
         questions.sort(key=lambda q: q.published["position"])
-        specs = [{"key": q.key, "type": q.type, "spec": q.published["spec"]} for q in questions]
+        # what trainees were shown is the published version, never the author's draft
+        specs = [
+            {"key": q.key, "type": q.published["type"], "spec": q.published["spec"]}
+            for q in questions
+        ]
         module, quiz = modules[quiz_id]
         stats = item_analysis(specs, records.get(quiz_id, []))
         out.append(
@@ -198,7 +203,39 @@ def items(
                 "module": module,
                 "quiz": quiz,
                 "trainees": len(records.get(quiz_id, [])),
-                "questions": [{"question": q, **s} for q, s in zip(questions, stats, strict=True)],
+                "questions": [
+                    {"question": q, "type": spec["type"], "texts": _texts(q), **stat}
+                    | {"shown": _shown(spec["type"], stat["top_wrong"], q)}
+                    for q, spec, stat in zip(questions, specs, stats, strict=True)
+                ],
             }
         )
     return sorted(out, key=lambda e: e["module"].published["position"])
+
+
+def _texts(question: Question) -> dict[str, dict]:
+    """Per language, the published prompt and choices as the author's rendered HTML."""
+    return {
+        lang: {
+            "prompt": trusted(entry.get("prompt")),
+            "choices": {cid: trusted(html) for cid, html in (entry.get("choices") or {}).items()},
+        }
+        for lang, entry in (question.published.get("rendered") or {}).items()
+    }
+
+
+def _shown(kind: str, top_wrong: dict | None, question: Question) -> list[tuple[str, object]]:
+    """How the most chosen wrong answer is printed: ``("choice", id)`` for a choice the
+    author wrote (shown as its rendered text), ``("bool", value)``, or ``("text", value)``
+    for anything else — what a trainee typed, or an answer given to an earlier version of
+    the question, which is always text, never markup."""
+    if top_wrong is None:
+        return []
+    value = top_wrong["value"]
+    if kind == "true_false" and isinstance(value, bool):
+        return [("bool", value)]
+    if kind in ("single", "multiple"):
+        known = {c["id"] for c in question.published["spec"].get("choices") or []}
+        values = value if isinstance(value, list) else [value]
+        return [("choice", v) if v in known else ("text", str(v)) for v in values]
+    return [("text", str(value))]

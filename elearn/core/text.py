@@ -108,13 +108,31 @@ def looks_like_email(value: str) -> bool:
     return len(value) <= 254 and bool(_EMAIL.match(value))
 
 
-def is_safe_next(target: str | None) -> bool:
-    """Accept only a path on this site: refuse ``//host``, ``\\\\host``, ``/\\host``, schemes."""
-    if not target or not target.startswith("/"):
+#: What a browser drops before reading a URL (WHATWG URL): tabs and newlines anywhere.
+_URL_DROPPED = dict.fromkeys([0x09, 0x0A, 0x0D])
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
+def as_browsers_read(url: str) -> str:
+    """A URL the way a browser reads it on one of our (http) pages, before resolving it:
+    leading and trailing controls and spaces dropped, tabs and newlines removed anywhere,
+    backslashes read as slashes. ``/\\evil.example`` and ``/%09/evil.example`` (decoded) are
+    ``//evil.example`` — another site — to a browser, whatever a server-side parser says."""
+    return url.strip(_C0_AND_SPACE).translate(_URL_DROPPED).replace("\\", "/")
+
+
+def is_local_path(target: str | None) -> bool:
+    """A path on this site that every browser reads exactly as written: refuse ``//host``,
+    ``\\\\host``, ``/\\host``, ``/%09/host`` once decoded, controls and schemes. The one rule
+    for redirect targets (``next``) and for the sources of images and players in lessons."""
+    if not target or any(ord(ch) < 32 or ch == "\\" for ch in target):
         return False
-    if any(ch in target for ch in "\\\r\n\t") or any(ord(ch) < 32 for ch in target):
+    seen = as_browsers_read(target)
+    if seen != target or not seen.startswith("/") or seen.startswith("//"):
         return False
-    if target.startswith("//"):
-        return False
-    parts = urlsplit(target)
+    parts = urlsplit(seen)
     return not parts.scheme and not parts.netloc
+
+
+#: Redirect targets taken from a request (``?next=``) follow the same rule.
+is_safe_next = is_local_path

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from elearn.authoring.models import Question
+from elearn.authoring.rendering import trusted
 from elearn.core.jsonio import iso
 from elearn.quizzes.models import QuizAttempt
 
@@ -43,7 +44,7 @@ def questions(session, attempt: QuizAttempt, lang: str, found: dict | None = Non
         spec = data["spec"]
         used, texts = _texts(data.get("rendered") or {}, lang)
         choices = [
-            {"id": token, "text_html": (texts.get("choices") or {}).get(cid, "")}
+            {"id": token, "text_html": trusted((texts.get("choices") or {}).get(cid))}
             for token, cid in item["choices"]
         ]
         out.append(
@@ -53,7 +54,7 @@ def questions(session, attempt: QuizAttempt, lang: str, found: dict | None = Non
                 "type": spec["type"],
                 "points": float(spec.get("points", 1)),
                 "lang": used,
-                "prompt_html": texts.get("prompt") or "",
+                "prompt_html": trusted(texts.get("prompt")),
                 "choices": choices,
                 "answer": _in_tokens(saved.get(item["key"]), item["choices"]),
             }
@@ -95,7 +96,7 @@ def results(session, attempt: QuizAttempt, lang: str) -> list[dict]:
                 **shown,
                 "correct": mark["correct"],
                 "points_awarded": mark["points"],
-                "feedback_html": " ".join(n for n in notes if n),
+                "feedback_html": trusted(" ".join(n for n in notes if n)),
             }
         )
     return out

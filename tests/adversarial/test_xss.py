@@ -41,6 +41,21 @@ declare themselves safe HTML (``__html__``), so ``<svg/onload=…>`` in the e-ma
 in the trainer's session. Every template now prints lazy strings as plain text
 (``i18n/formatting._finalize``;
 test_names_from_a_cohort_csv_are_text_in_the_preview_the_list_and_the_mail).
+
+Found by the outside review (issue 13), and fixed at the mechanism:
+
+- The item analysis picked its branch from the working copy's question type and printed a
+  trainee's short answer as markup (a fake sign-in link and a meta refresh reached the
+  trainer and the author once the author changed the question's type in a draft). Stored
+  HTML is now marked safe in Python in one place (``authoring.rendering.trusted``), no
+  template says ``|safe``, and the statistics follow the published version:
+  ``test_no_template_marks_anything_safe``,
+  ``test_an_answer_to_a_question_whose_type_changed_is_still_text``.
+- ``<img src="/\\host">`` (read as ``//host`` by browsers) passed the sanitiser's source
+  filter: every ``src`` now follows the redirect rule (``core.text.is_local_path``), and a
+  link a browser would read differently than written is dropped:
+  ``test_sources_and_links_browsers_read_as_another_site_never_reach_a_page`` (the open
+  redirect payloads of T40 share the rule, tests/adversarial/test_redirects.py).
 """
 
 from __future__ import annotations
@@ -51,6 +66,7 @@ import json
 import re
 import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
@@ -623,3 +639,147 @@ def test_error_pages_carry_the_csp_and_nosniff_too(world, client):
     for page in pages:
         assert_headers(page, page.request.path)
         assert live_code(page.get_data(as_text=True)) == []
+
+
+# -- markup is marked safe in one place only -------------------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "elearn"
+
+
+def test_no_template_marks_anything_safe():
+    """Only ``authoring.rendering.trusted`` turns stored HTML (the sanitiser's output) into
+    markup, in Python; a template that says ``|safe`` could print a trainee's answer or a
+    name as HTML, which is how the item analysis served one (the next test)."""
+    offenders = []
+    for path in sorted(TEMPLATES.rglob("templates/**/*.html")):
+        text = path.read_text()
+        for pattern in (r"\|\s*safe\b", r"autoescape\s+false", r"\bMarkup\b"):
+            if re.search(pattern, text):
+                offenders.append(f"{path.relative_to(TEMPLATES)}: {pattern}")
+    assert offenders == []
+
+
+PHISHING = (
+    '<a href="//evil.example/login">session expired: sign in again</a>'
+    '<meta http-equiv="refresh" content="0;url=//evil.example">'
+)
+
+
+def test_an_answer_to_a_question_whose_type_changed_is_still_text(app, api, make, signed_in):
+    """Review finding: the item analysis chose how to print the most chosen wrong answer
+    from the working copy's question type and printed it as markup. A trainee answered the
+    short-text question with a fake sign-in link and a meta refresh; the author then made it
+    a single-choice question in the draft: the trainer's and the author's pages served the
+    answer raw. The statistics follow the published version, and a trainee's answer is text
+    whatever the question has become (in the draft, and once republished)."""
+    from tests.cohortkit import staff
+    from tests.quizkit import QUIZ, QUIZ_YML, SLUG, answers_for
+
+    people = staff(api, make)
+    cohort = create_cohort(api, people.sale_token)
+    added = api.post(
+        f"/api/v1/cohorts/{cohort}/members",
+        token=people.sale_token,
+        json={"emails": [people.trainee.email]},
+    )
+    assert added.status_code == 200
+    attempt = api.post(QUIZ, token=people.trainee_token).get_json()
+    done = api.post(
+        f"/api/v1/attempts/{attempt['id']}/submit",
+        token=people.trainee_token,
+        json={"answers": answers_for(attempt, {"q5": PHISHING})},
+    )
+    assert done.status_code == 200
+    yaml_text = QUIZ_YML.format(max_attempts=2, time_limit="")
+    start = yaml_text.index("  - id: q5")
+    single = yaml_text[:start] + (
+        "  - id: q5\n    type: single\n"
+        '    prompt: {fr: "Organe qui presse les plaquettes ?", ar: "ما العضو؟"}\n'
+        "    choices:\n"
+        '      - {id: a, text: {fr: "L\'étrier", ar: الملقط}, correct: true}\n'
+        "      - {id: b, text: {fr: Le disque, ar: القرص}}\n"
+    )
+    author = signed_in(people.expert.email)
+    saved = author.post_form(f"/studio/{SLUG}/modules/checks/quiz", {"yaml": single})
+    assert saved.status_code in (200, 303), saved.status_code
+    pages = [
+        (signed_in(people.sale.email), f"/cohorts/{cohort}/items"),
+        (author, f"/studio/{SLUG}/questions"),
+        (author, f"/studio/{SLUG}/modules/checks/quiz"),
+    ]
+    for client, url in pages:
+        html = check_page(client, url, PHISHING)
+        assert '<a href="//evil.example' not in html and "<meta http-equiv" not in html, url
+    admin = make.token(make.user("admin").email)
+    assert api.post(f"/api/v1/courses/{SLUG}/submit", token=people.expert_token).status_code == 200
+    published = api.post(f"/api/v1/courses/{SLUG}/publish", token=admin)
+    assert published.status_code == 200, published.get_json()
+    for client, url in pages:
+        html = check_page(client, url, PHISHING)
+        assert '<a href="//evil.example' not in html and "<meta http-equiv" not in html, url
+
+
+# -- sources and links a browser would take elsewhere -----------------------------------------
+
+#: Each is read by browsers as ``//evil.example`` — another site — but not written so.
+DISGUISED = [
+    "/\\evil.example/x.png",
+    "/\t/evil.example/x.png",
+    " //evil.example/x.png",
+    "\\\\evil.example/x.png",
+    "/\n/evil.example/x.png",
+]
+
+
+def test_sources_and_links_browsers_read_as_another_site_never_reach_a_page(api, make):
+    """Review finding: ``<img src="/\\host">`` passed the filter (it starts with one slash)
+    and reached published pages; browsers read it as ``//host``. The same rule as redirect
+    targets (``core.text.is_local_path``) now judges every ``src``: a path on this site,
+    read by a browser exactly as written; a link a browser would read differently than it
+    is written is dropped too."""
+    from elearn.authoring.rendering import render_markdown
+
+    make.centre()
+    token = make.token(make.user("expert", network="DMK").email)
+    body = (
+        "\n\n".join(
+            f'<img src="{url}"> <video src="{url}"></video> <audio><source src="{url}"></audio>'
+            f' <a href="{url.replace("x.png", "login")}">Se reconnecter</a>'
+            for url in DISGUISED
+        )
+        + '\n\n<img src="//evil.example/pixel.png">'
+    )  # plainly elsewhere: media come from here
+    for html in (render_markdown(body), render_markdown(body.replace("\n\n", " "))):
+        assert_nothing_points_elsewhere(html)
+        assert "pixel.png" not in html
+    # and through the API, into the stored HTML readers get
+    from tests.test_api_courses import package
+
+    assert upload(api, token, package()).status_code == 201
+    lesson = "/api/v1/courses/engine-basics/modules/basics/lessons/cycle"
+    saved = api.call(
+        "PUT", lesson, token=token, json={"lang": "fr", "title": "Le cycle", "markdown": body}
+    )
+    assert saved.status_code == 200, saved.get_json()
+    assert_nothing_points_elsewhere(api.get(lesson, token=token).get_json()["html"])
+
+
+def assert_nothing_points_elsewhere(html: str) -> None:
+    """Every source is a path on this site as a browser reads it; every link reads as
+    written."""
+    from elearn.core.text import as_browsers_read
+
+    for tag, attributes in _elements(html):
+        for name, value in attributes:
+            seen = as_browsers_read(value)
+            if name == "src":
+                assert seen == value and value.startswith("/"), (tag, value)
+                assert not value.startswith("//"), (tag, value)
+            if name == "href":
+                assert seen == value, (tag, value)
+
+
+def _elements(html: str):
+    page = _Page()
+    page.feed(html)
+    return page.elements
