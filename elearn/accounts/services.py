@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from elearn.accounts import passwords
 from elearn.accounts.models import DOMAINS, AccessToken, Centre, Network, Role, User, UserRole
+from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import clean_text, normalize_email
 
@@ -130,23 +131,29 @@ def create_user(
     email = check_email(email)
     chosen = check_roles(roles)
     _placement(chosen, network, centre)
-    if find_user(session, email) is not None:
-        raise AccountError(_l("An account with this e-mail already exists."), field="email")
-    user = User(
-        email=email,
-        name=check_name(name),
-        locale=check_locale(locale),
-        network=network if Role.EXPERT in chosen else None,
-        centre=centre if chosen & {Role.TRAINER, Role.TRAINEE} else None,
-        active=True,
-        session_version=1,
-        role_rows=[UserRole(role=r) for r in sorted(chosen)],
+    name, locale = check_name(name), check_locale(locale)
+    password_hash = (
+        passwords.hash_password(check_password(password, email=email)) if password else None
     )
-    if password:
-        user.password_hash = passwords.hash_password(check_password(password, email=email))
-    session.add(user)
-    session.flush()
-    return user
+
+    def insert() -> User:
+        if find_user(session, email) is not None:
+            raise AccountError(_l("An account with this e-mail already exists."), field="email")
+        user = User(
+            email=email,
+            name=name,
+            locale=locale,
+            network=network if Role.EXPERT in chosen else None,
+            centre=centre if chosen & {Role.TRAINER, Role.TRAINEE} else None,
+            active=True,
+            session_version=1,
+            role_rows=[UserRole(role=r) for r in sorted(chosen)],
+            password_hash=password_hash,
+        )
+        session.add(user)
+        return user
+
+    return again_if_raced(session, insert)
 
 
 def update_user(
@@ -334,15 +341,18 @@ def _check_label(value: str, field: str, limit: int) -> str:
 
 def save_centre(session, centre: Centre | None, *, code: str, name: str, city: str) -> Centre:
     code = _check_code(code)
-    clash = session.scalar(select(Centre).where(Centre.code == code))
-    if clash is not None and clash is not centre:
-        raise AccountError(_l("A centre with this code already exists."), field="code")
-    centre = centre or Centre()
-    centre.code, centre.name = code, _check_label(name, "name", 200)
-    centre.city = _check_label(city, "city", 100)
-    session.add(centre)
-    session.flush()
-    return centre
+    name, city = _check_label(name, "name", 200), _check_label(city, "city", 100)
+
+    def save() -> Centre:
+        clash = session.scalar(select(Centre).where(Centre.code == code))
+        if clash is not None and clash is not centre:
+            raise AccountError(_l("A centre with this code already exists."), field="code")
+        row = centre or Centre()
+        row.code, row.name, row.city = code, name, city
+        session.add(row)
+        return row
+
+    return again_if_raced(session, save)
 
 
 def save_network(
@@ -355,9 +365,6 @@ def save_network(
     domains: Iterable[str],
 ) -> Network:
     code = _check_code(code)
-    clash = session.scalar(select(Network).where(Network.code == code))
-    if clash is not None and clash is not network:
-        raise AccountError(_l("A network with this code already exists."), field="code")
     names = {lang: _check_label(name.get(lang, ""), f"name_{lang}", 200) for lang in LOCALES}
     country = (country or "").strip().upper() or None
     if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
@@ -367,8 +374,14 @@ def save_network(
     chosen = list(dict.fromkeys(domains))
     if not chosen or not set(chosen) <= set(DOMAINS):
         raise AccountError(_l("Choose at least one domain."), field="domains")
-    network = network or Network()
-    network.code, network.name, network.country, network.domains = code, names, country, chosen
-    session.add(network)
-    session.flush()
-    return network
+
+    def save() -> Network:
+        clash = session.scalar(select(Network).where(Network.code == code))
+        if clash is not None and clash is not network:
+            raise AccountError(_l("A network with this code already exists."), field="code")
+        row = network or Network()
+        row.code, row.name, row.country, row.domains = code, names, country, chosen
+        session.add(row)
+        return row
+
+    return again_if_raced(session, save)

@@ -11,6 +11,7 @@ from elearn.accounts.models import User
 from elearn.authoring.models import Course, CourseStatus, Lesson, Module
 from elearn.authoring.package.validate import SLUG
 from elearn.authoring.services import AuthoringError, save_content
+from elearn.core.db import again_if_raced
 from elearn.core.text import clean_text
 
 
@@ -40,14 +41,20 @@ def _touch(course: Course, now: datetime) -> None:
 
 
 def add_module(session, course: Course, *, slug: str, title: str, now: datetime) -> Module:
-    module = Module(
-        slug=_slug(slug, {m.slug for m in course.modules}),
-        title={course.source_language: _title(title)},
-        summary={},
-        lessons=[],
-        position=max((m.position for m in course.modules), default=0) + 1,
-    )
-    course.modules.append(module)
+    title = _title(title)
+
+    def insert() -> Module:
+        module = Module(
+            slug=_slug(slug, {m.slug for m in course.modules}),
+            title={course.source_language: title},
+            summary={},
+            lessons=[],
+            position=max((m.position for m in course.modules), default=0) + 1,
+        )
+        course.modules.append(module)
+        return module
+
+    module = again_if_raced(session, insert)
     _touch(course, now)
     session.flush()
     return module
@@ -66,27 +73,33 @@ def add_lesson(
 ) -> Lesson:
     if kind not in ("theory", "practical"):
         raise AuthoringError(_l("Choose theory or practical."), field="kind")
-    lesson = Lesson(
-        slug=_slug(slug, {lesson.slug for lesson in module.lessons}),
-        kind=kind,
-        position=max((x.position for x in module.lessons), default=0) + 1,
-        competencies=[],
-        equipment={},
-        safety={},
-        contents=[],
-    )
-    module.lessons.append(lesson)
-    save_content(
-        session,
-        lesson,
-        course.source_language,
-        title=_title(title),
-        markdown="",
-        html="",
-        user=user,
-        now=now,
-        source_language=course.source_language,
-    )
+    title = _title(title)
+
+    def insert() -> Lesson:
+        lesson = Lesson(
+            slug=_slug(slug, {lesson.slug for lesson in module.lessons}),
+            kind=kind,
+            position=max((x.position for x in module.lessons), default=0) + 1,
+            competencies=[],
+            equipment={},
+            safety={},
+            contents=[],
+        )
+        module.lessons.append(lesson)
+        save_content(
+            session,
+            lesson,
+            course.source_language,
+            title=title,
+            markdown="",
+            html="",
+            user=user,
+            now=now,
+            source_language=course.source_language,
+        )
+        return lesson
+
+    lesson = again_if_raced(session, insert)
     _touch(course, now)
     session.flush()
     return lesson
@@ -142,34 +155,39 @@ def create_course(
     from elearn.authoring.package.validate import RESERVED_SLUGS
     from elearn.authoring.services import course_by_slug, search_text
 
-    taken = {slug} if course_by_slug(session, slug) is not None else set()
-    slug = _slug(slug, taken | RESERVED_SLUGS)
+    slug = _slug(slug, RESERVED_SLUGS)
     if domain not in DOMAINS:
         raise AuthoringError(_l("Choose a domain."), field="domain")
     languages = [lang for lang in LANGUAGES if lang in set(languages) | {source_language}]
     if source_language not in LANGUAGES:
         raise AuthoringError(_l("Choose the language you write in first."), field="source")
-    course = Course(
-        slug=slug,
-        network=network,
-        domain=domain,
-        level="beginner",
-        estimated_hours=1,
-        source_language=source_language,
-        languages=languages,
-        title={source_language: _title(title)},
-        summary={},
-        competencies=[],
-        status=CourseStatus.DRAFT,
-        created_at=now,
-        updated_at=now,
-        modules=[],
-        authors=[user] if user is not None and not user.is_admin else [],
-    )
-    course.search_text = search_text(course)
-    session.add(course)
-    session.flush()
-    return course
+    title = _title(title)
+
+    def insert() -> Course:
+        if course_by_slug(session, slug) is not None:
+            _slug(slug, {slug})  # says "already used", as for a module or a lesson
+        course = Course(
+            slug=slug,
+            network=network,
+            domain=domain,
+            level="beginner",
+            estimated_hours=1,
+            source_language=source_language,
+            languages=languages,
+            title={source_language: title},
+            summary={},
+            competencies=[],
+            status=CourseStatus.DRAFT,
+            created_at=now,
+            updated_at=now,
+            modules=[],
+            authors=[user] if user is not None and not user.is_admin else [],
+        )
+        course.search_text = search_text(course)
+        session.add(course)
+        return course
+
+    return again_if_raced(session, insert)
 
 
 def update_settings(

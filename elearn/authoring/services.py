@@ -24,6 +24,7 @@ from elearn.authoring.models import (
 )
 from elearn.authoring.rendering import Links, render_inline, render_markdown
 from elearn.authoring.urls import lesson_url, media_url
+from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import fold
 
@@ -230,16 +231,20 @@ def edit_lesson(
             ),
             field="markdown",
         )
-    content, changed = save_content(
+    # two authors saving a lesson's first translation at once: the second updates it
+    content, changed = again_if_raced(
         session,
-        item.lesson,
-        lang,
-        title=title,
-        markdown=markdown,
-        html=html,
-        user=user,
-        now=now,
-        source_language=course.source_language,
+        lambda: save_content(
+            session,
+            item.lesson,
+            lang,
+            title=title,
+            markdown=markdown,
+            html=html,
+            user=user,
+            now=now,
+            source_language=course.source_language,
+        ),
     )
     if changed and course.status in (CourseStatus.PUBLISHED, CourseStatus.IN_REVIEW):
         course.status = CourseStatus.DRAFT

@@ -19,6 +19,7 @@ from elearn.accounts.models import Role, User
 from elearn.cohorts.csvimport import MemberRow, ParsedMembers, RowError
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.cohorts.services import enrol_members, member_ids
+from elearn.core.db import again_if_raced
 from elearn.core.text import looks_like_email, normalize_email
 
 NEW, EXISTING, ALREADY, ERROR = "new_account", "existing", "already_member", "error"
@@ -120,6 +121,16 @@ def _default_name(email: str) -> str:
 
 
 def apply(
+    session, actor, cohort: Cohort, parsed: ParsedMembers, *, now: datetime, link_days: int
+) -> Report:
+    """Add the rows that can be added. Two trainers sending the same list at once get what
+    sending it twice gives: the second finds the members the first added."""
+    return again_if_raced(
+        session, lambda: _apply(session, actor, cohort, parsed, now=now, link_days=link_days)
+    )
+
+
+def _apply(
     session, actor, cohort: Cohort, parsed: ParsedMembers, *, now: datetime, link_days: int
 ) -> Report:
     outcomes = plan(session, actor, cohort, parsed)

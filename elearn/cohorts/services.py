@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from elearn.accounts.models import Centre, Role, User
 from elearn.authoring.models import Course
 from elearn.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
+from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import clean_text
 from elearn.learning.models import Enrolment
@@ -162,8 +163,13 @@ def create_cohort(session, actor, fields: CohortFields, *, now: datetime) -> Coh
 
 
 def update_cohort(session, actor, cohort: Cohort, fields: CohortFields, *, now: datetime) -> None:
-    """Courses taken off the cohort leave its dashboard; its members keep their progress."""
+    """Courses taken off the cohort leave its dashboard; its members keep their progress.
+    Two trainers saving the same change at once both succeed (the second adds nothing)."""
     _check(actor, fields, cohort)
+    again_if_raced(session, lambda: _update(session, cohort, fields, now=now))
+
+
+def _update(session, cohort: Cohort, fields: CohortFields, *, now: datetime) -> None:
     cohort.name = fields.name
     cohort.centre_id = fields.centre.id
     cohort.starts_on, cohort.ends_on = fields.starts_on, fields.ends_on
@@ -200,9 +206,13 @@ def member_ids(session, cohort: Cohort) -> list[int]:
 
 
 def enrol_members(session, cohort: Cohort, user_ids: list[int], *, now: datetime) -> None:
-    """Enrol members in every course of the cohort, in two statements however many."""
-    if not user_ids or not cohort.course_ids:
-        return
+    """Enrol members in every course of the cohort, in two statements however many (and
+    once more, should a trainee enrol themself in the same instant)."""
+    if user_ids and cohort.course_ids:
+        again_if_raced(session, lambda: _enrol(session, cohort, user_ids, now=now))
+
+
+def _enrol(session, cohort: Cohort, user_ids: list[int], *, now: datetime) -> None:
     existing = set(
         session.execute(
             select(Enrolment.user_id, Enrolment.course_id).where(

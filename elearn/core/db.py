@@ -9,16 +9,21 @@ mid-transaction (the one case a busy timeout cannot save: "database is locked").
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -85,6 +90,55 @@ def refuse_unstorable_values(session, _flush_context, _instances) -> None:
             path = first_not_finite(value)
             if path is not None:
                 raise NotFiniteError(f"{key}.{path}" if path else key)
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a row because a unique key (or primary key) exists."""
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None)  # psycopg
+    if code is not None:
+        return code == "23505"
+    return getattr(orig, "sqlite_errorname", "") in {
+        "SQLITE_CONSTRAINT_UNIQUE",
+        "SQLITE_CONSTRAINT_PRIMARYKEY",
+    }
+
+
+def again_if_raced(session, work: Callable[[], T]) -> T:
+    """Run ``work`` — a service's check followed by its insert — and, if it lost a race,
+    once more.
+
+    Two requests check "does this e-mail (code, slug, member) exist?", both see no, both
+    insert: the unique constraint lets one through and refuses the other. On PostgreSQL the
+    loser used to answer 500. Here the loser's work is rolled back to a savepoint and run
+    again; its check now sees the winner's committed row, so the loser answers exactly as a
+    request made a moment later would (an "already exists" message, or the existing row).
+    SQLite never gets here — writers queue behind ``BEGIN IMMEDIATE`` — but runs the same
+    code. A third racer still losing reaches the edge's 409 (core/errors.py).
+
+    Inside another ``again_if_raced`` the work simply runs: the outermost unit is the one
+    run again (adding members re-plans the whole list, not only the account it creates).
+    """
+    if session.info.get(_RACE_GUARD):
+        return work()
+    session.info[_RACE_GUARD] = True
+    try:
+        try:
+            with session.begin_nested():
+                result = work()
+                session.flush()
+            return result
+        except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
+        result = work()
+        session.flush()
+        return result
+    finally:
+        session.info.pop(_RACE_GUARD, None)
+
+
+_RACE_GUARD = "elearn.again_if_raced"
 
 
 def utcnow() -> datetime:

@@ -13,7 +13,7 @@ from flask import Flask, Response, json, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -243,6 +243,23 @@ def handle_database_unavailable(exc: OperationalError):
     return error_page(503, headers=headers)
 
 
+def handle_integrity_error(exc: IntegrityError):
+    """A unique key taken by another request at the same moment, where no service ran its
+    check again (core.db.again_if_raced): a conflict to retry, never a 500."""
+    from elearn.core.db import is_unique_violation
+    from elearn.extensions import db
+
+    db.session.rollback()
+    if not is_unique_violation(exc):
+        log.error("Integrity error on %s %s", request.method, request.path, exc_info=exc)
+        return handle_http_exception(InternalServerError())
+    log.warning("Lost a race on %s %s: %s", request.method, request.path, exc.orig)
+    detail = _l("Someone changed the same thing at the same moment. Reload and try again.")
+    if wants_problem_json():
+        return problem(409, detail)
+    return error_page(409, detail)
+
+
 def handle_unexpected(exc: Exception):
     from elearn.extensions import db
 
@@ -256,5 +273,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     if not app.testing or app.config.get("HANDLE_UNEXPECTED_IN_TESTS"):
         app.register_error_handler(Exception, handle_unexpected)
