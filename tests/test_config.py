@@ -47,6 +47,7 @@ def test_production_forces_secure_cookies_and_hsts(tmp_path):
             "ELEARN_SECRET_KEY": "k" * 48,
             "ELEARN_DATABASE_URL": "postgres://u@db/elearn",
             "ELEARN_REDIS_URL": "redis://r:6379/0",
+            "ELEARN_BASE_URL": "https://academy.example.org/",
         },
         tmp_path,
     )
@@ -55,6 +56,40 @@ def test_production_forces_secure_cookies_and_hsts(tmp_path):
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/elearn"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0"
     assert engine_options(config["SQLALCHEMY_DATABASE_URI"])["pool_pre_ping"] is True
+    assert config["BASE_URL"] == "https://academy.example.org"
+
+
+PRODUCTION = {"ELEARN_ENV": "production", "ELEARN_SECRET_KEY": "k" * 48}
+
+
+def test_production_requires_a_public_base_url(tmp_path):
+    """Links in e-mails start from it; without it they would start from the request's Host."""
+    for unset in ({}, {"ELEARN_BASE_URL": "  "}):
+        with pytest.raises(ConfigError, match="ELEARN_BASE_URL must be set in production"):
+            load_config({**PRODUCTION, **unset}, tmp_path)
+    assert load_config({}, tmp_path)["BASE_URL"] == "http://127.0.0.1:5000"  # `elearn run`'s
+    prefixed = load_config({"ELEARN_BASE_URL": "http://centre.lan:8080/academy/"}, tmp_path)
+    assert prefixed["BASE_URL"] == "http://centre.lan:8080/academy"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "academy.example.org",
+        "//academy.example.org",
+        "ftp://academy.example.org",
+        "javascript:alert(1)",
+        "https://",
+        "https://user:pass@academy.example.org",
+        "https://academy.example.org/?next=x",
+        "https://academy.example.org/#top",
+        "https://academy.example.org:port",
+    ],
+)
+def test_a_base_url_that_is_not_an_absolute_http_address_is_refused(tmp_path, value):
+    for env in ({}, PRODUCTION):
+        with pytest.raises(ConfigError, match="ELEARN_BASE_URL"):
+            load_config({**env, "ELEARN_BASE_URL": value}, tmp_path)
 
 
 def test_bad_values_are_named(tmp_path):
@@ -70,6 +105,7 @@ def test_production_app_sends_hsts_and_secure_cookie(monkeypatch, tmp_path, data
     monkeypatch.setenv("ELEARN_ENV", "production")
     monkeypatch.setenv("ELEARN_SECRET_KEY", "s" * 48)
     monkeypatch.setenv("ELEARN_DATABASE_URL", database_url)
+    monkeypatch.setenv("ELEARN_BASE_URL", "https://localhost")
     app = create_app({"PASSWORD_HASH_COST": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
     client = app.test_client()
     response = client.get("/login", base_url="https://localhost")
