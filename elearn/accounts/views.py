@@ -147,7 +147,9 @@ def change_password():
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc.message), "error")
+            # on the field to fix: the current password, or the new one (too common, …)
+            field = form.current_password if exc.field == "current_password" else form.new_password
+            field.errors = [*field.errors, str(exc.message)]
         else:
             start_session(current_user)  # this browser stays signed in, all others are out
             db.session.commit()
