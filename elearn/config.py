@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import limits  # Flask-Limiter's parser of "10 per 10 minutes"
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +96,25 @@ def _base_url(environ: Mapping[str, str], production: bool) -> str:
     return raw.rstrip("/")
 
 
+def _login_limits(environ: Mapping[str, str]) -> dict[str, str]:
+    """The sign-in limits, in Flask-Limiter's notation: one rate each, checked at start-up
+    rather than on the first sign-in."""
+    found = {}
+    for setting, name, default in (
+        ("LOGIN_LIMIT_PER_ACCOUNT", "ELEARN_LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes"),
+        ("LOGIN_LIMIT_PER_IP", "ELEARN_LOGIN_LIMIT_PER_IP", "300 per minute"),
+    ):
+        value = environ.get(name) or default
+        try:
+            one = len(limits.parse_many(value)) == 1
+        except ValueError:
+            one = False
+        if not one:
+            raise ConfigError(f"{name} must be one rate such as '{default}', not {value!r}")
+        found[setting] = value
+    return found
+
+
 def engine_options(database_url: str) -> dict[str, Any]:
     """PostgreSQL: check connections before use, so a database restart costs no request."""
     if database_url.startswith("sqlite"):
@@ -150,6 +171,19 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
 
     redis_url = environ.get("ELEARN_REDIS_URL", "")
     base_url = _base_url(environ, production)
+    login_limits = _login_limits(environ)
+    ratelimit_enabled = _bool(environ.get("ELEARN_RATELIMIT_ENABLED"), True)
+    if production and not ratelimit_enabled:
+        raise ConfigError(
+            "ELEARN_RATELIMIT_ENABLED=false turns off the sign-in budget: not in production."
+        )
+    if production and not redis_url:
+        log.warning(
+            "ELEARN_REDIS_URL is not set in production: the per-address sign-in ceiling and "
+            "the other rate limits are counted by each worker alone, so N workers allow N "
+            "times as much. Set ELEARN_REDIS_URL to share them (failed sign-ins per account "
+            "are counted in the database either way)."
+        )
     storage = environ.get("ELEARN_STORAGE", "local")
     if storage not in {"local", "s3"}:
         raise ConfigError("ELEARN_STORAGE must be 'local' or 's3'")
@@ -179,11 +213,8 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         ),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_ENABLED": _bool(environ.get("ELEARN_RATELIMIT_ENABLED"), True),
-        "LOGIN_LIMIT_PER_ACCOUNT": environ.get(
-            "ELEARN_LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes"
-        ),
-        "LOGIN_LIMIT_PER_IP": environ.get("ELEARN_LOGIN_LIMIT_PER_IP", "300 per minute"),
+        "RATELIMIT_ENABLED": ratelimit_enabled,
+        **login_limits,
         "TOKEN_LIFETIME_DAYS": _int(environ, "ELEARN_TOKEN_LIFETIME_DAYS", 365),
         "QUIZ_GRACE_SECONDS": _int(environ, "ELEARN_QUIZ_GRACE_SECONDS", 15),
         "SETUP_LINK_DAYS": _int(environ, "ELEARN_SETUP_LINK_DAYS", 7),

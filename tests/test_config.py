@@ -201,3 +201,38 @@ def test_media_limits_come_from_the_environment(tmp_path):
     ]
     assert limits["image"] == 5 * 1024 * 1024 and limits["video"] == 500 * 1024 * 1024
     assert limits["document"] == 100 * 1024 * 1024
+
+
+def test_production_without_redis_warns(tmp_path, caplog, monkeypatch):
+    """Flask-Limiter's limits (the per-address sign-in ceiling) then count per worker."""
+    import logging
+
+    # Alembic's logging set-up (a migration earlier in this process) disables the logger
+    monkeypatch.setattr(logging.getLogger("elearn.config"), "disabled", False)
+    production = {**PRODUCTION, "ELEARN_BASE_URL": "https://academy.example.org"}
+    with caplog.at_level("WARNING", logger="elearn.config"):
+        load_config(production, tmp_path)
+    said = [r.getMessage() for r in caplog.records]
+    assert any("ELEARN_REDIS_URL" in m and "each worker" in m for m in said), said
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="elearn.config"):
+        load_config({**production, "ELEARN_REDIS_URL": "redis://r:6379/0"}, tmp_path)
+    assert not any("ELEARN_REDIS_URL" in r.getMessage() for r in caplog.records)
+
+
+def test_sign_in_limits_are_checked_at_start(tmp_path):
+    with pytest.raises(ConfigError, match="ELEARN_RATELIMIT_ENABLED"):
+        load_config(
+            {
+                **PRODUCTION,
+                "ELEARN_BASE_URL": "https://academy.example.org",
+                "ELEARN_RATELIMIT_ENABLED": "false",
+            },
+            tmp_path,
+        )
+    for name in ("ELEARN_LOGIN_LIMIT_PER_ACCOUNT", "ELEARN_LOGIN_LIMIT_PER_IP"):
+        for value in ("lots", "10 per fortnight", "10/minute;100/hour"):
+            with pytest.raises(ConfigError, match=name):
+                load_config({name: value}, tmp_path)
+    config = load_config({"ELEARN_LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes"}, tmp_path)
+    assert config["LOGIN_LIMIT_PER_ACCOUNT"] == "5 per 15 minutes"
