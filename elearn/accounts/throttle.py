@@ -87,13 +87,17 @@ def take(session, email: str, *, now: datetime, budget: Budget) -> int | None:
 
 
 def give_back(session, email: str, *, now: datetime) -> None:
-    """The password was right: its try does not count against the account."""
+    """The password was right: its try does not count against the account, and a row left
+    with no failure goes (a sign-in that worked leaves nothing behind). The update holds
+    the row until commit, so no other try can slip in between the two statements."""
+    key = _key(email)
     row = TABLE.c
     session.execute(
         update(TABLE)
-        .where(row.account == _key(email), row.failures > 0, row.resets_at > now)
+        .where(row.account == key, row.failures > 0, row.resets_at > now)
         .values(failures=row.failures - 1)
     )
+    session.execute(delete(TABLE).where(row.account == key, row.failures <= 0))
 
 
 def _insert_if_absent(session):

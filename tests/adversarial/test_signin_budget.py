@@ -16,7 +16,8 @@ Cases and where each is covered:
   counted: ``test_guesses_sent_at_once_never_overrun_the_budget`` (threads on two app
   objects, SQLite and PostgreSQL).
 - The table holds what it must and no more: rows are keyed by a digest of the e-mail (no
-  list of the addresses guessers typed) and deleted once their window has ended:
+  list of the addresses guessers typed), deleted once their window has ended, and a
+  sign-in that works leaves none:
   ``test_rows_are_digests_and_go_once_their_window_ends``.
 - Successful sign-ins do not count: tests/test_api.py::
   test_successful_token_requests_do_not_count_against_the_account. The generous ceiling
@@ -157,6 +158,14 @@ def test_rows_are_digests_and_go_once_their_window_ends(workers):
 
     clock.advance(minutes=11)
     _page(two, "later@ofppt.example", "wrong-password")
-    with one.app_context():
-        left = db.session.scalar(sa.select(sa.func.count()).select_from(SignInFailures))
-    assert left == 1  # the new window's row only
+    assert _count(one) == 1  # the new window's row only
+    # and a sign-in that works leaves nothing behind
+    person = Factory(one).user("trainee", email="person@ofppt.example")
+    assert _page(one, person.email, PASSWORD).status_code == 303
+    assert _api(two, person.email, PASSWORD).status_code == 201
+    assert _count(one) == 1
+
+
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(SignInFailures))
