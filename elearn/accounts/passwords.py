@@ -61,7 +61,10 @@ def email_name_in(password: str, email: str) -> str | None:
 
 
 _hasher = PasswordHasher()
-_dummy_hash = _hasher.hash("elearn-dummy-password")
+#: What an unknown account's password is checked against; made by configure() (create_app),
+#: not at import: a full-cost hash at import cost every ``elearn`` command ~0.3 s for one
+#: that configure() then replaced anyway.
+_dummy_hash: str | None = None
 
 
 def configure(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
@@ -71,6 +74,13 @@ def configure(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
     _dummy_hash = _hasher.hash("elearn-dummy-password")
 
 
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:  # used without create_app
+        _dummy_hash = _hasher.hash("elearn-dummy-password")
+    return _dummy_hash
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -78,7 +88,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; with no hash, spend the same time and say no."""
     try:
-        return _hasher.verify(password_hash or _dummy_hash, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy(), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -288,6 +288,7 @@ def test_every_way_of_choosing_a_password_refuses_guessable_ones(
 def test_the_lists_ship_with_the_package_and_load_on_first_use():
     probe = (
         "import elearn.accounts.passwords as p; "
+        "assert p._dummy_hash is None; "  # nor a full-cost Argon2 hash at import
         "before = p.common_passwords.cache_info().currsize; "
         "listed = p.is_common('azertyui'); "
         "print(before, listed, len(p.common_passwords()))"
