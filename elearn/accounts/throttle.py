@@ -49,7 +49,8 @@ def parse_budget(text: str) -> Budget:
 
 
 def _key(email: str) -> str:
-    return hashlib.sha256(normalize_email(email).encode()).hexdigest()
+    """Any text the client sent, even a lone surrogate JSON allows, has a digest."""
+    return hashlib.sha256(normalize_email(email).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def take(session, email: str, *, now: datetime, budget: Budget) -> int | None:
