@@ -37,8 +37,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     if app.config["PROXY_COUNT"]:
+        # The client's address and the scheme come from the proxy; the host never does: the
+        # documented nginx passes the client's own Host and forwards a client-sent
+        # X-Forwarded-Host untouched, so trusting it would only let anyone choose the host.
         n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
     return app
 
 

@@ -14,7 +14,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import limits  # Flask-Limiter's parser of "10 per 10 minutes"
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES = ("fr", "ar")
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test", "elearn"}
 MIN_SECRET_LENGTH = 32
+#: Where ``elearn run`` listens unless told otherwise: the links' default on a laptop.
+DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):
@@ -55,6 +60,59 @@ def _local_secret_key(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def _base_url(environ: Mapping[str, str], production: bool) -> str:
+    """The public address links in e-mails start with. It comes from the operator, never
+    from a request: the ``Host`` and ``X-Forwarded-Host`` headers are whatever the sender
+    of the request typed, and a password link pointing at their host hands them the
+    account."""
+    raw = environ.get("ELEARN_BASE_URL", "").strip()
+    if not raw:
+        if production:
+            raise ConfigError(
+                "ELEARN_BASE_URL must be set in production to the address people open, "
+                "e.g. https://academy.example.org: links in e-mails are built from it."
+            )
+        return DEV_BASE_URL
+    parts = urlsplit(raw)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"ELEARN_BASE_URL must be an absolute http(s) address such as "
+            f"https://academy.example.org (no user, query or fragment), not {raw!r}"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigError(f"ELEARN_BASE_URL has an invalid port: {raw!r}") from None
+    if production and parts.scheme != "https":
+        log.warning("ELEARN_BASE_URL=%s in production: links in e-mails will not use https.", raw)
+    return raw.rstrip("/")
+
+
+def _login_limits(environ: Mapping[str, str]) -> dict[str, str]:
+    """The sign-in limits, in Flask-Limiter's notation: one rate each, checked at start-up
+    rather than on the first sign-in."""
+    found = {}
+    for setting, name, default in (
+        ("LOGIN_LIMIT_PER_ACCOUNT", "ELEARN_LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes"),
+        ("LOGIN_LIMIT_PER_IP", "ELEARN_LOGIN_LIMIT_PER_IP", "300 per minute"),
+    ):
+        value = environ.get(name) or default
+        try:
+            one = len(limits.parse_many(value)) == 1
+        except ValueError:
+            one = False
+        if not one:
+            raise ConfigError(f"{name} must be one rate such as '{default}', not {value!r}")
+        found[setting] = value
+    return found
 
 
 def engine_options(database_url: str) -> dict[str, Any]:
@@ -112,6 +170,20 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         raise ConfigError(f"ELEARN_TIMEZONE is not a known time zone: {zone!r}") from None
 
     redis_url = environ.get("ELEARN_REDIS_URL", "")
+    base_url = _base_url(environ, production)
+    login_limits = _login_limits(environ)
+    ratelimit_enabled = _bool(environ.get("ELEARN_RATELIMIT_ENABLED"), True)
+    if production and not ratelimit_enabled:
+        raise ConfigError(
+            "ELEARN_RATELIMIT_ENABLED=false turns off the sign-in budget: not in production."
+        )
+    if production and not redis_url:
+        log.warning(
+            "ELEARN_REDIS_URL is not set in production: the per-address sign-in ceiling and "
+            "the other rate limits are counted by each worker alone, so N workers allow N "
+            "times as much. Set ELEARN_REDIS_URL to share them (failed sign-ins per account "
+            "are counted in the database either way)."
+        )
     storage = environ.get("ELEARN_STORAGE", "local")
     if storage not in {"local", "s3"}:
         raise ConfigError("ELEARN_STORAGE must be 'local' or 's3'")
@@ -129,6 +201,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         "SESSION_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=_int(environ, "ELEARN_SESSION_DAYS", 14)),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "BASE_URL": base_url,
         "HSTS": production,
         "PROXY_COUNT": _int(environ, "ELEARN_PROXY_COUNT", 0),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
@@ -140,11 +213,8 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         ),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_ENABLED": _bool(environ.get("ELEARN_RATELIMIT_ENABLED"), True),
-        "LOGIN_LIMIT_PER_ACCOUNT": environ.get(
-            "ELEARN_LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes"
-        ),
-        "LOGIN_LIMIT_PER_IP": environ.get("ELEARN_LOGIN_LIMIT_PER_IP", "300 per minute"),
+        "RATELIMIT_ENABLED": ratelimit_enabled,
+        **login_limits,
         "TOKEN_LIFETIME_DAYS": _int(environ, "ELEARN_TOKEN_LIFETIME_DAYS", 365),
         "QUIZ_GRACE_SECONDS": _int(environ, "ELEARN_QUIZ_GRACE_SECONDS", 15),
         "SETUP_LINK_DAYS": _int(environ, "ELEARN_SETUP_LINK_DAYS", 7),

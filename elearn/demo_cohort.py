@@ -40,9 +40,10 @@ TRAINEES = [
 ]
 
 
-def load_demo_cohort(session, *, now: datetime, password: str) -> Cohort | None:
+def load_demo_cohort(session, *, now: datetime, password_hash: str) -> Cohort | None:
     """Create the cohort and its trainees' history unless it exists; None when the course
-    or the trainer is missing (the demo then simply has no cohort)."""
+    or the trainer is missing (the demo then simply has no cohort). The trainees get the
+    demo's password, given as its hash (elearn.demo.demo_password_hash says why)."""
     centre = accounts.centre_by_code_or_none(session, "SALE")
     trainer = accounts.find_user(session, TRAINER)
     course = session.scalar(select(Course).where(Course.slug == COURSE))
@@ -65,15 +66,12 @@ def load_demo_cohort(session, *, now: datetime, password: str) -> Cohort | None:
             if number == 0
             else f"stagiaire{number:02d}.sale@mre-academy.example"
         )
-        user = accounts.find_user(session, email) or accounts.create_user(
-            session,
-            email=email,
-            name=name,
-            roles=["trainee"],
-            centre=centre,
-            locale=locale,
-            password=password,
-        )
+        user = accounts.find_user(session, email)
+        if user is None:
+            user = accounts.create_user(
+                session, email=email, name=name, roles=["trainee"], centre=centre, locale=locale
+            )
+            user.password_hash = password_hash
         people.append(user)
     members.apply(
         session,

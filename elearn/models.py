@@ -5,6 +5,7 @@ from elearn.accounts.models import (  # noqa: F401
     Centre,
     Network,
     SetupLink,
+    SignInFailures,
     User,
     UserRole,
 )

@@ -387,7 +387,7 @@ def test_admin_creates_a_trainer_trainee_with_centre_and_locale(app, make, as_ad
             roles=["trainer", "trainee"],
             centre="KENITRA",
             locale="ar",
-            password="nadia-secret-77",
+            password="cedre-bleu-77",
         ),
     )
     assert response.status_code == 303
@@ -402,7 +402,7 @@ def test_admin_creates_a_trainer_trainee_with_centre_and_locale(app, make, as_ad
     listed = html_of(as_admin.get("/admin/users"))
     assert "nadia.alaoui@example.org" in listed and "Nadia Alaoui" in listed
     # the password given in the form works, and the account opens in Arabic
-    c, login = signed_in_client(app, "NADIA.alaoui@example.org", "nadia-secret-77")
+    c, login = signed_in_client(app, "NADIA.alaoui@example.org", "cedre-bleu-77")
     assert login.status_code == 303
     assert HTML_AR in html_of(c.get("/"))
 

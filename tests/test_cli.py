@@ -170,3 +170,26 @@ def test_console_script_is_installed_and_upgrades_a_fresh_database(tmp_path):
     )
     for command in ("db", "users", "tokens", "demo", "run"):
         assert command in result.stdout
+
+
+def test_run_makes_its_address_the_base_of_links(monkeypatch):
+    """``elearn run --host --port`` without ELEARN_BASE_URL: links in e-mails open where
+    the development server listens; a configured base URL is kept."""
+    import flask.cli
+    from click.testing import CliRunner
+
+    from elearn.cli import command_group
+
+    served = []
+    monkeypatch.setattr(flask.cli, "run_simple", lambda host, port, app, **kw: served.append(app))
+    for environ, expected in (
+        ({}, "http://192.0.2.7:8123"),
+        ({"ELEARN_BASE_URL": "https://academy.example.org"}, "https://academy.example.org"),
+    ):
+        unset = {k: v for k, v in os.environ.items() if k != "ELEARN_BASE_URL"}
+        monkeypatch.setattr(os, "environ", {**unset, **environ})
+        result = CliRunner().invoke(
+            command_group(), ["run", "--host", "192.0.2.7", "--port", "8123", "--no-reload"]
+        )
+        assert result.exit_code == 0, result.output
+        assert served[-1].config["BASE_URL"] == expected

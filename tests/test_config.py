@@ -47,6 +47,7 @@ def test_production_forces_secure_cookies_and_hsts(tmp_path):
             "ELEARN_SECRET_KEY": "k" * 48,
             "ELEARN_DATABASE_URL": "postgres://u@db/elearn",
             "ELEARN_REDIS_URL": "redis://r:6379/0",
+            "ELEARN_BASE_URL": "https://academy.example.org/",
         },
         tmp_path,
     )
@@ -55,6 +56,40 @@ def test_production_forces_secure_cookies_and_hsts(tmp_path):
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/elearn"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0"
     assert engine_options(config["SQLALCHEMY_DATABASE_URI"])["pool_pre_ping"] is True
+    assert config["BASE_URL"] == "https://academy.example.org"
+
+
+PRODUCTION = {"ELEARN_ENV": "production", "ELEARN_SECRET_KEY": "k" * 48}
+
+
+def test_production_requires_a_public_base_url(tmp_path):
+    """Links in e-mails start from it; without it they would start from the request's Host."""
+    for unset in ({}, {"ELEARN_BASE_URL": "  "}):
+        with pytest.raises(ConfigError, match="ELEARN_BASE_URL must be set in production"):
+            load_config({**PRODUCTION, **unset}, tmp_path)
+    assert load_config({}, tmp_path)["BASE_URL"] == "http://127.0.0.1:5000"  # `elearn run`'s
+    prefixed = load_config({"ELEARN_BASE_URL": "http://centre.lan:8080/academy/"}, tmp_path)
+    assert prefixed["BASE_URL"] == "http://centre.lan:8080/academy"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "academy.example.org",
+        "//academy.example.org",
+        "ftp://academy.example.org",
+        "javascript:alert(1)",
+        "https://",
+        "https://user:pass@academy.example.org",
+        "https://academy.example.org/?next=x",
+        "https://academy.example.org/#top",
+        "https://academy.example.org:port",
+    ],
+)
+def test_a_base_url_that_is_not_an_absolute_http_address_is_refused(tmp_path, value):
+    for env in ({}, PRODUCTION):
+        with pytest.raises(ConfigError, match="ELEARN_BASE_URL"):
+            load_config({**env, "ELEARN_BASE_URL": value}, tmp_path)
 
 
 def test_bad_values_are_named(tmp_path):
@@ -70,6 +105,7 @@ def test_production_app_sends_hsts_and_secure_cookie(monkeypatch, tmp_path, data
     monkeypatch.setenv("ELEARN_ENV", "production")
     monkeypatch.setenv("ELEARN_SECRET_KEY", "s" * 48)
     monkeypatch.setenv("ELEARN_DATABASE_URL", database_url)
+    monkeypatch.setenv("ELEARN_BASE_URL", "https://localhost")
     app = create_app({"PASSWORD_HASH_COST": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
     client = app.test_client()
     response = client.get("/login", base_url="https://localhost")
@@ -165,3 +201,38 @@ def test_media_limits_come_from_the_environment(tmp_path):
     ]
     assert limits["image"] == 5 * 1024 * 1024 and limits["video"] == 500 * 1024 * 1024
     assert limits["document"] == 100 * 1024 * 1024
+
+
+def test_production_without_redis_warns(tmp_path, caplog, monkeypatch):
+    """Flask-Limiter's limits (the per-address sign-in ceiling) then count per worker."""
+    import logging
+
+    # Alembic's logging set-up (a migration earlier in this process) disables the logger
+    monkeypatch.setattr(logging.getLogger("elearn.config"), "disabled", False)
+    production = {**PRODUCTION, "ELEARN_BASE_URL": "https://academy.example.org"}
+    with caplog.at_level("WARNING", logger="elearn.config"):
+        load_config(production, tmp_path)
+    said = [r.getMessage() for r in caplog.records]
+    assert any("ELEARN_REDIS_URL" in m and "each worker" in m for m in said), said
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="elearn.config"):
+        load_config({**production, "ELEARN_REDIS_URL": "redis://r:6379/0"}, tmp_path)
+    assert not any("ELEARN_REDIS_URL" in r.getMessage() for r in caplog.records)
+
+
+def test_sign_in_limits_are_checked_at_start(tmp_path):
+    with pytest.raises(ConfigError, match="ELEARN_RATELIMIT_ENABLED"):
+        load_config(
+            {
+                **PRODUCTION,
+                "ELEARN_BASE_URL": "https://academy.example.org",
+                "ELEARN_RATELIMIT_ENABLED": "false",
+            },
+            tmp_path,
+        )
+    for name in ("ELEARN_LOGIN_LIMIT_PER_ACCOUNT", "ELEARN_LOGIN_LIMIT_PER_IP"):
+        for value in ("lots", "10 per fortnight", "10/minute;100/hour"):
+            with pytest.raises(ConfigError, match=name):
+                load_config({name: value}, tmp_path)
+    config = load_config({"ELEARN_LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes"}, tmp_path)
+    assert config["LOGIN_LIMIT_PER_ACCOUNT"] == "5 per 15 minutes"

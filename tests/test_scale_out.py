@@ -197,7 +197,7 @@ def test_two_instances_behind_nginx_behave_as_one(app, api, make, deployment, ba
     )
     assert again.status_code == 409  # graded once, whichever instance is asked
 
-    # sign-in failures count across both instances (Redis)
+    # sign-in failures count across both instances (the database)
     victim = make.user("trainee", email=f"cible-{secrets.token_hex(3)}@ofppt.example")
     codes = []
     for number in range(8):

@@ -143,3 +143,23 @@ class SetupLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SignInFailures(db.Model):
+    """Failed sign-ins of one account in its current window, page and API together.
+
+    In the database, because it is the one place every worker and every instance sees:
+    counted in each process's memory, two gunicorn workers let an attacker try twice the
+    budget. A row stands for the e-mail typed, whether an account has it or not.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    #: SHA-256 of the normalised e-mail tried: fixed width, and the table keeps no list of
+    #: the addresses guessers typed.
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Tries taken in this window. A try is taken before the password is checked (so
+    #: parallel guesses cannot overrun the budget) and given back when it was right.
+    failures: Mapped[int] = mapped_column(Integer)
+    #: When the window ends and the budget is whole again; rows past it are deleted.
+    resets_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -51,6 +51,10 @@ def check_name(value: str) -> str:
 
 
 def check_password(password: str, *, email: str = "") -> str:
+    """The one rule for every password someone chooses (account creation by the API, the
+    CLI or an admin, an own change, an admin's reset, a set-up link): long enough, not
+    among the passwords guessers try first, and not made of the e-mail's name, which
+    whoever knows the address tries next."""
     if len(password) < passwords.MIN_LENGTH or len(password) > passwords.MAX_LENGTH:
         raise AccountError(
             _l(
@@ -60,8 +64,20 @@ def check_password(password: str, *, email: str = "") -> str:
             ),
             field="password",
         )
-    if email and password.strip().lower() in {email, email.split("@")[0]}:
-        raise AccountError(_l("The password must not be your e-mail address."), field="password")
+    name = passwords.email_name_in(password, email) if email else None
+    if name is not None:
+        raise AccountError(
+            _l(
+                "The password must not contain “%(name)s”, taken from the e-mail address.",
+                name=name,
+            ),
+            field="password",
+        )
+    if passwords.is_common(password):
+        raise AccountError(
+            _l("This password is one of the most common: choose one that is harder to guess."),
+            field="password",
+        )
     return password
 
 

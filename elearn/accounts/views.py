@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -15,45 +16,69 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from elearn.accounts import services
+from elearn.accounts import services, throttle
 from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, TokenForm
 from elearn.accounts.models import AccessToken
+from elearn.core.clock import now
 from elearn.core.db import utcnow
 from elearn.core.errors import DomainError, error_page
-from elearn.core.text import is_safe_next, normalize_email
+from elearn.core.text import is_safe_next
 from elearn.extensions import db, limiter
 from elearn.i18n.locale import SESSION_KEY
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
-def account_key() -> str:
-    """Rate-limit key for sign-in: the account being tried, whoever tries it."""
-    data = request.get_json(silent=True) if request.is_json else None
-    email = (data or {}).get("email") if isinstance(data, dict) else request.form.get("email")
-    return "account:" + normalize_email(email if isinstance(email, str) else "")
-
-
 def login_limits(view):
-    """Per account, count only failures (so the owner gets in once the attacker pauses);
-    per IP, a generous ceiling, since a whole centre signs in from one address."""
-    per_ip = limiter.limit(
+    """A generous ceiling per IP (Flask-Limiter), since a whole centre signs in from one
+    address. The budget per account is check_credentials'."""
+    return limiter.limit(
         lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
         key_func=get_remote_address,
         methods=["POST"],
         scope="login-ip",
-    )
-    per_account = limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-        key_func=account_key,
-        methods=["POST"],
-        scope="login-account",
-        deduct_when=lambda _response: bool(g.get("login_failed")),
-    )
-    return per_ip(per_account(view))
+    )(view)
+
+
+class TooManyFailuresError(Exception):
+    """The account's budget of failed sign-ins is spent for ``seconds`` more."""
+
+    def __init__(self, seconds: int):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+    def message(self):
+        minutes = max(1, math.ceil(self.seconds / 60))
+        return ngettext(
+            "Too many failed sign-ins for this account: try again in %(num)s minute.",
+            "Too many failed sign-ins for this account: try again in %(num)s minutes.",
+            minutes,
+        )
+
+
+def check_credentials(email: str, password: str):
+    """The one way in with a password, for the sign-in page and the token API alike.
+
+    A try is taken from the account's budget and committed before the password is
+    checked, so every worker and instance sees it at once (accounts/throttle.py); a right
+    password gives it back. Returns the user or None; raises TooManyFailuresError.
+    """
+    config = current_app.config
+    limited = config["RATELIMIT_ENABLED"]
+    if limited:
+        budget = throttle.parse_budget(config["LOGIN_LIMIT_PER_ACCOUNT"])
+        wait = throttle.take(db.session, email, now=now(), budget=budget)
+        db.session.commit()
+        if wait is not None:
+            raise TooManyFailuresError(wait)
+    user = services.authenticate(db.session, email, password, now=utcnow())
+    if user is not None and limited:
+        throttle.give_back(db.session, email, now=now())
+    return user
 
 
 def start_session(user) -> None:
@@ -79,12 +104,16 @@ def login():
         return redirect(_next_url())
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data, now=utcnow())
+        try:
+            user = check_credentials(form.email.data, form.password.data)
+        except TooManyFailuresError as exc:
+            flash(exc.message(), "error")
+            page = render_template("accounts/login.html", form=form)
+            return page, 429, {"Retry-After": str(exc.seconds)}
         if user is not None:
             start_session(user)
             db.session.commit()
             return redirect(_next_url(), code=303)
-        g.login_failed = True
         flash(_("The e-mail or the password is not correct."), "error")
     return render_template("accounts/login.html", form=form)
 
@@ -147,7 +176,9 @@ def change_password():
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc.message), "error")
+            # on the field to fix: the current password, or the new one (too common, …)
+            field = form.current_password if exc.field == "current_password" else form.new_password
+            field.errors = [*field.errors, str(exc.message)]
         else:
             start_session(current_user)  # this browser stays signed in, all others are out
             db.session.commit()

@@ -3,19 +3,20 @@ link to choose a password, written in the trainee's language."""
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from elearn.accounts.models import User
 from elearn.core import mail
+from elearn.core.urls import public_url
 
 
 def send_links(pairs: list[tuple[User, str]]) -> int:
     """After the commit: e-mail each new account its link. Returns how many failed."""
     mails = []
     for user, token in pairs:
-        url = url_for("accounts.setup_password", token=token, _external=True)
+        url = public_url("accounts.setup_password", token=token)
         with force_locale(user.locale):
             mails.append(
                 mail.Mail(

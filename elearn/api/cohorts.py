@@ -97,12 +97,12 @@ def create(body):
     for slug in body["courses"]:
         course = authoring.course_by_slug(db.session, slug)
         (courses if course is not None else missing).append(course or slug)
-    trainers = [accounts.find_user(db.session, e) for e in body["trainers"]]
-    if missing or None in trainers:
+    found = {e: accounts.find_user(db.session, e) for e in body["trainers"]}
+    unknown = [e for e, user in found.items() if user is None]
+    # only an admin learns which e-mails have no account (cohorts.services.trainer_refused)
+    if missing or (unknown and current_user.is_admin):
         errors = [{"path": "courses", "message": f"{s}: ?"} for s in missing] + [
-            {"path": "trainers", "message": f"{e}: ?"}
-            for e, t in zip(body["trainers"], trainers, strict=True)
-            if t is None
+            {"path": "trainers", "message": f"{e}: ?"} for e in unknown if current_user.is_admin
         ]
         return problem(422, _l("Some courses or trainers do not exist."), errors=errors)
     fields_ = cohorts.CohortFields(
@@ -111,7 +111,8 @@ def create(body):
         starts_on=body["starts_on"],
         ends_on=body["ends_on"],
         courses=courses,
-        trainers=trainers,
+        trainers=[user for user in found.values() if user is not None],
+        unknown_trainers=unknown,
     )
     cohort = cohorts.create_cohort(db.session, current_user, fields_, now=now())
     db.session.commit()

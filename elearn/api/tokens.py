@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
 from elearn.accounts import services
 from elearn.accounts.models import AccessToken
-from elearn.accounts.views import login_limits
+from elearn.accounts.views import TooManyFailuresError, check_credentials, login_limits
 from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import ProblemSchema, UTCDateTime
 from elearn.core.db import utcnow
@@ -48,10 +48,13 @@ class TokenInfo(Schema):
 @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts")
 @login_limits
 def create_token(body):
-    """Create a token from an e-mail and password (rate limited per account)."""
-    user = services.authenticate(db.session, body["email"], body["password"], now=utcnow())
+    """Create a token from an e-mail and password. Failed tries per account share one
+    budget with the sign-in page (ELEARN_LOGIN_LIMIT_PER_ACCOUNT): 429 with Retry-After."""
+    try:
+        user = check_credentials(body["email"], body["password"])
+    except TooManyFailuresError as exc:
+        return problem(429, exc.message(), headers={"Retry-After": str(exc.seconds)})
     if user is None:
-        g.login_failed = True
         return problem(401, _l("The e-mail or the password is not correct."))
     token, plain = services.create_token(
         db.session,

@@ -94,25 +94,33 @@ def plan(session, actor, cohort: Cohort, parsed: ParsedMembers) -> list[Outcome]
 def _outcome(actor, cohort: Cohort, row: MemberRow, user: User | None, members) -> Outcome:
     if user is None:
         return Outcome(row.row, row.email, row.name or _default_name(row.email), NEW)
-    if Role.TRAINEE not in user.roles:
-        return Outcome(
-            row.row,
-            row.email,
-            user.name,
-            ERROR,
-            _l("This e-mail belongs to an account that is not a trainee's."),
-        )
-    if user.id in members:
+    if user.id in members:  # on the members list the trainer already sees
         return Outcome(row.row, row.email, user.name, ALREADY)
-    if not actor.is_admin and user.centre_id != cohort.centre_id:
-        return Outcome(
-            row.row,
-            row.email,
-            user.name,
-            ERROR,
-            _l("This trainee belongs to another centre: ask an administrator to add them."),
-        )
+    refusal = _refusal(actor, cohort, user)
+    if refusal is not None:
+        # what the file said, never the account's own name: it is not the trainer's to see
+        return Outcome(row.row, row.email, row.name, ERROR, refusal)
     return Outcome(row.row, row.email, user.name, EXISTING)
+
+
+def _refusal(actor, cohort: Cohort, user: User):
+    """Why this cohort cannot take this account, or None when it can.
+
+    An admin sees every account, so an admin is told the reason. A trainer may see the
+    trainees of the cohort's centre and nobody else: "an admin's", "an expert's", "another
+    centre's" or "deactivated" would each tell them something about an account that is
+    not theirs to know of (its name, its kind), from an e-mail they typed — so every
+    refusal reads the same to them.
+    """
+    trainee = Role.TRAINEE in user.roles
+    here = actor.is_admin or user.centre_id == cohort.centre_id
+    if trainee and user.active and here:
+        return None
+    if not actor.is_admin:
+        return _l("This e-mail cannot be added to this cohort: ask an administrator.")
+    if not trainee:
+        return _l("This e-mail belongs to an account that is not a trainee's.")
+    return _l("This account is deactivated: reactivate it before adding it to a cohort.")
 
 
 def _default_name(email: str) -> str:

@@ -102,6 +102,8 @@ class CohortFields:
     ends_on: date | None = None
     courses: list[Course] = field(default_factory=list)
     trainers: list[User] = field(default_factory=list)
+    #: e-mails given as trainers that match no account (the API's); refused like the rest
+    unknown_trainers: list[str] = field(default_factory=list)
 
 
 def _check(actor, fields: CohortFields, cohort: Cohort | None = None) -> None:
@@ -126,21 +128,35 @@ def _check(actor, fields: CohortFields, cohort: Cohort | None = None) -> None:
                 field="courses",
             )
     listed = set(cohort.trainer_ids) if cohort is not None else set()
+    if fields.unknown_trainers and not actor.is_admin:
+        raise trainer_refused()
     for trainer in fields.trainers:
-        if Role.TRAINER not in trainer.roles:
+        if not actor.is_admin:
+            # a listed trainer reads the members' attempts: sharing across centres is an
+            # admin's call
+            if trainer.id not in listed and not (
+                Role.TRAINER in trainer.roles and trainer.centre_id == actor.centre_id
+            ):
+                raise trainer_refused()
+        elif Role.TRAINER not in trainer.roles:
             raise CohortError(
                 _l("%(email)s is not a trainer account.", email=trainer.email), field="trainers"
             )
-        # a listed trainer reads the members' attempts: sharing across centres is an admin's call
-        if not actor.is_admin and trainer.centre_id != actor.centre_id and trainer.id not in listed:
-            raise CohortError(
-                _l(
-                    "%(email)s trains at another centre: ask an administrator to add them.",
-                    email=trainer.email,
-                ),
-                field="trainers",
-                status=403,
-            )
+
+
+def trainer_refused() -> CohortError:
+    """What a trainer is told about anyone they may not list as a cohort's trainer: an
+    unknown e-mail, someone who is no trainer, another centre's trainer. One answer, naming
+    no one: the page sends ids, and "x@… is not a trainer" would tell whose id it is and
+    what kind of account they hold."""
+    return CohortError(
+        _l(
+            "You can list only the trainers of your centre: ask an administrator to add "
+            "anyone else."
+        ),
+        field="trainers",
+        status=403,
+    )
 
 
 def create_cohort(session, actor, fields: CohortFields, *, now: datetime) -> Cohort:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import escape
 
+from elearn.core.urls import public_url
 from elearn.extensions import db, limiter
 from elearn.i18n.formatting import bdi, format_date, translated
 from elearn.learning import progress
@@ -48,7 +49,7 @@ def certificate(code: str):
         "learning/certificate.html",
         certificate=found,
         texts=_texts(found),
-        verify_url=url_for(".verify", code=found.code, _external=True),
+        verify_url=public_url("certificates.verify", code=found.code),
     )
 
 

@@ -1,7 +1,7 @@
 """repair stored text that no page can show (lone surrogates, NUL) in JSON documents
 
 Revision ID: 0014_repair_unstorable_text
-Revises: 0010_drop_redundant_user_indexes
+Revises: 0013_sign_in_failures
 Create Date: 2026-12-01
 
 Before the platform refused them (core/jsonio.py, core/db.py), a JSON body could carry a
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0014_repair_unstorable_text'
-down_revision = '0010_drop_redundant_user_indexes'
+down_revision = '0013_sign_in_failures'
 branch_labels = None
 depends_on = None
 

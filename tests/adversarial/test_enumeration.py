@@ -15,6 +15,16 @@ Cases (security-cases.md) and where each is covered:
   test_token_requests_are_rate_limited_per_account. There is no self-registration and no
   "forgot my password" form taking an e-mail: accounts are made by admins and trainers,
   and passwords are (re)set through one-time links or by an admin.
+- A trainer learning about accounts they may not see (the issue's item 11): the members
+  preview printed the name of the admin, expert or other centre's trainee an e-mail in the
+  file belonged to, and said which kind of account it was. Now each row shows what the
+  file said and one answer for every account the cohort cannot take, on the page and in
+  the API's ``errors``; admins keep the precise reasons:
+  ``test_a_trainers_member_list_tells_nothing_of_accounts_they_may_not_see`` (an admin, an
+  expert, a colleague, another centre's trainee and a deactivated account). The same class
+  on the cohort's trainers, found while fixing it: the API said "not a trainer", "trains
+  at another centre" or "does not exist", and the page named the e-mail of any user id
+  slipped into the form: ``test_a_trainer_cannot_sort_accounts_through_a_cohorts_trainers``.
 - The public certificate check: tests/test_certificates.py::
   test_the_public_check_confirms_only_name_course_network_and_date (no e-mail, no score).
   Added: ``test_the_public_check_shows_nothing_else_and_is_rate_limited``.
@@ -33,6 +43,8 @@ Cases (security-cases.md) and where each is covered:
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import re
 from datetime import timedelta
 
@@ -283,3 +295,136 @@ def test_a_token_anywhere_but_the_authorization_header_is_refused(app, api, make
         assert response.mimetype == "application/problem+json"
     assert api.get("/api/v1/me/courses", token=token).get_json() == []  # never enrolled
     assert api.post(enrol, token=token).status_code == 201  # the header is the way
+
+
+# -- what a trainer's member list and cohort form tell about other accounts -----------------
+
+#: Accounts a Salé trainer may not see, each with a name that must not come out.
+HIDDEN = {
+    "admin": ("admin", {"name": "Hidden Admin Name"}),
+    "expert": ("expert", {"name": "Hidden Expert Name", "network": "DMK"}),
+    "trainer": ("trainer", {"name": "Hidden Colleague Name", "centre": "SALE"}),
+    "other centre": ("trainee", {"name": "Hidden Kenitra Name", "centre": "KEN"}),
+    "deactivated": ("trainee", {"name": "Hidden Gone Name", "centre": "SALE", "active": False}),
+}
+KIND_WORDS = re.compile(
+    r"admin(?!istrat)|expert|formateur|stagiaire|centre|désactiv|deactivat|trainee|trainer",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture
+def hidden(api, make):
+    from tests.cohortkit import create_cohort, staff
+
+    people = staff(api, make)
+    found = {
+        kind: make.user(role, email=f"hidden-{n}@ofppt.example", **kw)
+        for n, (kind, (role, kw)) in enumerate(HIDDEN.items())
+    }
+    return people, create_cohort(api, people.sale_token), found
+
+
+def _preview_rows(html: str) -> list[str]:
+    table = html.split('<table class="preview">', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr class=\"outcome-[^\"]*\">.*?</tr>", table, re.S)
+
+
+def test_a_trainers_member_list_tells_nothing_of_accounts_they_may_not_see(
+    app, api, signed_in, hidden
+):
+    """The issue's item 11: the preview showed an admin's, an expert's, another centre's
+    trainee's name and said which kind of account the e-mail belonged to. Each row now
+    shows what the file said and one answer for every account the cohort cannot take."""
+    people, cohort_id, found = hidden
+    csv = "email;nom\r\n" + "".join(f"{u.email};Dans le fichier\r\n" for u in found.values())
+    browser = signed_in(people.sale.email)
+    page = browser.post_form(
+        f"/cohorts/{cohort_id}/members/preview",
+        {"file": (io.BytesIO(csv.encode()), "liste.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    rows = _preview_rows(page)
+    assert len(rows) == len(found)
+    for (kind, user), row in zip(found.items(), rows, strict=True):
+        assert user.email in row and "Dans le fichier" in row, kind
+        assert "Hidden" not in row, kind  # not the account's name
+    cells = {
+        re.sub(r"<td[^>]*>\d+</td>", "", row.replace(u.email, "EMAIL"))
+        for u, row in zip(found.values(), rows, strict=True)
+    }
+    assert len(cells) == 1, cells  # the same row for an admin, an expert, … and a deactivated
+    said = re.sub(r"<[^>]+>", " ", cells.pop())
+    assert not KIND_WORDS.search(said.replace("Dans le fichier", "")), said
+    assert "Hidden" not in page
+
+    api_answers = {}
+    for kind, user in found.items():
+        body = api.post(
+            f"/api/v1/cohorts/{cohort_id}/members",
+            token=people.sale_token,
+            json={"emails": [user.email]},
+        ).get_json()
+        assert body["added"] == [] and body["created_accounts"] == [], kind
+        assert "Hidden" not in json.dumps(body, ensure_ascii=False), kind
+        api_answers[kind] = json.dumps(body).replace(user.email, "EMAIL")
+    assert len(set(api_answers.values())) == 1, api_answers
+    message = json.loads(next(iter(api_answers.values())))["errors"][0]["message"]
+    assert not KIND_WORDS.search(message), message
+
+    # an administrator sees every account, and is told why
+    admin = {}
+    for kind, user in found.items():
+        body = api.post(
+            f"/api/v1/cohorts/{cohort_id}/members",
+            token=people.admin_token,
+            json={"emails": [user.email]},
+        ).get_json()
+        admin[kind] = body["errors"][0]["message"] if body["errors"] else "added"
+    assert admin["other centre"] == "added"  # admins may add another centre's trainees
+    assert admin["admin"] == admin["expert"] == admin["trainer"] != admin["deactivated"]
+    assert {"added", message}.isdisjoint({admin["admin"], admin["deactivated"]})
+
+
+def test_a_trainer_cannot_sort_accounts_through_a_cohorts_trainers(app, api, signed_in, hidden):
+    """The same class on the cohort form: listing an e-mail (API) or an id (page) as a
+    trainer said "x is not a trainer", "x trains at another centre" or "does not exist" —
+    and on the page named the e-mail of whatever id was slipped in."""
+    people, _cohort_id, found = hidden
+    kenitra_trainer = people.kenitra
+    body = {"name": "Sondage", "centre": "SALE", "starts_on": "2026-09-15"}
+    targets = {
+        **{kind: u.email for kind, u in found.items() if kind != "trainer"},
+        "another centre's trainer": kenitra_trainer.email,
+        "unknown": "nobody-here@ofppt.example",
+    }
+    answers = {}
+    for kind, address in targets.items():
+        response = api.post(
+            "/api/v1/cohorts", token=people.sale_token, json={**body, "trainers": [address]}
+        )
+        answers[kind] = (response.status_code, json.dumps(response.get_json()))
+        assert address not in answers[kind][1], kind
+    assert len(set(answers.values())) == 1, answers
+    assert next(iter(answers.values()))[0] == 403
+    # a colleague of the same centre is listed without fuss
+    colleague = {**body, "trainers": [found["trainer"].email]}
+    assert api.post("/api/v1/cohorts", token=people.sale_token, json=colleague).status_code == 201
+
+    page = signed_in(people.sale.email)
+    with app.app_context():
+        from elearn.accounts.models import Centre
+
+        sale_id = db.session.scalar(select(Centre.id).where(Centre.code == "SALE"))
+    form = {"name": "Sondage", "centre": str(sale_id), "starts_on": "2026-09-15"}
+    pages = {}
+    for kind, user in {**found, "another centre's trainer": kenitra_trainer}.items():
+        if kind == "trainer":
+            continue
+        html = page.post_form("/cohorts/new", {**form, "trainers": [str(user.id)]})
+        assert html.status_code == 200, kind
+        text = html.get_data(as_text=True)
+        name = HIDDEN[kind][1]["name"] if kind in HIDDEN else "Formatrice Kénitra"
+        assert user.email not in text and name not in text, kind
+        pages[kind] = strip_page(text)
+    assert len(set(pages.values())) == 1
