@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from elearn.media.storage import StorageError, check_key
+from elearn.media.storage import Leftover, StorageError, StoredObject, check_key
 
 
 class S3Storage:
@@ -212,10 +212,38 @@ class S3Storage:
             raise StorageError(str(exc)) from exc
 
     def keys(self, prefix: str = "") -> list[str]:
+        return [o.key for o in self.objects(prefix)]
+
+    def objects(self, prefix: str = "") -> list[StoredObject]:
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=prefix
             )
-            return [item["Key"] for page in pages for item in page.get("Contents", [])]
+            return [
+                StoredObject(item["Key"], item["LastModified"])
+                for page in pages
+                for item in page.get("Contents", [])
+            ]
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(str(exc)) from exc
+
+    def leftovers(self) -> list[Leftover]:
+        """Multipart uploads started and never completed nor aborted: their parts are
+        stored (and billed) but listed nowhere else."""
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket)
+            return [
+                Leftover(
+                    f"{item['Key']}?uploadId={item['UploadId']}",
+                    item["Initiated"],
+                    multipart_id=item["UploadId"],
+                    key=item["Key"],
+                )
+                for page in pages
+                for item in page.get("Uploads", [])
+            ]
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        self.abort_multipart(leftover.key, leftover.multipart_id)
