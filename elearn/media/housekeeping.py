@@ -18,16 +18,23 @@ GRACE = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class Sweep:
-    #: Keys under ``courses/`` that no asset nor ticket refers to.
+    #: Keys under ``courses/`` that no asset (working or published) nor ticket refers to.
     orphans: list[str]
     #: Temporary files, folders of parts and incomplete multipart uploads.
     leftovers: list[Leftover]
 
 
 def kept(session, *, now: datetime, grace: timedelta) -> tuple[set[str], set[str]]:
-    """(keys, multipart ids) still needed: every asset's key, and what tickets still in
-    flight write to."""
-    keys = set(session.scalars(select(MediaAsset.key)))
+    """(keys, multipart ids) still needed: each asset's working key unless it was removed,
+    each published version's key (readers keep it until the next publication), and what
+    tickets still in flight write to."""
+    keys = set(session.scalars(select(MediaAsset.key).where(MediaAsset.removed_at.is_(None))))
+    keys |= {
+        snapshot["key"]
+        for snapshot in session.scalars(
+            select(MediaAsset.published).where(MediaAsset.published.is_not(None))
+        )
+    }
     in_flight = session.execute(
         select(MediaUpload.key, MediaUpload.multipart_id).where(
             MediaUpload.completed_at.is_(None), MediaUpload.expires_at > now - grace

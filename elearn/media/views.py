@@ -22,24 +22,28 @@ MAX_LOCAL_UPLOAD = 2 * 1024 * 1024 * 1024 + 1024 * 1024
 @bp.get("/courses/<slug>/media/<path:path>")
 @login_required
 def media(slug: str, path: str):
+    """Authors get the working copy's file (a deleted one is gone for them at once);
+    everyone else who may read the course gets the published version's, or a 404."""
     course = services.course_by_slug(db.session, slug)
     if course is None:
         abort(404)
-    if not may_read(db.session, current_user, course):
+    authoring = services.may_author(current_user, course)
+    if not authoring and not may_read(db.session, current_user, course):
         abort(404)
     asset = db.session.scalar(
         select(MediaAsset).where(
             MediaAsset.course_id == course.id, MediaAsset.path == f"media/{path}"
         )
     )
-    if asset is None:
+    version = None if asset is None else asset.working() if authoring else asset.published
+    if version is None:
         abort(404)
     # Both backends hand out a short-lived URL minted for this reader: presigned by S3, or
     # signed by us for local files. The bytes never come from this stable address itself.
-    inline = asset.content_type.startswith(INLINE)
+    inline = version["content_type"].startswith(INLINE)
     url = get_storage().url(
-        asset.key,
-        content_type=asset.content_type,
+        version["key"],
+        content_type=version["content_type"],
         download_name=None if inline else path.rsplit("/", 1)[-1],
     )
     response = redirect(url, code=302)
