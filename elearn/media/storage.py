@@ -51,6 +51,7 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
+    def move(self, source: str, target: str, content_type: str) -> None: ...
     def url(self, key: str, *, content_type: str, download_name: str | None = None) -> str: ...
     def keys(self, prefix: str = "") -> list[str]: ...
     def objects(self, prefix: str = "") -> list[StoredObject]: ...
@@ -135,6 +136,15 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def move(self, source: str, target: str, content_type: str) -> None:
+        """Rename: atomic, so a write still aimed at ``source`` can never land in ``target``."""
+        path = self._path(target)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._path(source), path)
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
     def local_path(self, key: str) -> Path:
         return self._path(key)
 
@@ -156,10 +166,11 @@ class LocalStorage:
 
         signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-upload")
         token = signer.dumps({"key": key, "type": content_type, "size": size})
+        # The grant rides in the URL, so the endpoint checks it before reading the body.
         return {
             "method": "POST",
-            "url": url_for("media.local_upload", _external=False),
-            "fields": {"token": token, "Content-Type": content_type},
+            "url": url_for("media.local_upload", token=token, _external=False),
+            "fields": {"Content-Type": content_type},
             "headers": {},
         }
 
@@ -180,7 +191,7 @@ class LocalStorage:
         from itsdangerous import URLSafeTimedSerializer
 
         signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-part")
-        token = signer.dumps({"id": multipart_id, "n": number})
+        token = signer.dumps({"id": multipart_id, "n": number, "key": check_key(key)})
         return url_for("media.local_part", token=token)
 
     def put_part(self, multipart_id: str, number: int, stream, limit: int) -> int:

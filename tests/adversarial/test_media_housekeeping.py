@@ -19,6 +19,8 @@ Cases and where each is covered:
 - S3: ``test_incomplete_multipart_uploads_are_aborted_on_s3`` (an upload nobody will
   complete is aborted; a ticket's upload in flight is not). The S3 server (moto) dates
   every multipart upload to 2010, so sparing young ones is shown on local storage only.
+- What gc keeps of published and working media: tests/adversarial/test_published_media.py;
+  a replayed upload's stray object: tests/adversarial/test_upload_replay.py.
 """
 
 from __future__ import annotations
