@@ -12,6 +12,7 @@ from elearn.extensions import db
 from elearn.learning import progress
 from tests.conftest import Client, base_config
 from tests.test_api_courses import package, upload
+from tests.test_studio import publish_from_the_page
 
 COURSE = "/courses/engine-basics"
 CYCLE = COURSE + "/modules/basics/lessons/cycle"
@@ -44,6 +45,7 @@ def test_a_new_publication_reaches_a_worker_that_cached_the_old_one(app, api, ma
         assert "Le cycle</h1>" in reader.get(CYCLE).get_data(as_text=True)
         assert reader.get("/api/v1" + CYCLE + "?lang=fr").get_json()["title"] == "Le cycle"
 
+        assert api.post("/api/v1/courses/engine-basics/submit", token=admin).status_code == 200
         published = api.post("/api/v1/courses/engine-basics/publish", token=admin)
         assert published.status_code == 200, published.get_json()
         page = reader.get(CYCLE).get_data(as_text=True)
@@ -72,7 +74,8 @@ def test_a_lesson_taken_out_and_republished_is_gone_for_readers_who_had_it_cache
     base = "/studio/engine-basics"
     assert studio.post_form(base + "/modules/basics/lessons/oil/archive").status_code == 303
     assert reader.get(oil).status_code == 200  # still part of the published version
-    assert studio.post_form(base + "/publish").status_code == 303
+    assert studio.post_form(base + "/submit").status_code == 303
+    assert publish_from_the_page(studio, "engine-basics").status_code == 303
     assert reader.get(oil).status_code == 404
     assert reader.get("/api/v1" + oil).status_code == 404
     page = reader.get(CYCLE).get_data(as_text=True)

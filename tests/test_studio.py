@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -27,6 +28,14 @@ def signed_in(app, user):
     client = app.test_client()
     assert client.login(user.email).status_code == 303
     return client
+
+
+def publish_from_the_page(client, slug: str):
+    """Click Publish on the Studio page, as an administrator does: the form says which
+    revision of the course the page showed."""
+    page = client.get(f"/studio/{slug}").get_data(as_text=True)
+    revision = re.search(r'name="revision" value="([0-9a-f]{64})"', page).group(1)
+    return client.post_form(f"/studio/{slug}/publish", {"revision": revision})
 
 
 STUDIO_PAGES = [
@@ -174,7 +183,7 @@ def test_review_publish_and_send_back(app, make, course):
     page = expert.get("/studio/engine-basics").get_data(as_text=True)
     assert "Ajoutez une image." in page and 'data-status="draft"' in page
     expert.post_form("/studio/engine-basics/submit")
-    admin.post_form("/studio/engine-basics/publish")
+    assert publish_from_the_page(admin, "engine-basics").status_code == 303
     trainee = signed_in(app, make.user("trainee"))
     lesson = "/courses/engine-basics/modules/basics/lessons/cycle"
     assert trainee.get(lesson).status_code == 302  # to the course page, to enrol first
@@ -273,7 +282,7 @@ def test_a_course_written_entirely_in_the_browser(app, make, tmp_path):
     )
     expert.post_form("/studio/rivets/submit")
     admin = signed_in(app, make.user("admin"))
-    admin.post_form("/studio/rivets/publish")
+    assert publish_from_the_page(admin, "rivets").status_code == 303
     reader = signed_in(app, make.user("trainee", locale="ar"))
     reader.post_form("/courses/rivets/enrol")
     page = reader.get("/courses/rivets/modules/basics/lessons/drill").get_data(as_text=True)

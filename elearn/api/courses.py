@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from elearn.accounts.models import Network, Role
 from elearn.accounts.permissions import roles_required
 from elearn.api.blueprint import Blueprint
-from elearn.api.schemas import PageArgs, page_body
+from elearn.api.schemas import PageArgs, ProblemSchema, page_body
 from elearn.authoring import reading, services
 from elearn.authoring.models import Course, CourseAuthor, CourseStatus
 from elearn.authoring.package.files import read_zip
@@ -20,6 +20,7 @@ from elearn.core.db import utcnow
 from elearn.core.errors import problem
 from elearn.core.jsonio import iso
 from elearn.core.pagination import paginate
+from elearn.core.security import SAFE_METHODS
 from elearn.core.text import fold
 from elearn.extensions import db
 from elearn.learning import services as learning
@@ -50,6 +51,22 @@ class ReturnArgs(Schema):
     comment = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 
+class PublishArgs(Schema):
+    revision = fields.String(
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "The revision you reviewed (``revision`` of GET /courses/{slug}): "
+            "publication refuses with 409 if the course is no longer that one. Without it, "
+            "the course is published if it is still what was submitted for review."
+        },
+    )
+
+
+class CourseState(Schema):
+    slug = fields.String()
+    status = fields.String(metadata={"description": "draft, in_review, published or archived"})
+
+
 def _visible(stmt):
     """Published courses for everyone; authors and admins also see their drafts."""
     live = (Course.published.is_not(None)) & (Course.status != CourseStatus.ARCHIVED)
@@ -74,9 +91,13 @@ def _course_or_404(slug: str) -> Course:
 
 
 def _authored_or_404(slug: str) -> Course:
+    """A course the caller authors; a request that may change it holds it first
+    (``services.lock``), so a publication never runs half-way through a change."""
     course = _course_or_404(slug)
     if not services.may_author(current_user, course):
         abort(404 if course.published is None else 403)
+    if request.method not in SAFE_METHODS:
+        services.lock(db.session, course)
     return course
 
 
@@ -146,9 +167,18 @@ def import_package(args):
 @blp.doc(**SECURED)
 @login_required
 def get_course(slug: str):
-    """The course outline: the working copy for its authors, the published one for others."""
+    """The course outline: the working copy for its authors, the published one for others.
+    Authors also get the working copy's ``revision`` (what ``publish?revision=`` takes) and
+    ``submitted_revision`` (the one waiting for review, else null)."""
     course = _course_or_404(slug)
-    return reading.course_detail(course, draft=services.may_author(current_user, course))
+    draft = services.may_author(current_user, course)
+    body = reading.course_detail(course, draft=draft)
+    if draft:
+        body["revision"] = services.revision(db.session, course)
+        body["submitted_revision"] = (
+            course.submitted_revision if course.status == CourseStatus.IN_REVIEW else None
+        )
+    return body
 
 
 @blp.route("/courses/<slug>/export", methods=["GET"])
@@ -168,10 +198,17 @@ def export_course(slug: str):
 
 
 @blp.route("/courses/<slug>/submit", methods=["POST"])
+@blp.response(200, CourseState)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an author of this course")
+@blp.alt_response(404, schema=ProblemSchema, description="No such course, or not yours")
+@blp.alt_response(
+    409, schema=ProblemSchema, description="Archived, or this revision is already in review"
+)
 @blp.doc(**SECURED)
 @login_required
 def submit(slug: str):
-    """Send the working copy for review (authors)."""
+    """Send this revision of the working copy for review (authors); again when a course in
+    review changed since it was submitted."""
     course = _authored_or_404(slug)
     services.submit_for_review(db.session, course, current_user, utcnow())
     db.session.commit()
@@ -179,12 +216,22 @@ def submit(slug: str):
 
 
 @blp.route("/courses/<slug>/publish", methods=["POST"])
+@blp.arguments(PublishArgs, location="query")
+@blp.response(200, CourseState)
+@blp.alt_response(403, schema=ProblemSchema, description="Only administrators publish")
+@blp.alt_response(404, schema=ProblemSchema, description="No such course")
+@blp.alt_response(
+    409,
+    schema=ProblemSchema,
+    description="Not in review, changed since it was submitted, or not the revision given",
+)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
-def publish(slug: str):
-    """Publish the working copy (admins)."""
+def publish(args, slug: str):
+    """Publish exactly what was reviewed (admins): the course must be in review and
+    unchanged since it was submitted (and, with ``revision``, be that revision)."""
     course = _course_or_404(slug)
-    services.publish(db.session, course, current_user, utcnow())
+    services.publish(db.session, course, current_user, utcnow(), revision_seen=args.get("revision"))
     db.session.commit()
     return {"slug": course.slug, "status": course.status}
 

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import UTCDateTime
+from elearn.authoring import services
 from elearn.core.db import utcnow
 from elearn.extensions import db, limiter
 from elearn.media import uploads
@@ -109,5 +110,6 @@ def complete(slug: str, upload_id: str):
     except uploads.UploadError:
         db.session.commit()  # the refused object is gone; keep the ticket's state
         raise
+    services.touched(course, utcnow())  # a new file in the working copy
     db.session.commit()
     return {"path": asset.path, "url": media_url(course.slug, asset.path)}, 201

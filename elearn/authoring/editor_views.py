@@ -186,7 +186,7 @@ def edit_quiz(slug: str, module: str):
         issues = checker.issues
         if quiz is not None and not any(i.level == "error" for i in issues):
             apply_quiz(db.session, course, parent, quiz, utcnow())
-            course.status = "draft" if course.status != "archived" else course.status
+            services.touched(course, utcnow())
             db.session.commit()
             flash(_("Quiz saved."), "success")
             return redirect(url_for(".edit_quiz", slug=slug, module=module), code=303)

@@ -55,6 +55,9 @@ class Course(db.Model):
     open_enrolment: Mapped[bool] = mapped_column(Boolean, default=True)
     published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: ``services.revision`` of the working copy when it was last submitted for review:
+    #: publication refuses a course whose working copy is no longer that one.
+    submitted_revision: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from elearn.accounts.models import User
 from elearn.authoring.models import Course, CourseStatus, Lesson, Module
 from elearn.authoring.package.validate import SLUG
-from elearn.authoring.services import AuthoringError, save_content
+from elearn.authoring.services import AuthoringError, save_content, touched
 from elearn.core.db import again_if_raced
 from elearn.core.text import clean_text
 
@@ -35,9 +35,7 @@ def _title(value: str) -> str:
 
 
 def _touch(course: Course, now: datetime) -> None:
-    if course.status in (CourseStatus.PUBLISHED, CourseStatus.IN_REVIEW):
-        course.status = CourseStatus.DRAFT
-    course.updated_at = now
+    touched(course, now)
 
 
 def add_module(session, course: Course, *, slug: str, title: str, now: datetime) -> Module:

@@ -6,6 +6,7 @@ Plain functions over an explicit session; they flush and never commit.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -21,12 +22,15 @@ from elearn.authoring.models import (
     LessonContent,
     LessonRevision,
     Module,
+    Question,
+    Quiz,
 )
 from elearn.authoring.rendering import Links, render_inline, render_markdown
 from elearn.authoring.urls import lesson_url, media_url
 from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import fold
+from elearn.media.models import MediaAsset
 
 
 class AuthoringError(DomainError):
@@ -181,8 +185,6 @@ def save_content(
 
 def render_for(session, course: Course, module_slug: str, markdown: str):
     """Render a lesson text with this course's media and lessons; (html, missing refs)."""
-    from elearn.media.models import MediaAsset
-
     media_paths = set(
         session.scalars(
             select(MediaAsset.path).where(
@@ -246,9 +248,8 @@ def edit_lesson(
             source_language=course.source_language,
         ),
     )
-    if changed and course.status in (CourseStatus.PUBLISHED, CourseStatus.IN_REVIEW):
-        course.status = CourseStatus.DRAFT
-    course.updated_at = now
+    if changed:
+        touched(course, now)
     session.flush()
     return content
 
@@ -276,6 +277,117 @@ def mark_current(lesson: Lesson, lang: str, source_language: str) -> None:
 # -- review and publishing ----------------------------------------------------------------
 
 
+def revision(session, course: Course) -> str:
+    """A digest of everything a publication would copy from the working copy: course
+    fields, modules, lessons, each language's title and text hash, quizzes and questions,
+    and the live media with their keys. Review is of one revision; publication refuses any
+    other. Seven queries of plain columns, whatever the course's size."""
+    session.flush()  # what is pending is part of the working copy too
+    in_course = Module.course_id == course.id
+    parts = {
+        "course": [
+            course.slug,
+            course.network_id,
+            course.domain,
+            course.level,
+            course.estimated_hours,
+            course.source_language,
+            course.languages,
+            course.title,
+            course.summary,
+            course.competencies,
+        ],
+        "modules": select(
+            Module.id,
+            Module.slug,
+            Module.position,
+            Module.title,
+            Module.summary,
+            Module.archived_at.is_not(None),
+        )
+        .where(in_course)
+        .order_by(Module.id),
+        "lessons": select(
+            Lesson.id,
+            Lesson.module_id,
+            Lesson.slug,
+            Lesson.position,
+            Lesson.kind,
+            Lesson.duration_minutes,
+            Lesson.competencies,
+            Lesson.equipment,
+            Lesson.safety,
+            Lesson.archived_at.is_not(None),
+        )
+        .join(Module)
+        .where(in_course)
+        .order_by(Lesson.id),
+        "contents": select(
+            LessonContent.lesson_id,
+            LessonContent.lang,
+            LessonContent.title,
+            LessonContent.source_hash,
+        )
+        .join(Lesson)
+        .join(Module)
+        .where(in_course)
+        .order_by(LessonContent.lesson_id, LessonContent.lang),
+        "quizzes": select(
+            Quiz.id,
+            Quiz.module_id,
+            Quiz.title,
+            Quiz.pass_mark,
+            Quiz.max_attempts,
+            Quiz.time_limit_minutes,
+            Quiz.shuffle,
+            Quiz.archived_at.is_not(None),
+        )
+        .join(Module)
+        .where(in_course)
+        .order_by(Quiz.id),
+        "questions": select(
+            Question.quiz_id,
+            Question.key,
+            Question.position,
+            Question.type,
+            Question.points,
+            Question.spec,
+            Question.archived_at.is_not(None),
+        )
+        .join(Quiz)
+        .join(Module)
+        .where(in_course)
+        .order_by(Question.quiz_id, Question.key),
+        "media": select(MediaAsset.path, MediaAsset.key, MediaAsset.content_type)
+        .where(MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None))
+        .order_by(MediaAsset.path),
+    }
+    document = {
+        name: part if isinstance(part, list) else [list(row) for row in session.execute(part)]
+        for name, part in parts.items()
+    }
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def lock(session, course: Course) -> None:
+    """Hold the course's row until the transaction ends, and read it again. Publication and
+    every change to a working copy take it first, so on PostgreSQL a change waits for a
+    publication in progress, or the publication waits for the change and then sees it:
+    nothing slips in between what publication checked and what it copied. (SQLite
+    serialises writers already, and ignores FOR UPDATE.)"""
+    session.flush()
+    session.refresh(course, with_for_update={"of": Course})
+
+
+def touched(course: Course, now: datetime) -> None:
+    """The working copy changed: a published course now has a draft ahead of it. A course
+    in review stays in review; its revision tells everyone it changed since submission."""
+    if course.status == CourseStatus.PUBLISHED:
+        course.status = CourseStatus.DRAFT
+    course.updated_at = now
+
+
 def _event(session, course: Course, action: str, user: User | None, now, comment: str = ""):
     session.add(
         CourseEvent(
@@ -289,9 +401,15 @@ def _event(session, course: Course, action: str, user: User | None, now, comment
 
 
 def submit_for_review(session, course: Course, user: User, now: datetime) -> None:
-    if course.status not in (CourseStatus.DRAFT, CourseStatus.PUBLISHED):
+    """Put this revision of the working copy up for review (again, when a course in review
+    changed since it was submitted)."""
+    current = revision(session, course)
+    if course.status == CourseStatus.IN_REVIEW and current == course.submitted_revision:
+        raise AuthoringError(_l("This version is already waiting for review."), status=409)
+    if course.status == CourseStatus.ARCHIVED:
         raise AuthoringError(_l("Only a draft can be submitted for review."), status=409)
     course.status = CourseStatus.IN_REVIEW
+    course.submitted_revision = current
     _event(session, course, "submitted", user, now)
     session.flush()
 
@@ -302,14 +420,54 @@ def return_to_author(session, course: Course, user: User, now: datetime, comment
     if not comment.strip():
         raise AuthoringError(_l("Say what the authors should change."), field="comment")
     course.status = CourseStatus.DRAFT
+    course.submitted_revision = None
     _event(session, course, "returned", user, now, comment.strip())
     session.flush()
 
 
-def publish(session, course: Course, user: User | None, now: datetime) -> None:
-    """Make the working copy the published version, every row at once (one transaction)."""
+def publish(
+    session, course: Course, user: User | None, now: datetime, *, revision_seen: str | None
+) -> None:
+    """Publish exactly what was reviewed: the course must be in review, its working copy
+    still the revision that was submitted and, when the reviewer says which revision they
+    looked at (``revision_seen``: the page's form, the API's ``?revision=``), that one."""
+    lock(session, course)
+    if course.status != CourseStatus.IN_REVIEW:
+        raise AuthoringError(
+            _l("Only a course in review can be published: submit it for review first."),
+            status=409,
+        )
+    current = revision(session, course)
+    if current != course.submitted_revision:
+        raise AuthoringError(
+            _l(
+                "This course has changed since it was submitted for review: its authors "
+                "must submit it again, and it must be reviewed again."
+            ),
+            status=409,
+        )
+    if revision_seen is not None and revision_seen != current:
+        raise AuthoringError(
+            _l("This course has changed since you opened this page: review it again."),
+            field="revision",
+            status=409,
+        )
+    _make_live(session, course, user, now, current)
+
+
+def publish_import(session, course: Course, user: User | None, now: datetime) -> None:
+    """Publish what an import by an administrator (or an operator at the command line)
+    wrote in this same transaction, without review: that call is the review."""
+    if user is not None and not user.is_admin:
+        raise AuthoringError(_l("Only an administrator can publish."), status=403)
+    lock(session, course)
     if course.status == CourseStatus.ARCHIVED:
         raise AuthoringError(_l("An archived course cannot be published."), status=409)
+    _make_live(session, course, user, now, revision(session, course))
+
+
+def _make_live(session, course: Course, user: User | None, now: datetime, current: str) -> None:
+    """Make the working copy the published version, every row at once (one transaction)."""
     course.published = {
         "title": course.title,
         "summary": course.summary,
@@ -321,6 +479,7 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
         "domain": course.domain,
         # readers' caches key the outline on it (authoring/published.py)
         "version": published.new_version(),
+        "revision": current,
     }
     live_lessons: list[int] = []
     dead_lessons: list[int] = []
@@ -341,6 +500,8 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
             (live_lessons if lesson_live else dead_lessons).append(lesson.id)
         if module.quiz is not None:
             _snapshot_quiz(module.quiz, live and module.quiz.archived_at is None)
+    for asset in session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)):
+        asset.published = asset.working()
     session.flush()
     # the texts themselves are copied inside the database, without loading them
     for ids, value in ((live_lessons, LessonContent.html), (dead_lessons, None)):
@@ -352,6 +513,7 @@ def publish(session, course: Course, user: User | None, now: datetime) -> None:
                 .execution_options(synchronize_session=False)
             )
     course.status = CourseStatus.PUBLISHED
+    course.submitted_revision = None
     course.published_at = now
     _event(session, course, "published", user, now)
     session.flush()

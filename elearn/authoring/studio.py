@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from elearn.authoring import services
 from elearn.authoring.models import Course, CourseAuthor, Lesson, Module
 from elearn.core.actions import commit_or_explain
+from elearn.core.security import SAFE_METHODS
 from elearn.extensions import db
 
 
@@ -27,10 +28,14 @@ def authored_courses() -> list[Course]:
 
 
 def course_or_404(slug: str) -> Course:
-    """The course if the current user may author it; 404 otherwise (no hint it exists)."""
+    """The course if the current user may author it; 404 otherwise (no hint it exists).
+    A form that changes it holds the course first (``services.lock``), so a publication
+    never runs half-way through a change."""
     course = services.course_by_slug(db.session, slug)
     if course is None or not services.may_author(current_user, course):
         abort(404)
+    if request.method not in SAFE_METHODS:
+        services.lock(db.session, course)
     return course
 
 

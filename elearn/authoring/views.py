@@ -142,7 +142,12 @@ def course(slug: str):
         .order_by(CourseEvent.created_at.desc())
         .limit(20)
     ).all()
-    return render_template("authoring/course.html", course=course, events=events)
+    return render_template(
+        "authoring/course.html",
+        course=course,
+        events=events,
+        revision=services.revision(db.session, course),
+    )
 
 
 @bp.post("/<slug>/modules")
@@ -257,7 +262,13 @@ def review_queue():
 def publish(slug: str):
     course = course_or_404(slug)
     attempt(
-        lambda: services.publish(db.session, course, current_user, utcnow()),
+        lambda: services.publish(
+            db.session,
+            course,
+            current_user,
+            utcnow(),
+            revision_seen=request.form.get("revision", ""),  # the page the admin reviewed
+        ),
         _("Published: trainees now see this version."),
     )
     return _back(course)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import secrets
 import sys
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
 
+from elearn.core.db import utcnow
 from elearn.extensions import db
-from elearn.media.models import MediaAsset
+from elearn.media import housekeeping
 from elearn.media.storage import StorageError, get_storage
 
 storage_cli = AppGroup("storage", help="Check the media storage.")
@@ -68,20 +70,49 @@ def _cors_allows_upload(storage, origin: str) -> bool:
 
 @media_cli.command("gc")
 @click.option("--delete", is_flag=True, help="Really delete (the default only lists).")
-def gc_command(delete: bool) -> None:
-    """List (or delete) stored objects that no course refers to any more."""
+@click.option(
+    "--grace-hours",
+    type=click.IntRange(min=0),
+    default=int(housekeeping.GRACE.total_seconds() // 3600),
+    show_default=True,
+    help="Spare anything younger: imports and uploads in progress.",
+)
+def gc_command(delete: bool, grace_hours: int) -> None:
+    """List (or delete) stored objects that no course refers to any more, in its working
+    copy or its published version, and what interrupted uploads left behind."""
     storage = get_storage()
-    known = set(db.session.scalars(select(MediaAsset.key)))
-    orphans = [key for key in storage.keys("courses/") if key not in known]
-    for key in orphans:
+    found = housekeeping.sweep(
+        db.session, storage, now=utcnow(), grace=timedelta(hours=grace_hours)
+    )
+    for key in found.orphans:
         if delete:
             storage.delete(key)
         click.echo(key)
+    for leftover in found.leftovers:
+        if delete:
+            storage.remove_leftover(leftover)
+        click.echo(leftover.name)
     message = (
-        _("%(count)d orphaned object(s) deleted.", count=len(orphans))
+        _("%(count)d orphaned object(s) deleted.", count=len(found.orphans))
         if delete
         else _(
-            "%(count)d orphaned object(s); run with --delete to remove them.", count=len(orphans)
+            "%(count)d orphaned object(s); run with --delete to remove them.",
+            count=len(found.orphans),
         )
     )
     click.echo(message, err=True)
+    if found.leftovers:
+        click.echo(
+            ngettext(
+                "%(num)d unfinished upload removed.",
+                "%(num)d unfinished uploads removed.",
+                len(found.leftovers),
+            )
+            if delete
+            else ngettext(
+                "%(num)d unfinished upload; run with --delete to remove it.",
+                "%(num)d unfinished uploads; run with --delete to remove them.",
+                len(found.leftovers),
+            ),
+            err=True,
+        )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from elearn.accounts.models import Role
 from elearn.accounts.permissions import roles_required
 from elearn.authoring.models import LessonContent
-from elearn.authoring.services import load_texts
+from elearn.authoring.services import load_texts, touched
 from elearn.authoring.studio import course_or_404
 from elearn.core.db import utcnow
 from elearn.extensions import db
@@ -62,6 +62,16 @@ def delete(slug: str, asset_id: int):
         flash(_("This file is used by a lesson: remove it from the lesson first."), "error")
     else:
         asset.removed_at = utcnow()  # the object itself goes with `elearn media gc`
+        touched(course, asset.removed_at)
         db.session.commit()
-        flash(_("File removed from the course."), "success")
+        if asset.published is None:
+            flash(_("File removed from the course."), "success")
+        else:
+            flash(
+                _(
+                    "File removed from the course. Readers of the published version keep "
+                    "it until the course is published again."
+                ),
+                "success",
+            )
     return redirect(url_for(".library", slug=course.slug), code=303)

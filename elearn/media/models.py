@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from elearn.core.db import UTCDateTime, utcnow
@@ -12,6 +12,10 @@ from elearn.extensions import db
 
 
 class MediaAsset(db.Model):
+    """A course's file, drafted and published like every authored row: authors get the
+    working ``key``; readers get the ``published`` snapshot's, so a new or replaced file
+    reaches them with the next publication only."""
+
     __tablename__ = "media_assets"
     __table_args__ = (UniqueConstraint("course_id", "path"),)
 
@@ -27,6 +31,16 @@ class MediaAsset(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when a later import or edit dropped it; the object stays until `media gc`.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: ``{"key": ..., "content_type": ...}`` of the published version (NULL: not in it).
+    #: Objects are never overwritten (keys are content-addressed or per upload), so the
+    #: published key keeps its bytes; `media gc` spares it.
+    published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+
+    def working(self) -> dict | None:
+        """What authors get, and what a publication copies into ``published``."""
+        if self.removed_at is not None:
+            return None
+        return {"key": self.key, "content_type": self.content_type}
 
 
 class MediaUpload(db.Model):

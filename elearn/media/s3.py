@@ -8,10 +8,17 @@ hung workers.
 from __future__ import annotations
 
 import boto3
+from boto3.exceptions import Boto3Error
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from elearn.media.storage import StorageError, check_key
+from elearn.media.storage import Leftover, StorageError, StoredObject, check_key
+
+#: One CopyObject up to here (S3 takes 5 GiB at most in one); above, a copy in parts.
+COPY = TransferConfig(
+    multipart_threshold=4 * 1024**3, multipart_chunksize=512 * 1024**2, use_threads=False
+)
 
 
 class S3Storage:
@@ -98,6 +105,22 @@ class S3Storage:
         except BotoCoreError as exc:
             raise StorageError(str(exc)) from exc
         return True
+
+    def move(self, source: str, target: str, content_type: str) -> None:
+        """Copy inside the bucket, then delete the source. A presigned POST stays good until
+        it expires, so whatever is sent to ``source`` later lands there, not in ``target``;
+        callers check ``target``, the copy, not the source they copied."""
+        try:
+            self.client.copy(
+                {"Bucket": self.bucket, "Key": check_key(source)},
+                self.bucket,
+                check_key(target),
+                ExtraArgs={"ContentType": content_type, "MetadataDirective": "REPLACE"},
+                Config=COPY,
+            )
+            self.client.delete_object(Bucket=self.bucket, Key=source)
+        except (BotoCoreError, ClientError, Boto3Error) as exc:
+            raise StorageError(str(exc)) from exc
 
     def size(self, key: str) -> int | None:
         try:
@@ -212,10 +235,38 @@ class S3Storage:
             raise StorageError(str(exc)) from exc
 
     def keys(self, prefix: str = "") -> list[str]:
+        return [o.key for o in self.objects(prefix)]
+
+    def objects(self, prefix: str = "") -> list[StoredObject]:
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=prefix
             )
-            return [item["Key"] for page in pages for item in page.get("Contents", [])]
+            return [
+                StoredObject(item["Key"], item["LastModified"])
+                for page in pages
+                for item in page.get("Contents", [])
+            ]
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(str(exc)) from exc
+
+    def leftovers(self) -> list[Leftover]:
+        """Multipart uploads started and never completed nor aborted: their parts are
+        stored (and billed) but listed nowhere else."""
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket)
+            return [
+                Leftover(
+                    f"{item['Key']}?uploadId={item['UploadId']}",
+                    item["Initiated"],
+                    multipart_id=item["UploadId"],
+                    key=item["Key"],
+                )
+                for page in pages
+                for item in page.get("Uploads", [])
+            ]
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        self.abort_multipart(leftover.key, leftover.multipart_id)

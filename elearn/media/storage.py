@@ -11,7 +11,10 @@ import re
 import shutil
 import tempfile
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Protocol
 
 from flask import Flask, current_app
@@ -23,16 +26,44 @@ class StorageError(RuntimeError):
     """Storage refused or did not answer; callers answer 503 and record nothing."""
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    modified: datetime
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """What an interrupted write left behind, which ``keys`` never lists: a temporary file
+    or a folder of parts (local files), an incomplete multipart upload (S3)."""
+
+    #: How ``elearn media gc`` names it.
+    name: str
+    modified: datetime
+    #: The parts' upload id, to spare the ones an upload ticket still uses.
+    multipart_id: str | None = None
+    #: S3: the key the multipart upload was started for.
+    key: str | None = None
+
+
 class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
+    def move(self, source: str, target: str, content_type: str) -> None: ...
     def url(self, key: str, *, content_type: str, download_name: str | None = None) -> str: ...
     def keys(self, prefix: str = "") -> list[str]: ...
+    def objects(self, prefix: str = "") -> list[StoredObject]: ...
+    def leftovers(self) -> list[Leftover]: ...
+    def remove_leftover(self, leftover: Leftover) -> None: ...
     def size(self, key: str) -> int | None: ...
     def read_head(self, key: str, n: int) -> bytes: ...
     def upload_form(self, key: str, *, content_type: str, size: int, expires: int) -> dict: ...
+
+
+#: Temporary files are named so: ``keys`` hides them, ``leftovers`` finds them.
+TEMPORARY = ".upload-"
 
 
 def check_key(key: str) -> str:
@@ -64,7 +95,7 @@ class LocalStorage:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, path)  # readers never see half a file
@@ -75,7 +106,7 @@ class LocalStorage:
         """Copy an upload to disk in chunks (never whole in memory); refuse past ``limit``."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY)
         size = 0
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -105,6 +136,15 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def move(self, source: str, target: str, content_type: str) -> None:
+        """Rename: atomic, so a write still aimed at ``source`` can never land in ``target``."""
+        path = self._path(target)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._path(source), path)
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
     def local_path(self, key: str) -> Path:
         return self._path(key)
 
@@ -126,10 +166,11 @@ class LocalStorage:
 
         signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-upload")
         token = signer.dumps({"key": key, "type": content_type, "size": size})
+        # The grant rides in the URL, so the endpoint checks it before reading the body.
         return {
             "method": "POST",
-            "url": url_for("media.local_upload", _external=False),
-            "fields": {"token": token, "Content-Type": content_type},
+            "url": url_for("media.local_upload", token=token, _external=False),
+            "fields": {"Content-Type": content_type},
             "headers": {},
         }
 
@@ -150,23 +191,28 @@ class LocalStorage:
         from itsdangerous import URLSafeTimedSerializer
 
         signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-part")
-        token = signer.dumps({"id": multipart_id, "n": number})
+        token = signer.dumps({"id": multipart_id, "n": number, "key": check_key(key)})
         return url_for("media.local_part", token=token)
 
     def put_part(self, multipart_id: str, number: int, stream, limit: int) -> int:
         folder = self._parts_dir(multipart_id)
-        if not folder.is_dir():
-            raise StorageError("unknown multipart upload")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMPORARY)
+        except FileNotFoundError as exc:  # completed or aborted meanwhile
+            raise StorageError("unknown multipart upload") from exc
         size = 0
-        with os.fdopen(fd, "wb") as fh:
-            while chunk := stream.read(1024 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise StorageError("part too large")
-                fh.write(chunk)
-        os.replace(tmp, folder / f"{number:05d}")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                while chunk := stream.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise StorageError("part too large")
+                    fh.write(chunk)
+            os.replace(tmp, folder / f"{number:05d}")
+        except FileNotFoundError as exc:
+            raise StorageError("unknown multipart upload") from exc
+        finally:
+            Path(tmp).unlink(missing_ok=True)
         return size
 
     def list_parts(self, key: str, multipart_id: str) -> list[dict]:
@@ -183,24 +229,83 @@ class LocalStorage:
         folder = self._parts_dir(multipart_id)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as out:
-            for part in self.list_parts(key, multipart_id):
-                with (folder / f"{part['number']:05d}").open("rb") as fh:
-                    shutil.copyfileobj(fh, out, 1024 * 1024)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for part in self.list_parts(key, multipart_id):
+                    with (folder / f"{part['number']:05d}").open("rb") as fh:
+                        shutil.copyfileobj(fh, out, 1024 * 1024)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
 
     def abort_multipart(self, key: str, multipart_id: str) -> None:
         shutil.rmtree(self._parts_dir(multipart_id), ignore_errors=True)
 
     def keys(self, prefix: str = "") -> list[str]:
+        return [o.key for o in self.objects(prefix)]
+
+    def objects(self, prefix: str = "") -> list[StoredObject]:
         if not self.root.is_dir():
             return []
-        found = (p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
-        return sorted(
-            k for k in found if k.startswith(prefix) and ".upload-" not in k and ".parts/" not in k
-        )
+        found = []
+        for path in self.root.rglob("*"):
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix) and TEMPORARY not in key and not key.startswith(".parts/"):
+                stat = _stat(path)
+                if stat is not None and S_ISREG(stat.st_mode):
+                    found.append(StoredObject(key, _when(stat.st_mtime)))
+        return sorted(found, key=lambda o: o.key)
+
+    def leftovers(self) -> list[Leftover]:
+        """Temporary files a killed writer left (``.upload-*``), and folders of parts."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.rglob(TEMPORARY + "*"):
+            name = path.relative_to(self.root).as_posix()
+            stat = _stat(path)
+            if stat is not None and not name.startswith(".parts/"):
+                found.append(Leftover(name, _when(stat.st_mtime)))
+        parts = self.root / ".parts"
+        for folder in sorted(parts.iterdir()) if parts.is_dir() else []:
+            try:
+                entries = [folder, *folder.iterdir()]
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # completed meanwhile, or not ours
+            # the newest write inside says whether someone is still sending parts
+            stats = [s for s in map(_stat, entries) if s is not None]
+            if stats:
+                newest = max(s.st_mtime for s in stats)
+                found.append(
+                    Leftover(f".parts/{folder.name}/", _when(newest), multipart_id=folder.name)
+                )
+        return sorted(found, key=lambda leftover: leftover.name)
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        path = self.root / leftover.name
+        if ".." in Path(leftover.name).parts:
+            raise ValueError(f"invalid leftover {leftover.name!r}")
+        try:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
+
+def _stat(path: Path):
+    """A file's stat, or None when it vanished meanwhile (a writer finished or cleaned up)."""
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+def _when(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 def build_storage(config) -> Storage:

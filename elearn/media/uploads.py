@@ -21,6 +21,9 @@ TICKET_LIFETIME = timedelta(hours=2)
 MULTIPART_THRESHOLD = 32 * 1024 * 1024
 PART_SIZE = 6 * 1024 * 1024
 PART_URL_LIFETIME = 3600
+#: What a form adds around the file it carries (boundaries, part headers, the type field,
+#: a long file name): the local endpoint reads at most the ticket's size plus this.
+FORM_ENVELOPE = 64 * 1024
 #: The extension we write comes from the declared type, never from the user's file name.
 EXTENSIONS = {
     "image/png": "png",
@@ -100,6 +103,24 @@ def upload_of(session, course, user, upload_id: str) -> MediaUpload | None:
     )
 
 
+def pending(session, key: str) -> MediaUpload | None:
+    """The ticket that may still write to this key: known and not completed. A completed
+    upload was moved where no ticket writes (``kept_key``), and its ticket is spent."""
+    upload_id = key.rsplit("/", 1)[-1].split(".", 1)[0]
+    upload = session.get(MediaUpload, upload_id) if upload_id.isalnum() else None
+    if upload is None or upload.key != key or upload.completed_at is not None:
+        return None
+    return upload
+
+
+def kept_key(upload: MediaUpload) -> str:
+    """Where a verified upload is kept: ``courses/<slug>/<id>.<ext>``, out of the
+    ``uploads/`` folder that tickets write to. S3 honours a presigned POST until it
+    expires, however many times it is sent; what readers get must not be its target."""
+    folder, name = upload.key.rsplit("/uploads/", 1)
+    return f"{folder}/{name}"
+
+
 def part_count(upload: MediaUpload) -> int:
     return -(-upload.size // PART_SIZE)
 
@@ -156,12 +177,18 @@ def _finish_parts(upload: MediaUpload, storage) -> None:
 
 def complete(session, upload: MediaUpload, storage, *, now: datetime) -> MediaAsset:
     """Accept what arrived only if it exists, has the announced size and really is of the
-    announced type; otherwise remove it and say why."""
+    announced type; otherwise remove it and say why. The object is moved out of the
+    ticket's reach first and the moved copy is what gets checked, so nothing sent with
+    the same ticket later (or meanwhile) can change what readers get."""
     if upload.completed_at is not None:
         raise UploadError(_l("This upload is already complete."), status=409)
     if upload.multipart_id is not None and storage.size(upload.key) is None:
         _finish_parts(upload, storage)
-    actual = storage.size(upload.key)
+    if storage.size(upload.key) is None:
+        raise UploadError(_l("Nothing has arrived for this upload yet."), status=404)
+    key = kept_key(upload)
+    storage.move(upload.key, key, upload.content_type)
+    actual = storage.size(key)
     if actual is None:
         raise UploadError(_l("Nothing has arrived for this upload yet."), status=404)
     problem = None
@@ -171,10 +198,10 @@ def complete(session, upload: MediaUpload, storage, *, now: datetime) -> MediaAs
             got=actual,
             want=upload.size,
         )
-    elif sniff(storage.read_head(upload.key, 32)) != upload.content_type:
+    elif sniff(storage.read_head(key, 32)) != upload.content_type:
         problem = _l("The file's content is not a %(type)s file.", type=upload.content_type)
     if problem is not None:
-        storage.delete(upload.key)
+        storage.delete(key)
         raise UploadError(problem)
     asset = session.scalar(
         select(MediaAsset).where(
@@ -182,7 +209,7 @@ def complete(session, upload: MediaUpload, storage, *, now: datetime) -> MediaAs
         )
     )
     asset = asset or MediaAsset(course_id=upload.course_id, path=upload.path, created_at=now)
-    asset.key, asset.content_type, asset.size = upload.key, upload.content_type, actual
+    asset.key, asset.content_type, asset.size = key, upload.content_type, actual
     asset.sha256, asset.removed_at = "", None
     upload.completed_at = now
     session.add(asset)

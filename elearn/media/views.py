@@ -6,40 +6,47 @@ from flask import Blueprint, abort, current_app, redirect, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from elearn.authoring import services
+from elearn.core.db import reading_only
+from elearn.core.errors import problem
 from elearn.extensions import csrf, db
 from elearn.learning.services import may_read
+from elearn.media import uploads
 from elearn.media.models import MediaAsset
 from elearn.media.storage import LocalStorage, StorageError, get_storage
 
 bp = Blueprint("media", __name__)
 
 INLINE = ("image/", "audio/", "video/", "application/pdf")
-MAX_LOCAL_UPLOAD = 2 * 1024 * 1024 * 1024 + 1024 * 1024
 
 
 @bp.get("/courses/<slug>/media/<path:path>")
 @login_required
 def media(slug: str, path: str):
+    """Authors get the working copy's file (a deleted one is gone for them at once);
+    everyone else who may read the course gets the published version's, or a 404."""
     course = services.course_by_slug(db.session, slug)
     if course is None:
         abort(404)
-    if not may_read(db.session, current_user, course):
+    authoring = services.may_author(current_user, course)
+    if not authoring and not may_read(db.session, current_user, course):
         abort(404)
     asset = db.session.scalar(
         select(MediaAsset).where(
             MediaAsset.course_id == course.id, MediaAsset.path == f"media/{path}"
         )
     )
-    if asset is None:
+    version = None if asset is None else asset.working() if authoring else asset.published
+    if version is None:
         abort(404)
     # Both backends hand out a short-lived URL minted for this reader: presigned by S3, or
     # signed by us for local files. The bytes never come from this stable address itself.
-    inline = asset.content_type.startswith(INLINE)
+    inline = version["content_type"].startswith(INLINE)
     url = get_storage().url(
-        asset.key,
-        content_type=asset.content_type,
+        version["key"],
+        content_type=version["content_type"],
         download_name=None if inline else path.rsplit("/", 1)[-1],
     )
     response = redirect(url, code=302)
@@ -77,28 +84,52 @@ def signed_file(token: str):
     return response
 
 
-@bp.post("/media/uploads")
-@csrf.exempt  # authorised by the signed ticket fields, like a presigned POST
-def local_upload():
-    """Where browsers send bytes when storage is local: the signed fields say which key,
-    type and size the ticket allowed; anything else is refused."""
+def _grant(salt: str, max_age: int) -> dict | None:
+    """The signed grant in the URL's ``token``, or None when forged, altered or expired."""
     from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-    from elearn.core.errors import problem
-
-    request.max_content_length = MAX_LOCAL_UPLOAD
-    signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-upload")
+    signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
     try:
-        ticket = signer.loads(request.form.get("token", ""), max_age=2 * 3600)
+        return signer.loads(request.args.get("token", ""), max_age=max_age)
     except BadSignature:
+        return None
+
+
+def _refusal(grant: dict | None, limit: int, *, multipart_id: str | None = None):
+    """Why this upload request is refused, decided before a byte of its body is read: a
+    forged or expired grant (403), a ticket already used (409), a body announced larger
+    than the ticket allows (413). None when it may be read — up to ``limit`` bytes only."""
+    if grant is None:
         return problem(403, _l("This upload form has expired or was altered."))
-    upload = request.files.get("file")
+    with reading_only(db.session):  # no write lock held while the bytes arrive
+        upload = uploads.pending(db.session, str(grant.get("key", "")))
+        if upload is None or (multipart_id is not None and upload.multipart_id != multipart_id):
+            return problem(409, _l("This upload ticket has been used already. Ask for a new one."))
+    if request.content_length is not None and request.content_length > limit:
+        return problem(413, _l("This is larger than the upload ticket allows."))
+    request.max_content_length = limit  # a body without a length stops there too
+    return None
+
+
+@bp.post("/media/uploads")
+@csrf.exempt  # authorised by the signed ticket in the URL, like a presigned POST
+def local_upload():
+    """Where browsers send bytes when storage is local: the signed ticket in the URL says
+    which key, type and size it allows, and is checked before the body is read."""
+    grant = _grant("media-upload", int(uploads.TICKET_LIFETIME.total_seconds()))
+    refused = _refusal(grant, (grant or {}).get("size", 0) + uploads.FORM_ENVELOPE)
+    if refused is not None:
+        return refused
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:  # a body without a length, longer than it may be
+        return problem(413, _l("This is larger than the upload ticket allows."))
     if upload is None:
         return problem(422, _l("Send the file in a field named file."))
-    if request.form.get("Content-Type") != ticket["type"]:
+    if request.form.get("Content-Type") != grant["type"]:
         return problem(422, _l("The file does not match the upload ticket."))
     try:
-        get_storage().put_stream(ticket["key"], upload.stream, ticket["size"])
+        get_storage().put_stream(grant["key"], upload.stream, grant["size"])
     except StorageError:
         return problem(422, _l("The file does not match the upload ticket."))
     return "", 204
@@ -108,19 +139,14 @@ def local_upload():
 @csrf.exempt  # authorised by the signed token, like a presigned URL
 def local_part():
     """One part of a big upload when storage is local (S3 takes parts itself)."""
-    from itsdangerous import BadSignature, URLSafeTimedSerializer
-
-    from elearn.core.errors import problem
-    from elearn.media.uploads import PART_SIZE
-
-    signer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-part")
+    grant = _grant("media-part", uploads.PART_URL_LIFETIME)
+    refused = _refusal(grant, uploads.PART_SIZE, multipart_id=(grant or {}).get("id"))
+    if refused is not None:
+        return refused
     try:
-        ticket = signer.loads(request.args.get("token", ""), max_age=3600)
-    except BadSignature:
-        return problem(403, _l("This upload form has expired or was altered."))
-    request.max_content_length = PART_SIZE + 1
-    try:
-        get_storage().put_part(ticket["id"], ticket["n"], request.stream, PART_SIZE)
+        get_storage().put_part(grant["id"], grant["n"], request.stream, uploads.PART_SIZE)
+    except RequestEntityTooLarge:
+        return problem(413, _l("This is larger than the upload ticket allows."))
     except StorageError:
         return problem(422, _l("The file does not match the upload ticket."))
-    return "", 200, {"ETag": f'"{ticket["n"]}"'}
+    return "", 200, {"ETag": f'"{grant["n"]}"'}

@@ -5,7 +5,7 @@ separately for the sign-in page and ``POST /api/v1/tokens``: two workers accepte
 the documented budget. The database is the one place every worker and instance sees.
 
 Revision ID: 0013_sign_in_failures
-Revises: 0010_drop_redundant_user_indexes
+Revises: 0012_publication_media
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_sign_in_failures'
-down_revision = '0010_drop_redundant_user_indexes'
+down_revision = '0012_publication_media'
 branch_labels = None
 depends_on = None
 

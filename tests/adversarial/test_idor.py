@@ -30,8 +30,10 @@ Cases (security-cases.md) and where each is covered:
   test_media_are_served_only_to_readers, tests/test_storage.py::test_media_urls_expire
   (a signed URL expires; tampered → 403) and the matrix (every role, 404). Added:
   ``test_media_are_looked_up_in_their_own_course`` (a draft's file asked through a
-  published course the reader follows, or with ``..``). The signed URLs live 900 s
-  (``ELEARN_S3_URL_TTL``), not the ≤ 300 s of the case list: a choice for slow connections.
+  published course the reader follows, or with ``..``); files of a published course that
+  are not in its published version: tests/adversarial/test_published_media.py. The signed
+  URLs live 900 s (``ELEARN_S3_URL_TTL``), not the ≤ 300 s of the case list: a choice for
+  slow connections.
 - T15 the matrix: ``test_every_route_with_someone_elses_ids`` walks ``app.url_map`` and
   compares each (endpoint, method) × (anonymous, trainee, trainer, expert) with ``EXPECTED``;
   a route missing from the table (or a URL argument without a foreign value) fails the

@@ -34,6 +34,10 @@ Here:
 - T35 ``test_tickets_are_rate_limited_per_user``. There is no per-user storage quota in
   ``elearn/media/`` (only per-file type/size limits and this rate limit): not tested, noted.
 
+Elsewhere: a ticket sent again after (or during) its completion, on both backends, is
+``tests/adversarial/test_upload_replay.py``; bodies the local endpoint must not read before
+it checked the ticket, ``tests/adversarial/test_upload_bodies.py``.
+
 Note on the S3 server: moto's server mode accepts presigned POSTs without checking their
 policy (it stores whatever key, type and size arrive), which AWS, MinIO and Ceph refuse
 with 403. So what S3 would refuse is asserted on the signed policy itself (the part the

@@ -108,6 +108,10 @@ def import_course(
         )
     if course is not None and actor is not None and not services.may_author(actor, course):
         raise services.AuthoringError(_l("You are not an author of this course."), status=403)
+    if publish and actor is not None and not actor.is_admin:
+        raise services.AuthoringError(_l("Only an administrator can publish."), status=403)
+    if course is not None:
+        services.lock(session, course)  # no publication in between (services.publish)
     network = session.scalar(select(Network).where(Network.code == doc.network))
     if course is None:
         course = Course(slug=doc.slug, created_at=now, status=CourseStatus.DRAFT)
@@ -125,12 +129,11 @@ def import_course(
         session.flush()
     changed = tracker.changed
     del texts
-    if changed and course.status != CourseStatus.ARCHIVED:
-        course.status = CourseStatus.DRAFT  # a published version stays live until republished
-        course.updated_at = now
+    if changed:
+        services.touched(course, now)  # a published version stays live until republished
     session.flush()
     if publish and (changed or course.status != CourseStatus.PUBLISHED):
-        services.publish(session, course, actor, now)
+        services.publish_import(session, course, actor, now)
     return course
 
 
