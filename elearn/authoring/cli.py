@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -29,7 +31,8 @@ def network_codes() -> set[str]:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 def validate_command(path: Path) -> None:
     """Check a package (folder or .zip); exit 0 when it can be imported."""
-    report = validate_package(read_package(path), networks=network_codes())
+    with read_package(path) as pkg:
+        report = validate_package(pkg, networks=network_codes())
     for issue in report.issues:
         click.echo(str(issue), err=issue.level == "error")
     errors, warnings = len(report.errors), len(report.warnings)
@@ -49,32 +52,34 @@ def import_or_report(path: Path, publish: bool, actor=None):
     from elearn.core.db import utcnow
     from elearn.media.storage import get_storage
 
-    report = check_package(db.session, read_package(path))
-    for issue in report.issues:
-        click.echo(str(issue), err=True)
-    if not report.valid:
-        click.echo(
-            _("%(errors)d error(s): nothing was imported.", errors=len(report.errors)), err=True
-        )
-        return None
-    staged = StagedMedia(get_storage())
-    try:
-        course = import_course(
-            db.session, report, actor=actor, staged=staged, now=utcnow(), publish=publish
-        )
-        db.session.commit()
-    except (StorageError, DomainError) as exc:
-        db.session.rollback()
-        staged.discard()
-        click.echo(
-            _("Nothing was imported: %(reason)s", reason=str(getattr(exc, "message", exc))),
-            err=True,
-        )
-        return None
-    except BaseException:
-        db.session.rollback()
-        staged.discard()
-        raise
+    with read_package(path) as pkg:
+        report = check_package(db.session, pkg)
+        for issue in report.issues:
+            click.echo(str(issue), err=True)
+        if not report.valid:
+            click.echo(
+                _("%(errors)d error(s): nothing was imported.", errors=len(report.errors)),
+                err=True,
+            )
+            return None
+        staged = StagedMedia(get_storage())
+        try:
+            course = import_course(
+                db.session, report, actor=actor, staged=staged, now=utcnow(), publish=publish
+            )
+            db.session.commit()
+        except (StorageError, DomainError) as exc:
+            db.session.rollback()
+            staged.discard()
+            click.echo(
+                _("Nothing was imported: %(reason)s", reason=str(getattr(exc, "message", exc))),
+                err=True,
+            )
+            return None
+        except BaseException:
+            db.session.rollback()
+            staged.discard()
+            raise
     return course
 
 
@@ -95,7 +100,7 @@ def import_command(path: Path, publish: bool) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(slug: str, out: Path) -> None:
     """Write a course as a package .zip."""
-    from elearn.authoring.package.exporter import course_zip
+    from elearn.authoring.package.exporter import write_zip
     from elearn.authoring.services import course_by_slug
     from elearn.media.storage import get_storage
 
@@ -103,7 +108,15 @@ def export_command(slug: str, out: Path) -> None:
     if course is None:
         click.echo(_("No course with the slug %(slug)s.", slug=slug), err=True)
         sys.exit(1)
-    out.write_bytes(course_zip(db.session, course, get_storage()))
+    # written beside OUT then renamed: a failure never leaves half a .zip under its name
+    fd, tmp = tempfile.mkstemp(dir=out.resolve().parent, prefix=f".{out.name}-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write_zip(db.session, course, get_storage(), fh)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     click.echo(_("Wrote %(path)s.", path=str(out)))
 
 

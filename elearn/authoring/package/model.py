@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from elearn.authoring.package.files import MediaFile
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ class CourseDoc:
     competencies: list[dict] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     modules: list[ModuleDoc] = field(default_factory=list)
-    media: dict[str, bytes] = field(default_factory=dict)
+    #: Accepted media by package path; their bytes stay on disk until the import stores them.
+    media: dict[str, MediaFile] = field(default_factory=dict)
 
 
 @dataclass

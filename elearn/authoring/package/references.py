@@ -22,7 +22,7 @@ from elearn.authoring.rendering import (
     too_complex,
 )
 from elearn.core.text import BIDI_CONTROLS
-from elearn.media.types import check_media
+from elearn.media.types import check_media_file
 
 MEDIA_REASONS = {
     "type": _l(
@@ -34,9 +34,7 @@ MEDIA_REASONS = {
 
 
 def check_media_files(check, course: CourseDoc) -> None:
-    for path, data in sorted(check.pkg.files.items()):
-        if not path.startswith("media/"):
-            continue
+    for path, media in sorted(check.pkg.media.items()):
         if len(path) > 255:
             check.error(path, None, _l("media file name longer than 255 characters"))
             continue
@@ -49,11 +47,11 @@ def check_media_files(check, course: CourseDoc) -> None:
                 _l("media file name with invisible direction or control characters: rename it"),
             )
             continue
-        _media_type, problem = check_media(path, data)
+        _media_type, problem = check_media_file(path, media.size, media.head)
         if problem:
             check.error(path, None, MEDIA_REASONS[problem])
             continue
-        course.media[path] = data
+        course.media[path] = media
         if path not in check.referenced_media:
             check.warn(path, None, _l("media file not used by any lesson"))
 
@@ -94,7 +92,7 @@ def render_check(
         check.error(path, None, complexity_message(reason))
         return
     links = Links(
-        media_url=lambda p: "/m/" + p if p in check.pkg.files else None,
+        media_url=lambda p: "/m/" + p if p in check.pkg.media else None,
         # a link may point to a translation still missing: readers get the fallback
         lesson_url=lambda m, s, lang: "/l" if (m, s) in lesson_index else None,
         module_slug=module.slug,
