@@ -7,6 +7,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from elearn.authoring.package.model import CourseDoc, QuizDoc
+from elearn.authoring.rendering import complexity_message, too_complex
 
 TYPES = ("single", "multiple", "true_false", "short_text", "numeric")
 QUESTION_KEYS = {
@@ -132,8 +133,10 @@ def _question(check, path, item, course, codes) -> dict | None:
         "competencies": [str(c) for c in competencies],
         "prompt": check.translatable(path, item, "prompt", src, langs),
     }
+    _renderable(check, path, item.line_of("prompt"), spec["prompt"])
     if "feedback" in item:
         spec["feedback"] = check.translatable(path, item, "feedback", src, langs)
+        _renderable(check, path, item.line_of("feedback"), spec["feedback"])
     CHECKS[qtype](check, path, item, spec, src, langs)
     if "media/" in repr(item):
         check.warn(
@@ -144,6 +147,16 @@ def _question(check, path, item, course, codes) -> dict | None:
             ),
         )
     return spec
+
+
+def _renderable(check, path, line, *texts: dict) -> None:
+    """Quiz texts are Markdown rendered at import: refuse those the renderer would choke on
+    (nested too deep, too many marks…), as lessons are refused."""
+    for text in (t for each in texts for t in each.values()):
+        reason = too_complex(text)
+        if reason:
+            check.error(path, line, complexity_message(reason))
+            return
 
 
 def _choices(check, path, item, spec, src, langs) -> None:
@@ -183,6 +196,7 @@ def _choices(check, path, item, spec, src, langs) -> None:
         }
         if "feedback" in choice:
             entry["feedback"] = check.translatable(path, choice, "feedback", src, langs)
+        _renderable(check, path, line, entry["text"], entry.get("feedback", {}))
         out.append(entry)
     spec["choices"] = out
     right = sum(1 for c in out if c["correct"])

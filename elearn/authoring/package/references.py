@@ -9,14 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from elearn.authoring.package.model import CourseDoc, ModuleDoc
 from elearn.authoring.rendering import (
-    MAX_ANGLES,
-    MAX_BLOCK_LINES,
-    MAX_BRACKETS,
-    MAX_DEPTH,
-    MAX_LINE,
-    MAX_MARKDOWN,
-    MAX_MARKS,
     Links,
+    complexity_message,
     has_raw_html,
     render_markdown,
     too_complex,
@@ -54,28 +48,6 @@ def check_media_files(check, course: CourseDoc) -> None:
         course.media[path] = media
         if path not in check.referenced_media:
             check.warn(path, None, _l("media file not used by any lesson"))
-
-
-def complexity_message(reason: str):
-    return {
-        "length": _l("lesson text longer than %(max)s characters", max=MAX_MARKDOWN),
-        "brackets": _l(
-            "more than %(max)s '[' characters in one lesson: split it", max=MAX_BRACKETS
-        ),
-        "angles": _l("more than %(max)s '<' characters in one lesson: split it", max=MAX_ANGLES),
-        "line": _l(
-            "a line longer than %(max)s characters: break it into shorter lines", max=MAX_LINE
-        ),
-        "marks": _l(
-            "more than %(max)s *, _, \\ or | characters outside code in one lesson: split it",
-            max=MAX_MARKS,
-        ),
-        "block": _l(
-            "more than %(max)s lines in a row without a blank line: separate the paragraphs",
-            max=MAX_BLOCK_LINES,
-        ),
-        "depth": _l("quotes nested more than %(max)s levels deep: flatten them", max=MAX_DEPTH),
-    }[reason]
 
 
 def render_check(
