@@ -14,6 +14,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
@@ -127,8 +128,8 @@ CLASSES = {
 }
 SCHEMES = {"http", "https", "mailto"}
 
-_LESSON_LINK = re.compile(r"^(?:\.\./([^/]+)/|\./)?(\d+-)?([a-z0-9-]+)\.([a-z]{2})\.md(#.*)?$")
-_MODULE_DIR = re.compile(r"^(?:\d+-)?([a-z0-9-]+)$")
+_LESSON_LINK = re.compile(r"^(?:\.\./([^/]+)/|\./)?([0-9]+-)?([a-z0-9-]+)\.([a-z]{2})\.md(#.*)?\Z")
+_MODULE_DIR = re.compile(r"^(?:[0-9]+-)?([a-z0-9-]+)\Z")
 
 
 @dataclass
@@ -141,7 +142,8 @@ class Links:
     lesson_url: Callable[[str, str, str], str | None] = lambda m, lesson, lang: None
     #: The module the rendered lesson is in, for ``./02-x.fr.md`` links.
     module_slug: str = ""
-    #: Problems found while rendering: ("media", path) or ("lesson", href).
+    #: Problems found while rendering: ("media", path), ("lesson", href) or ("outside",
+    #: href) for a link that leaves the package.
     missing: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -162,17 +164,41 @@ def media_path(href: str) -> str | None:
     return normal if normal.startswith("media/") else None
 
 
+def leaves_the_package(href: str) -> bool:
+    """Whether a link written in a lesson points out of the course folder: an absolute
+    path, a drive, or more ``..`` than there are folders above the lesson. Read as a
+    browser would (backslashes are slashes, ``%2e`` is a dot); links with a scheme
+    (``https:``, ``mailto:``) or to another host (``//host``) are not paths at all."""
+    path = unquote(href).replace("\\", "/")
+    if path.startswith("//"):
+        return False
+    try:
+        parts = urlsplit(path)
+    except ValueError:  # "http://[…": not a path either
+        return False
+    if len(parts.scheme) > 1:
+        return False
+    if parts.scheme or path.startswith("/"):  # a one-letter scheme is a Windows drive
+        return True
+    # media paths start from the course folder, other links from the lesson's module
+    base = "" if path.startswith(("media/", "./media/")) else "module"
+    normal = posixpath.normpath(posixpath.join(base, parts.path)) if parts.path else "."
+    return normal == ".." or normal.startswith("../")
+
+
 class _RewriteLinks(Treeprocessor):
     def __init__(self, md, links: Links):
         super().__init__(md)
         self.links = links
 
     def run(self, root: ET.Element) -> None:
+        #: Links this pass wrote (a player's download link): they hold our URLs already.
+        self.ours: set[int] = set()
         for parent in root.iter():
             for index, child in enumerate(list(parent)):
                 if child.tag == "img":
                     self._image(parent, index, child)
-                elif child.tag == "a":
+                elif child.tag == "a" and id(child) not in self.ours:
                     self._link(child)
 
     def _image(self, parent: ET.Element, index: int, img: ET.Element) -> None:
@@ -196,10 +222,12 @@ class _RewriteLinks(Treeprocessor):
             ET.SubElement(player, "source", {"src": url, "type": media_type.content_type})
             fallback = ET.SubElement(player, "a", {"href": url, "class": "media-download"})
             fallback.text = alt or path.rsplit("/", 1)[-1]
+            self.ours.add(id(fallback))
             parent[index] = player
         elif kind == "document":
             link = ET.Element("a", {"href": url, "class": "media-download", "download": ""})
             link.text = alt or path.rsplit("/", 1)[-1]
+            self.ours.add(id(link))
             parent[index] = link
         else:
             img.set("src", url)
@@ -213,6 +241,10 @@ class _RewriteLinks(Treeprocessor):
             if url is None:
                 self.links.missing.append(("media", media_path(href)))
             a.set("href", url or "")
+            return
+        if leaves_the_package(href):
+            self.links.missing.append(("outside", href))
+            a.set("href", "")
             return
         match = _LESSON_LINK.match(href)
         if not match:
@@ -237,7 +269,7 @@ class _LinksExtension(Extension):
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
-    if attribute == "id" and not re.match(r"^(h-[\w-]*|fn:\d+|fnref:\d+(?::\d+)?)$", value):
+    if attribute == "id" and not re.match(r"^(h-[\w-]*|fn:\d+|fnref:\d+(?::\d+)?)\Z", value):
         return None
     if attribute == "align" and value not in {"left", "right", "center"}:
         return None

@@ -230,6 +230,16 @@ def edit_lesson(
     if not title or len(title) > 300:
         raise AuthoringError(_l("Give the lesson a title (at most 300 characters)."), field="title")
     html, missing = render_for(session, course, item.module.slug, markdown)
+    outside = [target for kind, target in missing if kind == "outside"]
+    if outside:
+        raise AuthoringError(
+            _l(
+                "This text links to %(target)s, outside the course: link to its lessons and "
+                "media, or to a web address.",
+                target=outside[0][:80],
+            ),
+            field="markdown",
+        )
     if missing:
         raise AuthoringError(
             _l(

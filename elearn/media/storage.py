@@ -16,7 +16,7 @@ from typing import BinaryIO, Protocol
 
 from flask import Flask, current_app
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,250}$")
+_KEY = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,250}\Z")  # \Z: "$" allows a final newline
 
 
 class StorageError(RuntimeError):

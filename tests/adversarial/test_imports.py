@@ -20,6 +20,14 @@ the bombs' headers lie both ways.
   ``package.files._packed_size`` bounded an entry's compressed size by the bytes it really
   has in the archive: Python 3.11.7's zipfile does not check overlapping entries, so a
   200 KB upload made the server hold 136 MiB (and up to the 1 GiB package budget).
+- T37 within the limits (issue 13, item 7): a 3.5 MB package whose video inflates to
+  256 MiB (about 77:1, under every limit) went through whole in memory: 516 MiB held by a
+  dry run, 773 by an import, 1,030 by the Studio's check, 526 by the export.
+  ``test_media_inflating_within_the_limits_stay_on_disk_from_dry_run_to_export`` measures
+  each step (tracemalloc) and checks the stored object and the exported entry against the
+  video's digest; ``test_spooled_media_are_removed_when_the_package_is_refused_or_the_import_fails``
+  and ``test_a_folder_package_is_read_in_place_and_the_cli_leaves_nothing`` check that no
+  temporary file outlives a request or a command, whatever its outcome.
 - T38 not applicable: no XML is ever parsed from input. ``elearn/`` uses
   ``xml.etree.ElementTree`` only to build Python-Markdown's output tree (rendering.py), and
   openpyxl only to write exports; there is no XML/XLSX import, no SVG accepted, no

@@ -9,6 +9,15 @@ if TYPE_CHECKING:
     from elearn.authoring.package.files import MediaFile
 
 
+_CONTROLS = {n: f"\\x{n:02x}" for n in [*range(32), 127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
+
+
+def printable(text: str) -> str:
+    """Control characters written out (``\\n``, ``\\x00``), so what a package named
+    cannot break or hide in a message."""
+    return text.translate(_CONTROLS)
+
+
 @dataclass(frozen=True)
 class Issue:
     path: str
@@ -25,8 +34,9 @@ class Issue:
         return cls(path, line, message, "warning")
 
     def __str__(self) -> str:
+        """One line, as the CLI prints it: a newline in a name is shown as ``\\n``."""
         prefix = "" if self.level == "error" else "warning: "
-        return f"{self.path}:{self.line or 1}: {prefix}{self.message}"
+        return printable(f"{self.path}:{self.line or 1}: {prefix}{self.message}")
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line or 1, "message": self.message}

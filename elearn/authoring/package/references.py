@@ -82,6 +82,16 @@ def render_check(
                 line,
                 _l("media must be a file under media/, not %(target)s", target=target[:80]),
             )
+        elif kind == "outside":
+            check.error(
+                path,
+                line,
+                _l(
+                    "link that leaves the course folder: %(target)s (link to lessons and "
+                    "media of the course, or to a web address)",
+                    target=target[:80],
+                ),
+            )
         else:
             check.error(
                 path,
@@ -99,8 +109,14 @@ _MEDIA_REF = re.compile(r"\]\((?:\./)?(media/[^)\s]+)")
 
 
 def _line_of(body: str, needle: str, offset: int) -> int | None:
-    index = body.find(needle)
-    return body.count("\n", 0, index) + 1 + offset if index >= 0 else None
+    """The line a reference is written on: as a link's target ``(needle`` or a reference
+    definition's ``]: needle`` first, so that "/etc/passwd" is not found inside
+    "../../etc/passwd" on an earlier line."""
+    for written in (f"({needle}", f"]: {needle}", needle):
+        index = body.find(written)
+        if index >= 0:
+            return body.count("\n", 0, index) + 1 + offset
+    return None
 
 
 def _raw_html_line(body: str, offset: int) -> int | None:
