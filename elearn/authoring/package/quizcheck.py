@@ -84,7 +84,7 @@ def check_quiz(check, path: str, data, course: CourseDoc) -> QuizDoc | None:
             check.error(path, line, _l("each question must be a mapping"))
             continue
         qid = str(item.get("id", ""))
-        duplicate = qid in seen
+        duplicate = ID.match(qid) is not None and qid in seen
         if duplicate:  # said whatever else is wrong with either question
             check.error(path, item.line_of("id"), _l("duplicate question id '%(id)s'", id=qid))
         seen.add(qid)
@@ -100,13 +100,14 @@ def _question(check, path, item, course, codes) -> dict | None:
         if key not in QUESTION_KEYS:
             check.warn(path, item.line_of(key), _l("unknown key '%(key)s' (ignored)", key=key))
     qid = str(item.get("id", ""))
-    known = ID.match(qid) is not None
-    if not known:
+    named = ID.match(qid) is not None
+    if not named:
         check.error(
             path, item.line_of("id"), _l("each question needs an id (letters, digits, - or _)")
         )
     qtype = item.get("type")
-    if not isinstance(qtype, str) or qtype not in TYPES:
+    typed = isinstance(qtype, str) and qtype in TYPES
+    if not typed:
         check.error(
             path,
             item.line_of("type"),
@@ -117,7 +118,6 @@ def _question(check, path, item, course, codes) -> dict | None:
                 types=", ".join(TYPES),
             ),
         )
-        known = False
     points = item.get("points", 1)
     if not is_number(points) or not 0 < points <= MAX_POINTS:
         check.error(
@@ -151,7 +151,7 @@ def _question(check, path, item, course, codes) -> dict | None:
     if "feedback" in item:
         spec["feedback"] = check.translatable(path, item, "feedback", src, langs)
         _renderable(check, path, item.line_of("feedback"), spec["feedback"])
-    if not known:  # what the type would need cannot be checked; the rest was
+    if not typed:  # what the type would need cannot be checked; the rest was
         return None
     CHECKS[qtype](check, path, item, spec, src, langs)
     if "media/" in repr(item):
@@ -162,7 +162,7 @@ def _question(check, path, item, course, codes) -> dict | None:
                 "question %(qid)s: media are not shown in quiz texts; put them in a lesson", qid=qid
             ),
         )
-    return spec
+    return spec if named else None
 
 
 def _renderable(check, path, line, *texts: dict) -> None:
