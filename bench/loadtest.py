@@ -223,7 +223,7 @@ def prepare(app, args, tmp: Path) -> dict:
     from elearn.accounts import services as accounts
     from elearn.accounts.models import Centre, User
     from elearn.authoring.models import Course, Lesson, Module, Quiz
-    from elearn.authoring.push import package_bytes
+    from elearn.authoring.push import package_file
     from elearn.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
     from elearn.core.db import utcnow
     from elearn.extensions import db
@@ -320,9 +320,9 @@ def prepare(app, args, tmp: Path) -> dict:
         lesson.write_text(
             lesson.read_text(encoding="utf-8") + f"\n\nVersion {variant + 1}.\n", encoding="utf-8"
         )
-        name, data = package_bytes(folder)
-        path = tmp / f"{variant}-{name}"
-        path.write_bytes(data)
+        with package_file(folder) as (name, fh, _size):
+            path = tmp / f"{variant}-{name}"
+            path.write_bytes(fh.read())
         packages.append(str(path))
 
     return {

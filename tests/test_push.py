@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 
-from elearn.authoring.push import package_bytes
+from elearn.authoring.push import package_file
 from tests.browser import LiveServer
 from tests.test_api_courses import package
 
@@ -67,9 +68,48 @@ def test_folder_is_zipped_without_hidden_files(tmp_path):
     folder = write_folder(tmp_path, package())
     (folder / ".git").mkdir()
     (folder / ".git" / "config").write_text("secret")
-    name, data = package_bytes(folder)
-    import io
-
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    with package_file(folder) as (name, fh, size):
+        with zipfile.ZipFile(fh) as archive:
+            names = archive.namelist()
+            stored = archive.getinfo("engine-basics/media/engine.png").compress_type
+        assert size == fh.seek(0, 2)
     assert name == "engine-basics.zip" and "engine-basics/course.yml" in names
     assert not any(".git" in n for n in names)
+    assert stored == zipfile.ZIP_STORED  # media are compressed already
+
+
+def test_pushing_a_course_with_a_large_video_holds_none_of_it(app, make, tmp_path, api):
+    """The laptop zips the folder into a temporary file and sends it a chunk at a time; the
+    platform (here in the same process) spools and streams it too: 64 MiB through, little
+    held either side. Before, the laptop built the .zip and then the request body in
+    memory (twice the course), and the server held it again while reading it."""
+    import tracemalloc
+
+    folder = write_folder(tmp_path, package())
+    lesson = folder / "01-basics" / "01-cycle.fr.md"
+    lesson.write_text(lesson.read_text() + "\n![Démo](media/demo.mp4)\n")
+    with (folder / "media" / "demo.mp4").open("wb") as fh:
+        fh.write(b"\x00\x00\x00\x18ftypmp42")
+        for _ in range(64):
+            fh.write(os.urandom(1024 * 1024))
+    app.config["MAX_CONTENT_LENGTH"] = 128 * 1024 * 1024
+    token = make.token(make.user("expert", network="DMK").email)
+    with LiveServer(app) as server:
+        tracemalloc.start()
+        try:
+            sent = app.test_cli_runner().invoke(
+                args=["push", str(folder), "--server", server.url, "--token", token]
+            )
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert sent.exit_code == 0, sent.output
+    assert peak < 24 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held"
+    with app.app_context():
+        from sqlalchemy import select
+
+        from elearn.extensions import db
+        from elearn.media.models import MediaAsset
+
+        video = db.session.scalar(select(MediaAsset).where(MediaAsset.path == "media/demo.mp4"))
+        assert video.size == 64 * 1024 * 1024 + 12

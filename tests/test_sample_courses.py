@@ -61,11 +61,12 @@ def test_demo_imports_all_samples_and_they_export_back_the_same(app, api, make):
         original = read_package(path)
         with zipfile.ZipFile(io.BytesIO(exported.data)) as archive:
             names = {n.split("/", 1)[1] for n in archive.namelist()}
-            assert names == set(original.files), path.name
+            assert names == set(original.files) | set(original.media), path.name
             for name in names:
                 if name.endswith(".md"):
                     body = archive.read(f"{path.name}/{name}").decode().split("\n---\n", 1)[1]
                     source = original.files[name].decode().split("\n---\n", 1)[1]
                     assert body.strip() == source.strip(), name
                 elif name.startswith("media/"):
-                    assert archive.read(f"{path.name}/{name}") == original.files[name]
+                    media = original.media[name].path.read_bytes()
+                    assert archive.read(f"{path.name}/{name}") == media

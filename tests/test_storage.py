@@ -47,6 +47,83 @@ def test_put_get_exists_delete(app):
             storage.put("../../etc/passwd", b"x", "text/plain")
 
 
+@pytest.fixture(scope="module")
+def s3_elsewhere():
+    """moto's S3 server in a process of its own, so that the memory measured in this one is
+    the client's alone (the session's server runs in a thread here)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "no moto server"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_files_go_in_and_come_out_a_chunk_at_a_time(request, media_config, tmp_path):
+    """A package's video goes to storage from its file on disk, and an export reads it back
+    in chunks: neither holds it whole (40 MiB through, a few MiB held)."""
+    import hashlib
+    import tracemalloc
+
+    from elearn.media.s3 import S3Storage
+    from elearn.media.storage import LocalStorage
+
+    if media_config["STORAGE"] == "local":
+        storage = LocalStorage(tmp_path / "media")
+    else:
+        endpoint = request.getfixturevalue("s3_elsewhere")
+        storage = S3Storage(
+            bucket="elearn-chunks",
+            endpoint_url=endpoint,
+            region="us-east-1",
+            addressing_style="path",
+        )
+        storage.client.create_bucket(Bucket="elearn-chunks")
+    video = tmp_path / "demo.mp4"
+    with video.open("wb") as fh:
+        for n in range(40):
+            fh.write(bytes([n]) * 1024 * 1024)
+    expected = hashlib.sha256(video.read_bytes()).hexdigest()
+    tracemalloc.start()
+    try:
+        storage.put_file("courses/x/demo.mp4", video, "video/mp4")
+        sha, size = hashlib.sha256(), 0
+        with storage.open_stream("courses/x/demo.mp4") as fh:
+            while chunk := fh.read(1024 * 1024):
+                sha.update(chunk)
+                size += len(chunk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (size, sha.hexdigest()) == (40 * 1024 * 1024, expected)
+    assert storage.size("courses/x/demo.mp4") == size
+    assert peak < 16 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held"
+    with pytest.raises(StorageError):
+        storage.open_stream("courses/x/missing.mp4").read()
+    with pytest.raises(StorageError):
+        storage.put_file("courses/x/b.mp4", tmp_path / "missing.mp4", "video/mp4")
+
+
 def import_engine(app, tmp_path, *extra):
     with zipfile.ZipFile(io.BytesIO(package())) as archive:
         archive.extractall(tmp_path)

@@ -23,6 +23,9 @@ class Role(enum.StrEnum):
 
 #: The programme's fields of expertise; a network covers one or more.
 DOMAINS = ("automotive", "aeronautics", "health", "ai", "elearning")
+#: The programme's networks, as migration 0002 seeds them: what ``elearn courses validate``
+#: checks a package against on an expert's laptop where no database was ever migrated.
+PROGRAMME_NETWORKS = ("DMK", "AEROMAC", "C3M", "AMCN", "ACOMS")
 
 
 class Network(db.Model):

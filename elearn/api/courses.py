@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request
+from flask import abort, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
@@ -136,30 +136,31 @@ def import_package(args):
     if args["publish"] and not current_user.is_admin:
         abort(403)
     name = (upload.filename or "course.zip").rsplit("/", 1)[-1].removesuffix(".zip")
-    report = check_package(
-        db.session, read_zip(upload.read(), default_name=name), render=not args["dry_run"]
-    )
-    errors = [i.as_dict() for i in report.errors]
-    warnings = [i.as_dict() for i in report.warnings]
-    if args["dry_run"]:
-        return {"valid": report.valid, "errors": errors, "warnings": warnings}
-    if not report.valid:
-        return problem(422, _l("The package has errors; nothing was imported."), errors=errors)
-    staged = StagedMedia(get_storage())
-    try:
-        course = import_course(
-            db.session,
-            report,
-            actor=current_user,
-            staged=staged,
-            now=utcnow(),
-            publish=args["publish"],
-        )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        staged.discard()
-        raise
+    # the upload is read where werkzeug spooled it; media go to a temporary folder that
+    # closing the package removes, whatever happens below
+    with read_zip(upload.stream, default_name=name) as pkg:
+        report = check_package(db.session, pkg, render=not args["dry_run"])
+        errors = [i.as_dict() for i in report.errors]
+        warnings = [i.as_dict() for i in report.warnings]
+        if args["dry_run"]:
+            return {"valid": report.valid, "errors": errors, "warnings": warnings}
+        if not report.valid:
+            return problem(422, _l("The package has errors; nothing was imported."), errors=errors)
+        staged = StagedMedia(get_storage())
+        try:
+            course = import_course(
+                db.session,
+                report,
+                actor=current_user,
+                staged=staged,
+                now=utcnow(),
+                publish=args["publish"],
+            )
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            staged.discard()
+            raise
     return {"slug": course.slug, "status": course.status, "warnings": warnings}, 201
 
 
@@ -186,14 +187,14 @@ def get_course(slug: str):
 @login_required
 def export_course(slug: str):
     """The course as a package .zip that imports back to the same course."""
-    from elearn.authoring.package.exporter import course_zip
+    from elearn.authoring.package.exporter import course_zip_file
 
     course = _authored_or_404(slug)
-    data = course_zip(db.session, course, get_storage())
-    return Response(
-        data,
+    return send_file(
+        course_zip_file(db.session, course, get_storage()),
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{course.slug}.zip"'},
+        as_attachment=True,
+        download_name=f"{course.slug}.zip",
     )
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from elearn.accounts.models import Network
+from elearn.accounts.models import PROGRAMME_NETWORKS, Network
 from elearn.authoring.package.files import read_package
 from elearn.authoring.package.validate import validate_package
 from elearn.core.errors import DomainError
@@ -25,11 +28,30 @@ def network_codes() -> set[str]:
     return set(db.session.scalars(select(Network.code)))
 
 
+def networks_to_check() -> set[str]:
+    """This platform's networks; where no database was ever migrated (an expert checking
+    a package on their laptop), the programme's own, said in one line."""
+    try:
+        return network_codes()
+    except (OperationalError, ProgrammingError):
+        db.session.rollback()
+        click.echo(
+            _(
+                "No database here: checking against the programme's networks (%(codes)s). "
+                'Run "elearn db upgrade" to check against this platform\'s own.',
+                codes=", ".join(PROGRAMME_NETWORKS),
+            ),
+            err=True,
+        )
+        return set(PROGRAMME_NETWORKS)
+
+
 @courses_cli.command("validate")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 def validate_command(path: Path) -> None:
     """Check a package (folder or .zip); exit 0 when it can be imported."""
-    report = validate_package(read_package(path), networks=network_codes())
+    with read_package(path) as pkg:
+        report = validate_package(pkg, networks=networks_to_check())
     for issue in report.issues:
         click.echo(str(issue), err=issue.level == "error")
     errors, warnings = len(report.errors), len(report.warnings)
@@ -49,32 +71,34 @@ def import_or_report(path: Path, publish: bool, actor=None):
     from elearn.core.db import utcnow
     from elearn.media.storage import get_storage
 
-    report = check_package(db.session, read_package(path))
-    for issue in report.issues:
-        click.echo(str(issue), err=True)
-    if not report.valid:
-        click.echo(
-            _("%(errors)d error(s): nothing was imported.", errors=len(report.errors)), err=True
-        )
-        return None
-    staged = StagedMedia(get_storage())
-    try:
-        course = import_course(
-            db.session, report, actor=actor, staged=staged, now=utcnow(), publish=publish
-        )
-        db.session.commit()
-    except (StorageError, DomainError) as exc:
-        db.session.rollback()
-        staged.discard()
-        click.echo(
-            _("Nothing was imported: %(reason)s", reason=str(getattr(exc, "message", exc))),
-            err=True,
-        )
-        return None
-    except BaseException:
-        db.session.rollback()
-        staged.discard()
-        raise
+    with read_package(path) as pkg:
+        report = check_package(db.session, pkg)
+        for issue in report.issues:
+            click.echo(str(issue), err=True)
+        if not report.valid:
+            click.echo(
+                _("%(errors)d error(s): nothing was imported.", errors=len(report.errors)),
+                err=True,
+            )
+            return None
+        staged = StagedMedia(get_storage())
+        try:
+            course = import_course(
+                db.session, report, actor=actor, staged=staged, now=utcnow(), publish=publish
+            )
+            db.session.commit()
+        except (StorageError, DomainError) as exc:
+            db.session.rollback()
+            staged.discard()
+            click.echo(
+                _("Nothing was imported: %(reason)s", reason=str(getattr(exc, "message", exc))),
+                err=True,
+            )
+            return None
+        except BaseException:
+            db.session.rollback()
+            staged.discard()
+            raise
     return course
 
 
@@ -95,7 +119,7 @@ def import_command(path: Path, publish: bool) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def export_command(slug: str, out: Path) -> None:
     """Write a course as a package .zip."""
-    from elearn.authoring.package.exporter import course_zip
+    from elearn.authoring.package.exporter import write_zip
     from elearn.authoring.services import course_by_slug
     from elearn.media.storage import get_storage
 
@@ -103,7 +127,15 @@ def export_command(slug: str, out: Path) -> None:
     if course is None:
         click.echo(_("No course with the slug %(slug)s.", slug=slug), err=True)
         sys.exit(1)
-    out.write_bytes(course_zip(db.session, course, get_storage()))
+    # written beside OUT then renamed: a failure never leaves half a .zip under its name
+    fd, tmp = tempfile.mkstemp(dir=out.resolve().parent, prefix=f".{out.name}-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write_zip(db.session, course, get_storage(), fh)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     click.echo(_("Wrote %(path)s.", path=str(out)))
 
 

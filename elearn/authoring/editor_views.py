@@ -23,7 +23,7 @@ from elearn.authoring.package.yamlio import dump
 from elearn.authoring.rendering import trusted
 from elearn.authoring.studio import course_or_404, lesson_or_404, module_or_404
 from elearn.core.db import utcnow
-from elearn.core.errors import DomainError
+from elearn.core.errors import DomainError, problem
 from elearn.extensions import db
 
 bp = Blueprint("studio_editor", __name__, url_prefix="/studio", template_folder="templates")
@@ -50,7 +50,7 @@ def edit_lesson(slug: str, module: str, lesson: str):
     content = item.content(lang)
     title = request.form.get("title", content.title if content else "")
     markdown = request.form.get("markdown", content.markdown if content else "")
-    preview = None
+    preview, status = None, 200
     if request.method == "POST" and request.form.get("action") == "save":
         try:
             services.edit_lesson(
@@ -78,6 +78,7 @@ def edit_lesson(slug: str, module: str, lesson: str):
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
+            status = 422
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -86,8 +87,13 @@ def edit_lesson(slug: str, module: str, lesson: str):
                 code=303,
             )
     if request.method == "POST":
-        html, _missing = services.render_for(db.session, course, parent.slug, markdown)
-        preview = trusted(html)
+        try:
+            html, _missing = services.render_for(db.session, course, parent.slug, markdown)
+            preview = trusted(html)
+        except DomainError as exc:  # too costly to render: say why (once)
+            if status == 200:
+                flash(str(exc.message), "error")
+            status = 422
     source = item.content(course.source_language) if lang != course.source_language else None
     return render_template(
         "authoring/lesson_edit.html",
@@ -100,7 +106,7 @@ def edit_lesson(slug: str, module: str, lesson: str):
         preview=preview,
         source=source,
         state=services.translation_state(item, lang, course.source_language),
-    )
+    ), status
 
 
 @bp.post(LESSON + "/preview.json")
@@ -109,9 +115,13 @@ def preview_json(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     parent = module_or_404(course, module)
     lesson_or_404(parent, lesson)
-    html, missing = services.render_for(
-        db.session, course, parent.slug, request.form.get("markdown", "")[:200_000]
-    )
+    try:
+        html, missing = services.render_for(
+            db.session, course, parent.slug, request.form.get("markdown", "")[:200_000]
+        )
+    except DomainError as exc:
+        message = str(exc.message)
+        return problem(422, message, errors=[{"path": "markdown", "message": message}])
     return {"html": html, "missing": [target for _kind, target in missing]}
 
 
@@ -190,6 +200,7 @@ def edit_quiz(slug: str, module: str):
             db.session.commit()
             flash(_("Quiz saved."), "success")
             return redirect(url_for(".edit_quiz", slug=slug, module=module), code=303)
+    # a POST that comes this far was refused: the page lists why
     return render_template(
         "authoring/quiz_edit.html",
         course=course,
@@ -197,7 +208,7 @@ def edit_quiz(slug: str, module: str):
         text=text,
         issues=issues,
         quizzes=_answers_so_far(course, parent),
-    )
+    ), 422 if request.method == "POST" else 200
 
 
 def _answers_so_far(course, module) -> list[dict]:

@@ -29,6 +29,11 @@ class CourseStatus(enum.StrEnum):
 LEVELS = ("beginner", "intermediate", "advanced")
 LESSON_KINDS = ("theory", "practical")
 LANGUAGES = ("fr", "ar", "en")
+#: Bounds of the numbers a course is described with, in packages and in the Studio alike.
+MAX_HOURS = 1000
+MAX_MINUTES = 1000
+#: Module and lesson numbers ("01-"): positions are INTEGER columns.
+MAX_POSITION = 999
 
 
 class Course(db.Model):

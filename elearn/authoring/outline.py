@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from elearn.accounts.models import User
-from elearn.authoring.models import Course, CourseStatus, Lesson, Module
+from elearn.authoring.models import MAX_HOURS, MAX_MINUTES, Course, CourseStatus, Lesson, Module
 from elearn.authoring.package.validate import SLUG
 from elearn.authoring.services import AuthoringError, save_content, touched
 from elearn.core.db import again_if_raced
@@ -210,7 +210,7 @@ def update_settings(
         estimated = float(hours.replace(",", "."))
     except ValueError:
         estimated = 0
-    if not 0 < estimated <= 1000:
+    if not 0 < estimated <= MAX_HOURS:
         raise AuthoringError(
             _l("Give the estimated hours as a positive number."), field="estimated_hours"
         )
@@ -255,7 +255,10 @@ def update_lesson_meta(
             raise AuthoringError(_l("Choose theory or practical."), field="kind")
         minutes = None
         if duration:
-            if not duration.isdigit() or not 0 < int(duration) <= 1000:
+            # isdigit() alone takes "²", which int() refuses
+            if not (duration.isascii() and duration.isdigit()) or not (
+                0 < int(duration) <= MAX_MINUTES
+            ):
                 raise AuthoringError(
                     _l("Give the duration in whole minutes."), field="duration_minutes"
                 )

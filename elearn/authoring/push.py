@@ -1,19 +1,23 @@
 """``elearn push``: send a package from an expert's laptop to a remote platform.
 
-The standard library is enough (http.client): the body is streamed in chunks so the progress
-bar moves on a slow connection, and certificates are verified for HTTPS.
+The standard library is enough (http.client): the body is streamed in chunks from a file,
+so the progress bar moves on a slow connection and a course's videos never sit in memory,
+and certificates are verified for HTTPS.
 """
 
 from __future__ import annotations
 
 import http.client
-import io
 import json
 import secrets
 import ssl
 import sys
+import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import click
@@ -22,28 +26,41 @@ from flask_babel import gettext as _
 CHUNK = 64 * 1024
 
 
-def package_bytes(path: Path) -> tuple[str, bytes]:
-    """A .zip as is; a folder zipped in memory (dot-files and symlinks left out)."""
+@contextmanager
+def package_file(path: Path) -> Iterator[tuple[str, BinaryIO, int]]:
+    """(file name, open file, size) of the package to send: a .zip as is; a folder zipped
+    into a temporary file (dot-files and symlinks left out; media stored as they are,
+    already compressed). Nothing is held in memory: a course's videos can be gigabytes."""
     if path.is_file():
-        return path.name, path.read_bytes()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file in sorted(path.rglob("*")):
-            rel = file.relative_to(path)
-            if file.is_symlink() or any(part.startswith(".") for part in rel.parts):
-                continue
-            if file.is_file():
-                archive.write(file, f"{path.name}/{rel.as_posix()}")
-    return f"{path.name}.zip", buffer.getvalue()
+        with path.open("rb") as fh:
+            yield path.name, fh, path.stat().st_size
+        return
+    with tempfile.TemporaryFile(prefix="elearn-push-") as fh:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(path.rglob("*")):
+                rel = file.relative_to(path)
+                if file.is_symlink() or any(part.startswith(".") for part in rel.parts):
+                    continue
+                if file.is_file():
+                    media = rel.parts[0] == "media"
+                    archive.write(
+                        file,
+                        f"{path.name}/{rel.as_posix()}",
+                        zipfile.ZIP_STORED if media else zipfile.ZIP_DEFLATED,
+                    )
+        size = fh.tell()
+        fh.seek(0)
+        yield f"{path.name}.zip", fh, size
 
 
-def multipart(filename: str, data: bytes) -> tuple[str, bytes]:
+def multipart(filename: str) -> tuple[str, bytes, bytes]:
+    """The boundary, and what goes before and after the file in the request body."""
     boundary = "elearn-" + secrets.token_hex(12)
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
         f'filename="{filename}"\r\nContent-Type: application/zip\r\n\r\n'
     ).encode()
-    return boundary, head + data + f"\r\n--{boundary}--\r\n".encode()
+    return boundary, head, f"\r\n--{boundary}--\r\n".encode()
 
 
 def push(path: Path, server: str, token: str, dry_run: bool) -> int:
@@ -51,8 +68,16 @@ def push(path: Path, server: str, token: str, dry_run: bool) -> int:
     if url.scheme not in ("http", "https") or not url.hostname:
         click.echo(_("Give the server as https://host (or http://localhost for a test)."), err=True)
         return 2
-    filename, data = package_bytes(path)
-    boundary, body = multipart(filename, data)
+    with package_file(path) as (filename, fh, size):
+        status, payload = _send(url, token, dry_run, filename, fh, size, server)
+    if status is None:
+        return 3
+    return report(status, payload, dry_run)
+
+
+def _send(url, token: str, dry_run: bool, filename: str, fh, size: int, server: str):
+    """POST the package, a chunk at a time; (status, body), or (None, b"") after saying
+    why the server could not be reached."""
     target = f"{url.path}/api/v1/courses/import" + ("?dry_run=true" if dry_run else "")
     if url.scheme == "https":
         conn = http.client.HTTPSConnection(
@@ -60,27 +85,31 @@ def push(path: Path, server: str, token: str, dry_run: bool) -> int:
         )
     else:
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+    boundary, head, tail = multipart(filename)
+    length = len(head) + size + len(tail)
     try:
         conn.putrequest("POST", target)
         conn.putheader("Authorization", f"Bearer {token}")
         conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        conn.putheader("Content-Length", str(len(body)))
+        conn.putheader("Content-Length", str(length))
         conn.putheader("Accept", "application/json")
         conn.endheaders()
-        with click.progressbar(length=len(body), label=_("Sending"), file=sys.stderr) as bar:
-            for start in range(0, len(body), CHUNK):
-                conn.send(body[start : start + CHUNK])
-                bar.update(min(CHUNK, len(body) - start))
+        with click.progressbar(length=length, label=_("Sending"), file=sys.stderr) as bar:
+            conn.send(head)
+            while chunk := fh.read(CHUNK):
+                conn.send(chunk)
+                bar.update(len(chunk))
+            conn.send(tail)
+            bar.update(len(head) + len(tail))
         response = conn.getresponse()
-        status, payload = response.status, response.read()
+        return response.status, response.read()
     except (OSError, http.client.HTTPException) as exc:
         click.echo(
             _("Could not reach %(server)s: %(error)s", server=server, error=str(exc)), err=True
         )
-        return 3
+        return None, b""
     finally:
         conn.close()
-    return report(status, payload, dry_run)
 
 
 def report(status: int, payload: bytes, dry_run: bool) -> int:

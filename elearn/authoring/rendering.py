@@ -7,21 +7,26 @@ platform's stable URLs before sanitising; nothing is ever unescaped afterwards.
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
+from flask_babel import lazy_gettext as _l
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from elearn.core.text import as_browsers_read, is_local_path
 from elearn.media.types import TYPES, extension
+
+log = logging.getLogger(__name__)
 
 #: Largest lesson body we render; beyond it a hostile input could keep a worker busy.
 MAX_MARKDOWN = 200_000
@@ -37,10 +42,21 @@ MAX_MARKS = 5000
 #: A block's lines are re-scanned each time a heading or rule is taken off its top:
 #: 45,000 lines of "---" without a blank line took minutes.
 MAX_BLOCK_LINES = 1000
-#: Each level of quote re-reads the whole quote: 190 quotes 1,000 levels deep took seconds.
-MAX_DEPTH = 100
+#: Lists, quotes and footnotes inside one another, and emphasis inside emphasis: each level
+#: of quote re-reads the whole quote (190 quotes 1,000 levels deep took seconds), and
+#: Python-Markdown parses nested lists by recursion (about four frames a level) and walks
+#: the finished tree by recursion too (its table of contents, its serialiser): a list 260
+#: levels deep, or emphasis 1,000 deep, raised RecursionError. 50 levels cost ~200 frames.
+MAX_DEPTH = 50
 _MARKS = "*_\\|"
-_TOO_DEEP = re.compile(rf"^[ \t]*(?:>[ \t]*){{{MAX_DEPTH + 1}}}", re.M)
+#: One level of nesting at the start of a line: four columns of indentation, a quote
+#: marker, a list marker or a footnote's label. Atomic, so a line that stops short of the
+#: limit fails at once instead of trying every way to split its spaces.
+_LEVEL = r"(?> {4}| {0,3}(?:>|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t])|\[\^[^\]\n]{0,100}\]:)[ \t]?)"
+_TOO_DEEP = re.compile(rf"^{_LEVEL}{{{MAX_DEPTH + 1}}}", re.M)
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+_ESCAPED = re.compile(r"\\.")
+_EMPHASIS_RUN = re.compile(r"[*_]+")
 
 TAGS = {
     "p",
@@ -113,8 +129,8 @@ CLASSES = {
 }
 SCHEMES = {"http", "https", "mailto"}
 
-_LESSON_LINK = re.compile(r"^(?:\.\./([^/]+)/|\./)?(\d+-)?([a-z0-9-]+)\.([a-z]{2})\.md(#.*)?$")
-_MODULE_DIR = re.compile(r"^(?:\d+-)?([a-z0-9-]+)$")
+_LESSON_LINK = re.compile(r"^(?:\.\./([^/]+)/|\./)?([0-9]+-)?([a-z0-9-]+)\.([a-z]{2})\.md(#.*)?\Z")
+_MODULE_DIR = re.compile(r"^(?:[0-9]+-)?([a-z0-9-]+)\Z")
 
 
 @dataclass
@@ -127,7 +143,8 @@ class Links:
     lesson_url: Callable[[str, str, str], str | None] = lambda m, lesson, lang: None
     #: The module the rendered lesson is in, for ``./02-x.fr.md`` links.
     module_slug: str = ""
-    #: Problems found while rendering: ("media", path) or ("lesson", href).
+    #: Problems found while rendering: ("media", path), ("lesson", href) or ("outside",
+    #: href) for a link that leaves the package.
     missing: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -148,17 +165,41 @@ def media_path(href: str) -> str | None:
     return normal if normal.startswith("media/") else None
 
 
+def leaves_the_package(href: str) -> bool:
+    """Whether a link written in a lesson points out of the course folder: an absolute
+    path, a drive, or more ``..`` than there are folders above the lesson. Read as a
+    browser would (backslashes are slashes, ``%2e`` is a dot); links with a scheme
+    (``https:``, ``mailto:``) or to another host (``//host``) are not paths at all."""
+    path = unquote(href).replace("\\", "/")
+    if path.startswith("//"):
+        return False
+    try:
+        parts = urlsplit(path)
+    except ValueError:  # "http://[…": not a path either
+        return False
+    if len(parts.scheme) > 1:
+        return False
+    if parts.scheme or path.startswith("/"):  # a one-letter scheme is a Windows drive
+        return True
+    # media paths start from the course folder, other links from the lesson's module
+    base = "" if path.startswith(("media/", "./media/")) else "module"
+    normal = posixpath.normpath(posixpath.join(base, parts.path)) if parts.path else "."
+    return normal == ".." or normal.startswith("../")
+
+
 class _RewriteLinks(Treeprocessor):
     def __init__(self, md, links: Links):
         super().__init__(md)
         self.links = links
 
     def run(self, root: ET.Element) -> None:
+        #: Links this pass wrote (a player's download link): they hold our URLs already.
+        self.ours: set[int] = set()
         for parent in root.iter():
             for index, child in enumerate(list(parent)):
                 if child.tag == "img":
                     self._image(parent, index, child)
-                elif child.tag == "a":
+                elif child.tag == "a" and id(child) not in self.ours:
                     self._link(child)
 
     def _image(self, parent: ET.Element, index: int, img: ET.Element) -> None:
@@ -182,10 +223,12 @@ class _RewriteLinks(Treeprocessor):
             ET.SubElement(player, "source", {"src": url, "type": media_type.content_type})
             fallback = ET.SubElement(player, "a", {"href": url, "class": "media-download"})
             fallback.text = alt or path.rsplit("/", 1)[-1]
+            self.ours.add(id(fallback))
             parent[index] = player
         elif kind == "document":
             link = ET.Element("a", {"href": url, "class": "media-download", "download": ""})
             link.text = alt or path.rsplit("/", 1)[-1]
+            self.ours.add(id(link))
             parent[index] = link
         else:
             img.set("src", url)
@@ -199,6 +242,10 @@ class _RewriteLinks(Treeprocessor):
             if url is None:
                 self.links.missing.append(("media", media_path(href)))
             a.set("href", url or "")
+            return
+        if leaves_the_package(href):
+            self.links.missing.append(("outside", href))
+            a.set("href", "")
             return
         match = _LESSON_LINK.match(href)
         if not match:
@@ -223,7 +270,7 @@ class _LinksExtension(Extension):
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
-    if attribute == "id" and not re.match(r"^(h-[\w-]*|fn:\d+|fnref:\d+(?::\d+)?)$", value):
+    if attribute == "id" and not re.match(r"^(h-[\w-]*|fn:\d+|fnref:\d+(?::\d+)?)\Z", value):
         return None
     if attribute == "align" and value not in {"left", "right", "center"}:
         return None
@@ -262,11 +309,12 @@ def too_complex(text: str) -> str | None:
     lines = text.split("\n")
     if any(len(line) > MAX_LINE for line in lines):
         return "line"
-    if _TOO_DEEP.search(text):
+    prose = _FENCE.sub("", text) if "```" in text or "~~~" in text else text
+    if _TOO_DEEP.search(prose.expandtabs(4)):  # the parser expands tabs first too
         return "depth"
     marks = sum(text.count(c) for c in _MARKS)
     if marks > MAX_MARKS or len(lines) > MAX_BLOCK_LINES:
-        prose = _FENCE.sub("", text)  # fenced code is never parsed as Markdown
+        # fenced code is never parsed as Markdown
         if sum(_CODE_SPAN.sub("", prose).count(c) for c in _MARKS) > MAX_MARKS:
             return "marks"
         run = 0
@@ -274,19 +322,87 @@ def too_complex(text: str) -> str | None:
             run = run + 1 if line.strip() else 0
             if run > MAX_BLOCK_LINES:
                 return "block"
+    if text.count("*") + text.count("_") > 2 * MAX_DEPTH:
+        inline = _CODE_SPAN.sub("", prose)
+        if any(_emphasis_depth(p) > MAX_DEPTH for p in _PARAGRAPHS.split(inline)):
+            return "emphasis"
     return None
+
+
+def complexity_message(reason: str):
+    """What to change, in the author's words, for a reason ``too_complex`` gave."""
+    return {
+        "length": _l("lesson text longer than %(max)s characters", max=MAX_MARKDOWN),
+        "brackets": _l(
+            "more than %(max)s '[' characters in one lesson: split it", max=MAX_BRACKETS
+        ),
+        "angles": _l("more than %(max)s '<' characters in one lesson: split it", max=MAX_ANGLES),
+        "line": _l(
+            "a line longer than %(max)s characters: break it into shorter lines", max=MAX_LINE
+        ),
+        "marks": _l(
+            "more than %(max)s *, _, \\ or | characters outside code in one lesson: split it",
+            max=MAX_MARKS,
+        ),
+        "block": _l(
+            "more than %(max)s lines in a row without a blank line: separate the paragraphs",
+            max=MAX_BLOCK_LINES,
+        ),
+        "depth": _l(
+            "lists or quotes nested more than %(max)s levels deep (or lines indented as "
+            "far): flatten them",
+            max=MAX_DEPTH,
+        ),
+        "emphasis": _l(
+            "emphasis (* or _) nested more than %(max)s levels deep: close it sooner",
+            max=MAX_DEPTH,
+        ),
+    }[reason]
+
+
+def _emphasis_depth(paragraph: str) -> int:
+    """How deep emphasis could nest in one paragraph, erring on the deep side: a run of
+    ``*``/``_`` followed by a non-space opens as many levels as it has characters, one
+    preceded by a non-space closes as many of the open ones, and the depth counted is that
+    of the levels that were closed (an opener never closed nests nothing)."""
+    text = _ESCAPED.sub("xx", paragraph)
+    stack: list[int] = []
+    events: list[int] = []  # +n: level n opened, -n: level n closed
+    closed: set[int] = set()
+    opened = 0
+    for match in _EMPHASIS_RUN.finditer(text):
+        start, end = match.span()
+        if start and not text[start - 1].isspace():
+            for _ in range(min(end - start, len(stack))):
+                level = stack.pop()
+                closed.add(level)
+                events.append(-level)
+        if end < len(text) and not text[end].isspace():
+            for _ in range(end - start):
+                opened += 1
+                stack.append(opened)
+                events.append(opened)
+    depth = deepest = 0
+    for event in events:
+        if event < 0:
+            depth -= 1
+        elif event in closed:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def render_markdown(text: str, links: Links | None = None) -> str:
     """Render a lesson body. Direction overrides go; isolates come from the markup instead.
 
     Callers refuse texts that are ``too_complex``; if one gets here anyway it is shown as
-    plain text rather than fed to the parser.
+    plain text rather than fed to the parser, and so is one the parser could not finish
+    (nested deeper than ``too_complex`` foresaw): this never raises RecursionError.
     """
     links = links or Links()
     text = text.translate(_BIDI)
     if too_complex(text):
-        return "<pre>" + str(escape(text[:MAX_MARKDOWN])) + "</pre>"
+        return _plain(text)
     md = markdown.Markdown(
         extensions=[
             "tables",
@@ -303,7 +419,17 @@ def render_markdown(text: str, links: Links | None = None) -> str:
         },
         output_format="html",
     )
-    return sanitize(md.convert(text))
+    try:
+        html = md.convert(text)
+    except RecursionError:
+        log.warning("Markdown nested too deeply for the renderer: shown as plain text")
+        links.missing.clear()
+        return _plain(text)
+    return sanitize(html)
+
+
+def _plain(text: str) -> str:
+    return "<pre>" + str(escape(text[:MAX_MARKDOWN])) + "</pre>"
 
 
 def trusted(html: str | None) -> Markup:

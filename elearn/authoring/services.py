@@ -25,7 +25,13 @@ from elearn.authoring.models import (
     Question,
     Quiz,
 )
-from elearn.authoring.rendering import Links, render_inline, render_markdown
+from elearn.authoring.rendering import (
+    Links,
+    complexity_message,
+    render_inline,
+    render_markdown,
+    too_complex,
+)
 from elearn.authoring.urls import lesson_url, media_url
 from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
@@ -184,7 +190,16 @@ def save_content(
 
 
 def render_for(session, course: Course, module_slug: str, markdown: str):
-    """Render a lesson text with this course's media and lessons; (html, missing refs)."""
+    """Render a lesson text with this course's media and lessons; (html, missing refs).
+
+    A text too costly to render is refused here, saying what to change, for the editor's
+    preview as for saving."""
+    from elearn.media.models import MediaAsset
+
+    reason = too_complex(markdown)
+    if reason:
+        raise AuthoringError(complexity_message(reason), field="markdown")
+
     media_paths = set(
         session.scalars(
             select(MediaAsset.path).where(
@@ -214,17 +229,22 @@ def edit_lesson(
     now: datetime,
 ) -> LessonContent:
     """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
-    from elearn.authoring.package.references import complexity_message
-    from elearn.authoring.rendering import too_complex
     from elearn.core.text import clean_text
 
     title = clean_text(title)
     if not title or len(title) > 300:
         raise AuthoringError(_l("Give the lesson a title (at most 300 characters)."), field="title")
-    reason = too_complex(markdown)
-    if reason:
-        raise AuthoringError(complexity_message(reason), field="markdown")
     html, missing = render_for(session, course, item.module.slug, markdown)
+    outside = [target for kind, target in missing if kind == "outside"]
+    if outside:
+        raise AuthoringError(
+            _l(
+                "This text links to %(target)s, outside the course: link to its lessons and "
+                "media, or to a web address.",
+                target=outside[0][:80],
+            ),
+            field="markdown",
+        )
     if missing:
         raise AuthoringError(
             _l(

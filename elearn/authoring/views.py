@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -50,26 +50,28 @@ def upload():
         flash(_("Choose a .zip course package to send."), "error")
         return redirect(url_for(".index"), code=303)
     name = upload.filename.rsplit("/", 1)[-1].removesuffix(".zip")
-    report = check_package(
-        db.session,
-        read_zip(upload.read(), default_name=name),
-        render=not request.form.get("check_only"),
-    )
-    if not report.valid or request.form.get("check_only"):
-        return render_template("authoring/index.html", courses=authored_courses(), report=report)
-    staged = StagedMedia(get_storage())
-    try:
-        course = import_course(db.session, report, actor=current_user, staged=staged, now=utcnow())
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        staged.discard()
-        flash(str(exc.message), "error")
-        return redirect(url_for(".index"), code=303)
-    except BaseException:
-        db.session.rollback()
-        staged.discard()
-        raise
+    check_only = bool(request.form.get("check_only"))
+    with read_zip(upload.stream, default_name=name) as pkg:
+        report = check_package(db.session, pkg, render=not check_only)
+        if not report.valid or check_only:
+            courses = authored_courses()
+            page = render_template("authoring/index.html", courses=courses, report=report)
+            return page, 200 if report.valid else 422
+        staged = StagedMedia(get_storage())
+        try:
+            course = import_course(
+                db.session, report, actor=current_user, staged=staged, now=utcnow()
+            )
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            staged.discard()
+            flash(str(exc.message), "error")
+            return redirect(url_for(".index"), code=303)
+        except BaseException:
+            db.session.rollback()
+            staged.discard()
+            raise
     flash(_("Package imported: %(slug)s.", slug=course.slug), "success")
     return _back(course)
 
@@ -234,14 +236,14 @@ def submit(slug: str):
 
 @bp.get("/<slug>/export")
 def export(slug: str):
-    from elearn.authoring.package.exporter import course_zip
+    from elearn.authoring.package.exporter import course_zip_file
 
     course = course_or_404(slug)
-    data = course_zip(db.session, course, get_storage())
-    return Response(
-        data,
+    return send_file(
+        course_zip_file(db.session, course, get_storage()),
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{course.slug}.zip"'},
+        as_attachment=True,
+        download_name=f"{course.slug}.zip",
     )
 
 

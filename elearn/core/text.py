@@ -16,7 +16,7 @@ _SPACES = re.compile(r"\s+")
 #: What no page (UTF-8) or database can hold: NUL (PostgreSQL refuses it in text) and the
 #: halves of a surrogate pair standing alone (JSON's "\\ud800" is valid JSON, but no UTF-8).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")  # \Z: "$" allows a final newline
 
 
 def unstorable(value: str) -> str | None:

@@ -83,11 +83,31 @@ class S3Storage:
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(str(exc)) from exc
 
+    def put_file(self, key: str, path, content_type: str) -> None:
+        """Store a file from disk in one PUT that botocore streams from the open file (a
+        package's video is never read whole; one PUT takes up to 5 GB)."""
+        try:
+            with open(path, "rb") as body:
+                self.client.put_object(
+                    Bucket=self.bucket, Key=check_key(key), Body=body, ContentType=content_type
+                )
+        except (BotoCoreError, ClientError, OSError) as exc:
+            raise StorageError(str(exc)) from exc
+
     def get(self, key: str) -> bytes:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"].read()
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(str(exc)) from exc
+
+    def open_stream(self, key: str):
+        """The object's body as a file to read in chunks; the caller closes it. Errors
+        while reading it later come as StorageError too."""
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"]
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(str(exc)) from exc
+        return _Body(body)
 
     def delete(self, key: str) -> None:
         try:
@@ -270,3 +290,25 @@ class S3Storage:
 
     def remove_leftover(self, leftover: Leftover) -> None:
         self.abort_multipart(leftover.key, leftover.multipart_id)
+
+
+class _Body:
+    """A streaming body whose read errors are StorageErrors, like every other call."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self.body.read(n if n >= 0 else None)
+        except (BotoCoreError, ClientError, OSError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    def close(self) -> None:
+        self.body.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from flask import Flask, current_app
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,250}$")
+_KEY = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,250}\Z")  # \Z: "$" allows a final newline
 
 
 class StorageError(RuntimeError):
@@ -48,7 +48,9 @@ class Leftover:
 
 class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def put_file(self, key: str, path: Path, content_type: str) -> None: ...
     def get(self, key: str) -> bytes: ...
+    def open_stream(self, key: str) -> BinaryIO: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
     def move(self, source: str, target: str, content_type: str) -> None: ...
@@ -121,9 +123,32 @@ class LocalStorage:
             raise
         return size
 
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store a file from disk, copied in chunks (a package's video is never in memory)."""
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+            try:
+                with os.fdopen(fd, "wb") as out, Path(path).open("rb") as source:
+                    shutil.copyfileobj(source, out, 1024 * 1024)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
+        except OSError as exc:
+            raise StorageError(str(exc)) from exc
+
+    def open_stream(self, key: str) -> BinaryIO:
+        """The object as a file to read in chunks; the caller closes it."""
+        try:
+            return self._path(key).open("rb")
         except OSError as exc:
             raise StorageError(str(exc)) from exc
 

@@ -70,11 +70,16 @@ def sniff(head: bytes) -> str | None:
 def check_media(path: str, data: bytes) -> tuple[MediaType | None, str | None]:
     """(type, None) when acceptable, else (None, why not) — said in English for the log;
     callers translate the cases they show."""
+    return check_media_file(path, len(data), data[:32])
+
+
+def check_media_file(path: str, size: int, head: bytes) -> tuple[MediaType | None, str | None]:
+    """``check_media`` for a file known by its size and first bytes (never read whole)."""
     media_type = TYPES.get(extension(path))
     if media_type is None:
         return None, "type"
-    if len(data) > media_type.max_size:
+    if size > media_type.max_size:
         return None, "size"
-    if sniff(data[:32]) != media_type.content_type:
+    if sniff(head[:32]) != media_type.content_type:
         return None, "content"
     return media_type, None

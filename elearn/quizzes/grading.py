@@ -29,7 +29,7 @@ _NUMBER_FOLD = str.maketrans(
         "'": None,
     }
 )
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)\Z")
 #: Tolerance for binary floating point (6.35 typed is not exactly 6.35 stored).
 _EPSILON = 1e-9
 MAX_TEXT = 500

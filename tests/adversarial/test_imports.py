@@ -20,6 +20,14 @@ the bombs' headers lie both ways.
   ``package.files._packed_size`` bounded an entry's compressed size by the bytes it really
   has in the archive: Python 3.11.7's zipfile does not check overlapping entries, so a
   200 KB upload made the server hold 136 MiB (and up to the 1 GiB package budget).
+- T37 within the limits (issue 13, item 7): a 3.5 MB package whose video inflates to
+  256 MiB (about 77:1, under every limit) went through whole in memory: 516 MiB held by a
+  dry run, 773 by an import, 1,030 by the Studio's check, 526 by the export.
+  ``test_media_inflating_within_the_limits_stay_on_disk_from_dry_run_to_export`` measures
+  each step (tracemalloc) and checks the stored object and the exported entry against the
+  video's digest; ``test_spooled_media_are_removed_when_the_package_is_refused_or_the_import_fails``
+  and ``test_a_folder_package_is_read_in_place_and_the_cli_leaves_nothing`` check that no
+  temporary file outlives a request or a command, whatever its outcome.
 - T38 not applicable: no XML is ever parsed from input. ``elearn/`` uses
   ``xml.etree.ElementTree`` only to build Python-Markdown's output tree (rendering.py), and
   openpyxl only to write exports; there is no XML/XLSX import, no SVG accepted, no
@@ -38,13 +46,16 @@ import os
 import secrets
 import stat
 import struct
+import tempfile
 import tracemalloc
 import zipfile
 from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
+from sqlalchemy import select
 
+from elearn.extensions import db
 from tests.test_api_courses import PNG, package, upload
 
 pytestmark = pytest.mark.adversarial
@@ -383,3 +394,188 @@ def test_a_yaml_alias_bomb_is_refused(app, api, expert, rel):
     messages = named(errors, f"{SLUG}/{rel}")
     assert any("*" in m and "alias" in m.lower() for m in messages), errors
     assert peak < 64 * 1024 * 1024  # 9^9 "lol"s were never built
+
+
+# -- T37, within the limits: media that inflate are streamed, never held -------------------
+
+INFLATED_MIB = 256
+DEMO = "media/demo.mp4"
+DEMO_LESSON = (
+    "---\ntitle: Le cycle\nduration_minutes: 10\ncompetencies: [C1]\n---\n\n# Quatre temps\n\n"
+    "![Moteur](media/engine.png)\n\n![Démonstration](media/demo.mp4)\n\n[Suite](./02-oil.fr.md)\n"
+)
+#: What the server may hold while handling a package whose video is 256 MiB.
+FLAT = 48 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def inflating() -> dict:
+    """The valid package plus ``media/demo.mp4``: 256 MiB of MP4 that compress about 77
+    times, inside every limit (ratio, video size, package budget), in a 3.5 MB upload.
+    Before the media were streamed, a dry run of it made the worker hold the video whole,
+    several times over (an 8 MB package inflating to 1 GiB grew a worker by 2 GB)."""
+    import random
+
+    noise = random.Random(13).randbytes(8 * 1024)
+    block = noise + bytes(1024 * 1024 - len(noise))
+    sha, size = hashlib.sha256(), 0
+    buffer = io.BytesIO(with_entries([], files={"01-basics/01-cycle.fr.md": DEMO_LESSON}))
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open(f"{SLUG}/{DEMO}", "w", force_zip64=False) as fh:
+            for chunk in [MP4, *[block] * INFLATED_MIB]:
+                fh.write(chunk)
+                sha.update(chunk)
+                size += len(chunk)
+    data = buffer.getvalue()
+    assert len(data) < 4 * 1024 * 1024 and size / len(data) < 100
+    return {"zip": data, "sha256": sha.hexdigest(), "size": size}
+
+
+@pytest.fixture
+def spool(tmp_path, monkeypatch) -> Path:
+    """Where temporary files go during the test (uploads, spooled media, exports)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def left_behind(app, spool: Path) -> list[str]:
+    """Temporary files still on disk, and half-written objects in the media folder."""
+    media = Path(app.config["MEDIA_DIR"])
+    partial = [p.name for p in media.rglob(".upload-*")] if media.exists() else []
+    return sorted(p.name for p in spool.rglob("*")) + partial
+
+
+class Peak:
+    """Memory allocated by Python (tracemalloc) at its highest during each step."""
+
+    def __init__(self):
+        self.steps: dict[str, int] = {}
+
+    def __enter__(self):
+        tracemalloc.start()
+        return self
+
+    def __exit__(self, *exc):
+        tracemalloc.stop()
+
+    def step(self, name: str, call):
+        tracemalloc.reset_peak()
+        result = call()
+        self.steps[name] = tracemalloc.get_traced_memory()[1]
+        return result
+
+    def over(self, limit: int) -> dict[str, str]:
+        return {k: f"{v / 2**20:.0f} MiB" for k, v in self.steps.items() if v > limit}
+
+
+def studio_upload(browser, data: bytes, **fields):
+    return browser.post(
+        "/studio/import",
+        data={"csrf_token": browser.csrf_token(), "file": (io.BytesIO(data), "c.zip"), **fields},
+        content_type="multipart/form-data",
+    )
+
+
+def test_media_inflating_within_the_limits_stay_on_disk_from_dry_run_to_export(
+    app, api, make, signed_in, inflating, spool
+):
+    expert = make.user("expert", network="DMK")
+    token, browser = make.token(expert.email), signed_in(expert.email)
+    with Peak() as peak:
+        dry = peak.step("dry run", lambda: upload(api, token, inflating["zip"], "?dry_run=true"))
+        imported = peak.step("import", lambda: upload(api, token, inflating["zip"]))
+        checked = peak.step(
+            "Studio check", lambda: studio_upload(browser, inflating["zip"], check_only="1")
+        )
+        again = peak.step("Studio import", lambda: studio_upload(browser, inflating["zip"]))
+        exported = peak.step("export", lambda: _export_to_disk(api, token, spool.parent))
+    assert dry.status_code == 200 and dry.get_json()["valid"], dry.get_json()
+    assert imported.status_code == 201, imported.get_data(as_text=True)[:2000]
+    assert checked.status_code == 200 and again.status_code == 303
+    assert peak.over(FLAT) == {}, peak.steps
+    assert left_behind(app, spool) == []
+    # what was stored and what comes back out are the video, whole
+    with app.app_context():
+        from elearn.media.models import MediaAsset
+
+        asset = db.session.scalar(select(MediaAsset).where(MediaAsset.path == DEMO))
+        assert (asset.size, asset.sha256) == (inflating["size"], inflating["sha256"])
+        assert asset.key == f"courses/{SLUG}/{inflating['sha256']}.mp4"
+        stored = Path(app.config["MEDIA_DIR"]) / asset.key
+        assert stored.stat().st_size == inflating["size"]
+    with zipfile.ZipFile(exported) as archive, archive.open(f"{SLUG}/{DEMO}") as fh:
+        sha = hashlib.sha256()
+        while chunk := fh.read(1024 * 1024):
+            sha.update(chunk)
+    assert sha.hexdigest() == inflating["sha256"]
+
+
+def _export_to_disk(api, token, folder: Path) -> Path:
+    """Download the export the way a client does, a chunk at a time, to a file."""
+    response = api.client.get(
+        f"/api/v1/courses/{SLUG}/export", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    out = folder / "export.zip"
+    with out.open("wb") as fh:
+        for chunk in response.response:
+            fh.write(chunk)
+    response.close()
+    return out
+
+
+def test_spooled_media_are_removed_when_the_package_is_refused_or_the_import_fails(
+    app, api, expert, inflating, spool, monkeypatch
+):
+    with zipfile.ZipFile(io.BytesIO(inflating["zip"])) as source:
+        course_yml = source.read(f"{SLUG}/course.yml").decode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(inflating["zip"])) as source:
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for info in source.infolist():
+                if info.filename.endswith("course.yml"):
+                    archive.writestr(info, course_yml.replace("network: DMK", "network: NOPE"))
+                else:
+                    archive.writestr(info, source.read(info))  # stays compressed
+    refused = upload(api, expert, buffer.getvalue())
+    assert refused.status_code == 422
+    assert left_behind(app, spool) == []
+
+    from elearn.authoring.package import importer
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(importer, "_quiz", broken)
+    with pytest.raises(RuntimeError, match="went away"):
+        upload(api, expert, inflating["zip"])
+    assert left_behind(app, spool) == []
+    assert api.get(f"/api/v1/courses/{SLUG}", token=expert).status_code == 404
+    with app.app_context():
+        from elearn.media.storage import get_storage
+
+        assert get_storage().keys("") == []
+
+
+def test_a_folder_package_is_read_in_place_and_the_cli_leaves_nothing(app, tmp_path, spool):
+    """``elearn courses validate|import`` on a folder: its media are hashed where they are
+    (never copied); on a .zip they are spooled and removed, whether it imports or not."""
+    from elearn.authoring.package.files import read_package
+
+    folder = tmp_path / "pkg"
+    with zipfile.ZipFile(io.BytesIO(package())) as archive:
+        archive.extractall(folder)
+    root = folder / SLUG
+    with read_package(root) as pkg:
+        assert pkg.media["media/engine.png"].path == root / "media/engine.png"
+        assert pkg.media["media/engine.png"].sha256 == hashlib.sha256(PNG).hexdigest()
+        assert list(spool.iterdir()) == []
+    archive = tmp_path / f"{SLUG}.zip"
+    archive.write_bytes(package(network="NOPE"))
+    runner = app.test_cli_runner()
+    for args in (["validate", root], ["validate", archive], ["import", archive], ["import", root]):
+        result = runner.invoke(args=["courses", *map(str, args)])
+        assert result.exit_code == (1 if args[1] == archive else 0), result.output
+        assert left_behind(app, spool) == []

@@ -1,9 +1,15 @@
-"""Write a course (its working copy) back as a package that validates and re-imports."""
+"""Write a course (its working copy) back as a package that validates and re-imports.
+
+The .zip is written to a file, its media copied from storage in chunks, so exporting a
+course with gigabytes of video holds none of it in memory.
+"""
 
 from __future__ import annotations
 
-import io
+import shutil
+import tempfile
 import zipfile
+from typing import BinaryIO
 
 from elearn.authoring.models import Course, Lesson, Module
 from elearn.authoring.package.yamlio import dump
@@ -11,7 +17,8 @@ from elearn.media.models import MediaAsset
 from elearn.media.storage import Storage
 
 
-def course_files(course: Course, assets: list[MediaAsset], storage: Storage) -> dict[str, bytes]:
+def course_texts(course: Course) -> dict[str, bytes]:
+    """Every YAML and Markdown file of the package (the media are streamed apart)."""
     from sqlalchemy.orm import object_session
 
     from elearn.authoring.models import LessonContent
@@ -19,9 +26,6 @@ def course_files(course: Course, assets: list[MediaAsset], storage: Storage) -> 
 
     texts = load_texts(object_session(course), course, LessonContent.markdown)  # noqa: F841 - kept alive
     files: dict[str, bytes] = {"course.yml": dump(_course_yaml(course)).encode()}
-    for asset in assets:
-        if asset.removed_at is None:
-            files[asset.path] = storage.get(asset.key)
     for module in course.modules:
         if module.archived_at is not None:
             continue
@@ -117,17 +121,37 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def zip_bytes(files: dict[str, bytes], folder: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(files):
-            archive.writestr(f"{folder}/{path}", files[path])
-    return buffer.getvalue()
-
-
-def course_zip(session, course: Course, storage: Storage) -> bytes:
-    """The course as a package .zip (the one export used by the API, the Studio and CLI)."""
+def write_zip(session, course: Course, storage: Storage, out: BinaryIO) -> None:
+    """Write the course as a package .zip into ``out`` (the one export used by the API, the
+    Studio and the CLI). Media are stored as they are (they are compressed already), each
+    copied from storage a chunk at a time."""
     from sqlalchemy import select
 
-    assets = list(session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)))
-    return zip_bytes(course_files(course, assets, storage), course.slug)
+    assets = session.scalars(
+        select(MediaAsset)
+        .where(MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None))
+        .order_by(MediaAsset.path)
+    ).all()
+    texts = course_texts(course)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(texts):
+            archive.writestr(f"{course.slug}/{path}", texts[path])
+        for asset in assets:
+            info = zipfile.ZipInfo(f"{course.slug}/{asset.path}", asset.created_at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_STORED
+            info.file_size = asset.size  # lets zipfile choose ZIP64 for a large video
+            with storage.open_stream(asset.key) as source, archive.open(info, "w") as target:
+                shutil.copyfileobj(source, target, 1024 * 1024)
+
+
+def course_zip_file(session, course: Course, storage: Storage) -> BinaryIO:
+    """The package .zip in an anonymous temporary file, rewound: it disappears from the
+    disk when closed (a response closes it once sent)."""
+    out = tempfile.TemporaryFile(prefix="elearn-export-")
+    try:
+        write_zip(session, course, storage, out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out

@@ -1,18 +1,27 @@
-"""Read a package's files into memory without trusting it.
+"""Read a package's files without trusting it, and without holding its media in memory.
 
 Zip-slip entries, absolute paths, symlinks, zip bombs (entry count, running byte count and
 compression ratio, never the sizes the archive claims) and oversized files are refused and
-reported; nothing is ever written to disk.
+reported. Text files (YAML, Markdown, ≤ 1 MiB each) are kept in memory; media are never
+held whole: a folder's media are read where they are, a zip's are streamed, chunk by chunk,
+into a temporary folder of the package's own, hashed and sniffed on the way. Close the
+package (``with read_package(...) as pkg:``) once its import is done to remove that
+folder; the names written there are counters, never names taken from the archive.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import io
+import shutil
 import stat
+import tempfile
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 
@@ -21,18 +30,94 @@ from elearn.authoring.package.model import Issue
 MAX_ENTRIES = 5000
 MAX_TOTAL = 1024 * 1024 * 1024  # 1 GiB uncompressed in all
 MAX_TEXT_FILE = 1024 * 1024  # YAML and Markdown
+#: Text is the part of a package kept in memory while it is checked and imported.
+MAX_TEXT_TOTAL = 64 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed, per entry
 CHUNK = 64 * 1024
 MiB = 1024 * 1024
+#: Bytes kept from the start of each media file, to recognise its type.
+HEAD = 32
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """One media file of a package, on disk: where the folder has it, or spooled from a
+    .zip. Its digest and first bytes were taken while it was read."""
+
+    path: Path
+    size: int
+    sha256: str
+    head: bytes
+    #: The temporary folder holding ``path``, kept alive as long as this file is.
+    spool: _Spool | None = field(default=None, compare=False, repr=False)
+
+    def open(self) -> BinaryIO:
+        return self.path.open("rb")
+
+
+class _Spool:
+    """A temporary folder for one package's media. ``remove()`` deletes it; should a
+    caller forget, it goes when nothing refers to it any more."""
+
+    def __init__(self):
+        self.root = Path(tempfile.mkdtemp(prefix="elearn-package-"))
+        self._remove = weakref.finalize(self, shutil.rmtree, self.root, ignore_errors=True)
+        self._count = 0
+
+    def new_path(self) -> Path:
+        self._count += 1
+        return self.root / f"{self._count:05d}.bin"
+
+    def remove(self) -> None:
+        self._remove()
 
 
 @dataclass
 class PackageFiles:
-    """Relative POSIX paths (inside the course folder) → bytes; ``name`` is the folder name."""
+    """A package as read: ``name`` is the folder name; ``files`` maps relative POSIX paths
+    (inside the course folder) of text files to their bytes, ``media`` those under
+    ``media/`` to where their bytes are. Use it as a context manager."""
 
     name: str
     files: dict[str, bytes] = field(default_factory=dict)
+    media: dict[str, MediaFile] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    _spool: _Spool | None = field(default=None, repr=False)
+    _text_total: int = field(default=0, repr=False)
+
+    def __enter__(self) -> PackageFiles:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the media spooled from a .zip (a folder's own files stay untouched)."""
+        if self._spool is not None:
+            self._spool.remove()
+
+    def spool_path(self) -> tuple[Path, _Spool]:
+        if self._spool is None:
+            self._spool = _Spool()
+        return self._spool.new_path(), self._spool
+
+    def add_text(self, rel: str, data: bytes) -> bool:
+        """Keep a text file; False (and an issue) once texts exceed their total budget."""
+        self._text_total += len(data)
+        if self._text_total > MAX_TEXT_TOTAL:
+            self.issues.append(
+                Issue.error(
+                    rel,
+                    None,
+                    _l(
+                        "the text files (YAML, Markdown) come to more than %(mib)s MiB in all",
+                        mib=MAX_TEXT_TOTAL // MiB,
+                    ),
+                )
+            )
+            return False
+        self.files[rel] = data
+        return True
 
 
 def _unsafe(path: str) -> bool:
@@ -45,18 +130,59 @@ def _unsafe(path: str) -> bool:
     )
 
 
+def _is_media(path: str) -> bool:
+    return path.startswith("media/")
+
+
 def _limit_for(path: str) -> int:
     from elearn.media.types import TYPES, extension
 
     media_type = TYPES.get(extension(path))
-    return media_type.max_size if media_type and path.startswith("media/") else MAX_TEXT_FILE
+    return media_type.max_size if media_type and _is_media(path) else MAX_TEXT_FILE
 
 
-def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
+class TooLargeError(Exception):
+    """The whole package went over its budget: stop reading it at all."""
+
+
+class _EntryRefusedError(Exception):
+    """This entry is refused (the message says why); the rest of the package is read."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class _TextSink:
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def write(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+
+class _MediaSink:
+    """Writes a media entry to its spool file, hashing it and keeping its first bytes."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fh = path.open("xb")
+        self.sha = hashlib.sha256()
+        self.head = b""
+
+    def write(self, chunk: bytes) -> None:
+        if len(self.head) < HEAD:
+            self.head += chunk[: HEAD - len(self.head)]
+        self.sha.update(chunk)
+        self.fh.write(chunk)
+
+
+def read_zip(data: bytes | Path | BinaryIO, default_name: str = "course") -> PackageFiles:
+    """Read a .zip given as bytes, a path or a seekable file (an upload's stream)."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError):
         out = PackageFiles(default_name)
         out.issues.append(Issue.error(default_name, None, _l("not a valid .zip file")))
         return out
@@ -78,41 +204,69 @@ def read_zip(data: bytes | Path, default_name: str = "course") -> PackageFiles:
                 )
             )
             return out
-        total = 0
-        offsets = sorted({i.header_offset for i in archive.infolist()})
-        end = len(data) if isinstance(data, bytes) else Path(data).stat().st_size
-        for info in infos:
-            name = info.filename
-            mode = info.external_attr >> 16
-            if _unsafe(name):
-                out.issues.append(Issue.error(name, None, _l("path escapes the package")))
-                continue
-            if stat.S_ISLNK(mode):
-                out.issues.append(Issue.error(name, None, _l("symbolic links are not allowed")))
-                continue
-            rel = name[len(prefix) :]
-            limit = _limit_for(rel)
-            try:
-                packed = _packed_size(info, offsets, end)
-                data, problem = _read_entry(archive, info, limit, MAX_TOTAL - total, packed)
-            except TooLargeError:
-                out.issues.append(
-                    Issue.error(rel, None, _l("the package is too large once uncompressed"))
-                )
-                return out
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
-                out.issues.append(Issue.error(rel, None, _l("unreadable entry in the .zip")))
-                continue
-            if problem:
-                out.issues.append(Issue.error(rel, None, problem))
-                continue
-            total += len(data)
-            out.files[rel] = data
+        try:
+            _read_entries(archive, infos, prefix, _size_of(source), out)
+        except BaseException:
+            out.close()
+            raise
         return out
 
 
-class TooLargeError(Exception):
-    """The whole package went over its budget: stop reading it at all."""
+def _size_of(source) -> int:
+    if isinstance(source, Path | str):
+        return Path(source).stat().st_size
+    return source.seek(0, io.SEEK_END)
+
+
+def _read_entries(archive, infos, prefix: str, end: int, out: PackageFiles) -> None:
+    total = 0
+    offsets = sorted({i.header_offset for i in archive.infolist()})
+    for info in infos:
+        name = info.filename
+        mode = info.external_attr >> 16
+        if _unsafe(name):
+            out.issues.append(Issue.error(name, None, _l("path escapes the package")))
+            continue
+        if stat.S_ISLNK(mode):
+            out.issues.append(Issue.error(name, None, _l("symbolic links are not allowed")))
+            continue
+        rel = name[len(prefix) :]
+        packed = _packed_size(info, offsets, end)
+        media = _is_media(rel)
+        sink = None
+        try:
+            if media:
+                path, spool = out.spool_path()
+                sink = _MediaSink(path)
+            else:
+                sink = _TextSink()
+            size = _read_entry(archive, info, sink, _limit_for(rel), MAX_TOTAL - total, packed)
+        except TooLargeError:
+            _drop(sink)
+            out.issues.append(
+                Issue.error(rel, None, _l("the package is too large once uncompressed"))
+            )
+            return
+        except _EntryRefusedError as problem:
+            _drop(sink)
+            out.issues.append(Issue.error(rel, None, problem.message))
+            continue
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
+            _drop(sink)
+            out.issues.append(Issue.error(rel, None, _l("unreadable entry in the .zip")))
+            continue
+        total += size
+        if media:
+            sink.fh.close()
+            out.media[rel] = MediaFile(path, size, sink.sha.hexdigest(), sink.head, spool)
+        elif not out.add_text(rel, b"".join(sink.chunks)):
+            return
+
+
+def _drop(sink) -> None:
+    if isinstance(sink, _MediaSink):
+        sink.fh.close()
+        sink.path.unlink(missing_ok=True)
 
 
 def _packed_size(info: zipfile.ZipInfo, offsets: list[int], end: int) -> int:
@@ -124,24 +278,27 @@ def _packed_size(info: zipfile.ZipInfo, offsets: list[int], end: int) -> int:
     return max(0, min(info.compress_size, room))
 
 
-def _read_entry(archive, info, limit: int, budget: int, packed: int):
-    """Stream one entry, counting real bytes: a bomb is stopped after ``limit`` bytes, or
-    once it expands more than ``MAX_RATIO`` times the ``packed`` bytes it can come from.
+def _read_entry(archive, info, sink, limit: int, budget: int, packed: int) -> int:
+    """Stream one entry into ``sink``, counting real bytes: a bomb is stopped after
+    ``limit`` bytes, or once it expands more than ``MAX_RATIO`` times the ``packed`` bytes
+    it can come from. Returns its size.
 
-    Returns (data, problem); raises TooLargeError when the package as a whole is too big.
+    Raises _EntryRefusedError for this entry, TooLargeError when the package as a whole is too big.
     """
-    chunks, size = [], 0
+    size = 0
     with archive.open(info) as fh:
         while chunk := fh.read(CHUNK):
             size += len(chunk)
             if size > budget:
                 raise TooLargeError
             if size > limit:
-                return b"", _l("file larger than the limit (%(mib)s MiB)", mib=limit // MiB)
+                raise _EntryRefusedError(
+                    _l("file larger than the limit (%(mib)s MiB)", mib=limit // MiB)
+                )
             if packed and size > max(packed, 1024) * MAX_RATIO:
-                return b"", _l("suspicious compression ratio (zip bomb?)")
-            chunks.append(chunk)
-    return b"".join(chunks), None
+                raise _EntryRefusedError(_l("suspicious compression ratio (zip bomb?)"))
+            sink.write(chunk)
+    return size
 
 
 def _noise(name: str) -> bool:
@@ -160,6 +317,7 @@ def _common_folder(names: list[str]) -> str:
 
 
 def read_folder(root: Path) -> PackageFiles:
+    """Read a course folder; its media are hashed and sniffed where they are, not copied."""
     root = Path(root)
     out = PackageFiles(root.resolve().name)
     if not (root / "course.yml").is_file() and not root.is_dir():
@@ -189,8 +347,22 @@ def read_folder(root: Path) -> PackageFiles:
         if total > MAX_TOTAL:
             out.issues.append(Issue.error(rel, None, _l("the package is too large")))
             return out
-        out.files[rel] = path.read_bytes()
+        if _is_media(rel):
+            out.media[rel] = _media_in_place(path)
+        elif not out.add_text(rel, path.read_bytes()):
+            return out
     return out
+
+
+def _media_in_place(path: Path) -> MediaFile:
+    sha, head, size = hashlib.sha256(), b"", 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if len(head) < HEAD:
+                head += chunk[: HEAD - len(head)]
+            sha.update(chunk)
+            size += len(chunk)
+    return MediaFile(path, size, sha.hexdigest(), head)
 
 
 def _walk(folder: Path, root: Path, out: PackageFiles):

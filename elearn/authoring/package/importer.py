@@ -8,7 +8,6 @@ rolls back and ``StagedMedia.discard()`` removes exactly the objects this import
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime
 
@@ -42,9 +41,10 @@ class StagedMedia:
         self.storage = storage
         self.added: list[str] = []
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put_file(self, key: str, path, content_type: str) -> None:
+        """Store a file from disk (streamed, never read whole) unless the key exists."""
         if not self.storage.exists(key):
-            self.storage.put(key, data, content_type)
+            self.storage.put_file(key, path, content_type)
             self.added.append(key)
 
     def discard(self) -> None:
@@ -175,14 +175,14 @@ def _media(session, course: Course, doc: CourseDoc, staged: StagedMedia, now) ->
         a.path: a
         for a in session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id))
     }
-    for path, data in doc.media.items():
-        sha = hashlib.sha256(data).hexdigest()
+    for path, media in doc.media.items():
         ext = extension(path)
         content_type = TYPES[ext].content_type
-        key = f"courses/{course.slug}/{sha}.{ext}"
-        staged.put(key, data, content_type)
+        key = f"courses/{course.slug}/{media.sha256}.{ext}"
+        staged.put_file(key, media.path, content_type)
         asset = existing.get(path) or MediaAsset(course_id=course.id, path=path, created_at=now)
-        asset.key, asset.content_type, asset.size, asset.sha256 = key, content_type, len(data), sha
+        asset.key, asset.content_type = key, content_type
+        asset.size, asset.sha256 = media.size, media.sha256
         asset.removed_at = None
         session.add(asset)
     for path, asset in existing.items():

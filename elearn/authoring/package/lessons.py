@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from elearn.authoring.models import LESSON_KINDS
+from elearn.authoring.models import LESSON_KINDS, MAX_MINUTES
 from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc
 from elearn.authoring.package.references import render_check
 from elearn.core.text import clean_text
@@ -141,11 +141,18 @@ def _shared(check, path, meta, lesson: LessonDoc, codes) -> None:
         lesson.kind = kind
     duration = meta.get("duration_minutes")
     if duration is not None:
-        if isinstance(duration, bool) or not isinstance(duration, int) or duration <= 0:
+        if (
+            isinstance(duration, bool)
+            or not isinstance(duration, int)
+            or not 0 < duration <= MAX_MINUTES
+        ):
             check.error(
                 path,
                 meta.line_of("duration_minutes"),
-                _l("duration_minutes must be a positive whole number"),
+                _l(
+                    "duration_minutes must be a whole number of minutes, 1 to %(max)s",
+                    max=MAX_MINUTES,
+                ),
             )
         else:
             lesson.duration_minutes = duration

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from elearn.authoring.package.files import MediaFile
+
+
+_CONTROLS = {n: f"\\x{n:02x}" for n in [*range(32), 127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
+
+
+def printable(text: str) -> str:
+    """Control characters written out (``\\n``, ``\\x00``), so what a package named
+    cannot break or hide in a message."""
+    return text.translate(_CONTROLS)
 
 
 @dataclass(frozen=True)
@@ -22,8 +34,9 @@ class Issue:
         return cls(path, line, message, "warning")
 
     def __str__(self) -> str:
+        """One line, as the CLI prints it: a newline in a name is shown as ``\\n``."""
         prefix = "" if self.level == "error" else "warning: "
-        return f"{self.path}:{self.line or 1}: {prefix}{self.message}"
+        return printable(f"{self.path}:{self.line or 1}: {prefix}{self.message}")
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line or 1, "message": self.message}
@@ -81,7 +94,8 @@ class CourseDoc:
     competencies: list[dict] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     modules: list[ModuleDoc] = field(default_factory=list)
-    media: dict[str, bytes] = field(default_factory=dict)
+    #: Accepted media by package path; their bytes stay on disk until the import stores them.
+    media: dict[str, MediaFile] = field(default_factory=dict)
 
 
 @dataclass

@@ -7,6 +7,8 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from elearn.authoring.package.model import CourseDoc, QuizDoc
+from elearn.authoring.package.yamlio import is_number
+from elearn.authoring.rendering import complexity_message, too_complex
 
 TYPES = ("single", "multiple", "true_false", "short_text", "numeric")
 QUESTION_KEYS = {
@@ -22,7 +24,11 @@ QUESTION_KEYS = {
     "feedback",
 }
 QUIZ_KEYS = {"title", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "questions"}
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
+MAX_POINTS = 1000
+#: Numeric answers and tolerances: trainees type plain decimals (no exponent).
+DIGITS = 15
+MAX_NUMBER = 10**DIGITS
 
 
 def _int(check, path, data, key, default, low, high=None):
@@ -77,16 +83,14 @@ def check_quiz(check, path: str, data, course: CourseDoc) -> QuizDoc | None:
         if not isinstance(item, dict):
             check.error(path, line, _l("each question must be a mapping"))
             continue
+        qid = str(item.get("id", ""))
+        duplicate = ID.match(qid) is not None and qid in seen
+        if duplicate:  # said whatever else is wrong with either question
+            check.error(path, item.line_of("id"), _l("duplicate question id '%(id)s'", id=qid))
+        seen.add(qid)
         spec = _question(check, path, item, course, codes)
-        if spec is None:
-            continue
-        if spec["id"] in seen:
-            check.error(
-                path, item.line_of("id"), _l("duplicate question id '%(id)s'", id=spec["id"])
-            )
-            continue
-        seen.add(spec["id"])
-        quiz.questions.append(spec)
+        if spec is not None and not duplicate:
+            quiz.questions.append(spec)
     return quiz
 
 
@@ -96,23 +100,34 @@ def _question(check, path, item, course, codes) -> dict | None:
         if key not in QUESTION_KEYS:
             check.warn(path, item.line_of(key), _l("unknown key '%(key)s' (ignored)", key=key))
     qid = str(item.get("id", ""))
-    if not ID.match(qid):
+    named = ID.match(qid) is not None
+    if not named:
         check.error(
             path, item.line_of("id"), _l("each question needs an id (letters, digits, - or _)")
         )
-        return None
     qtype = item.get("type")
-    if qtype not in TYPES:
+    typed = isinstance(qtype, str) and qtype in TYPES
+    if not typed:
         check.error(
             path,
             item.line_of("type"),
-            _l("question %(qid)s: type must be one of %(types)s", qid=qid, types=", ".join(TYPES)),
+            _l(
+                "question %(qid)s: unknown type '%(type)s': one of %(types)s",
+                qid=qid,
+                type=str(qtype)[:40],
+                types=", ".join(TYPES),
+            ),
         )
-        return None
     points = item.get("points", 1)
-    if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+    if not is_number(points) or not 0 < points <= MAX_POINTS:
         check.error(
-            path, item.line_of("points"), _l("question %(qid)s: points must be positive", qid=qid)
+            path,
+            item.line_of("points"),
+            _l(
+                "question %(qid)s: points must be a number more than 0 and at most %(max)s",
+                qid=qid,
+                max=MAX_POINTS,
+            ),
         )
         points = 1
     competencies = item.get("competencies") or []
@@ -132,8 +147,12 @@ def _question(check, path, item, course, codes) -> dict | None:
         "competencies": [str(c) for c in competencies],
         "prompt": check.translatable(path, item, "prompt", src, langs),
     }
+    _renderable(check, path, item.line_of("prompt"), spec["prompt"])
     if "feedback" in item:
         spec["feedback"] = check.translatable(path, item, "feedback", src, langs)
+        _renderable(check, path, item.line_of("feedback"), spec["feedback"])
+    if not typed:  # what the type would need cannot be checked; the rest was
+        return None
     CHECKS[qtype](check, path, item, spec, src, langs)
     if "media/" in repr(item):
         check.warn(
@@ -143,7 +162,17 @@ def _question(check, path, item, course, codes) -> dict | None:
                 "question %(qid)s: media are not shown in quiz texts; put them in a lesson", qid=qid
             ),
         )
-    return spec
+    return spec if named else None
+
+
+def _renderable(check, path, line, *texts: dict) -> None:
+    """Quiz texts are Markdown rendered at import: refuse those the renderer would choke on
+    (nested too deep, too many marks…), as lessons are refused."""
+    for text in (t for each in texts for t in each.values()):
+        reason = too_complex(text)
+        if reason:
+            check.error(path, line, complexity_message(reason))
+            return
 
 
 def _choices(check, path, item, spec, src, langs) -> None:
@@ -183,6 +212,7 @@ def _choices(check, path, item, spec, src, langs) -> None:
         }
         if "feedback" in choice:
             entry["feedback"] = check.translatable(path, choice, "feedback", src, langs)
+        _renderable(check, path, line, entry["text"], entry.get("feedback", {}))
         out.append(entry)
     spec["choices"] = out
     right = sum(1 for c in out if c["correct"])
@@ -222,18 +252,28 @@ def _true_false(check, path, item, spec, src, langs) -> None:
 
 def _numeric(check, path, item, spec, src, langs) -> None:
     answer, tolerance = item.get("answer"), item.get("tolerance", 0)
-    if isinstance(answer, bool) or not isinstance(answer, int | float):
+    if not is_number(answer) or abs(answer) >= MAX_NUMBER:
         check.error(
             path,
             item.line_of("answer"),
-            _l("question %(id)s: answer must be a number", id=spec["id"]),
+            _l(
+                "question %(id)s: answer must be a number (at most %(digits)s digits before "
+                "the decimal point)",
+                id=spec["id"],
+                digits=DIGITS,
+            ),
         )
         answer = 0
-    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or tolerance < 0:
+    if not is_number(tolerance) or not 0 <= tolerance < MAX_NUMBER:
         check.error(
             path,
             item.line_of("tolerance"),
-            _l("question %(id)s: tolerance must be a number ≥ 0", id=spec["id"]),
+            _l(
+                "question %(id)s: tolerance must be a number ≥ 0 (at most %(digits)s digits "
+                "before the decimal point)",
+                id=spec["id"],
+                digits=DIGITS,
+            ),
         )
         tolerance = 0
     spec["answer"], spec["tolerance"] = answer, tolerance

@@ -9,20 +9,14 @@ from flask_babel import lazy_gettext as _l
 
 from elearn.authoring.package.model import CourseDoc, ModuleDoc
 from elearn.authoring.rendering import (
-    MAX_ANGLES,
-    MAX_BLOCK_LINES,
-    MAX_BRACKETS,
-    MAX_DEPTH,
-    MAX_LINE,
-    MAX_MARKDOWN,
-    MAX_MARKS,
     Links,
+    complexity_message,
     has_raw_html,
     render_markdown,
     too_complex,
 )
 from elearn.core.text import BIDI_CONTROLS
-from elearn.media.types import check_media
+from elearn.media.types import check_media_file
 
 MEDIA_REASONS = {
     "type": _l(
@@ -34,9 +28,7 @@ MEDIA_REASONS = {
 
 
 def check_media_files(check, course: CourseDoc) -> None:
-    for path, data in sorted(check.pkg.files.items()):
-        if not path.startswith("media/"):
-            continue
+    for path, media in sorted(check.pkg.media.items()):
         if len(path) > 255:
             check.error(path, None, _l("media file name longer than 255 characters"))
             continue
@@ -49,35 +41,13 @@ def check_media_files(check, course: CourseDoc) -> None:
                 _l("media file name with invisible direction or control characters: rename it"),
             )
             continue
-        _media_type, problem = check_media(path, data)
+        _media_type, problem = check_media_file(path, media.size, media.head)
         if problem:
             check.error(path, None, MEDIA_REASONS[problem])
             continue
-        course.media[path] = data
+        course.media[path] = media
         if path not in check.referenced_media:
             check.warn(path, None, _l("media file not used by any lesson"))
-
-
-def complexity_message(reason: str):
-    return {
-        "length": _l("lesson text longer than %(max)s characters", max=MAX_MARKDOWN),
-        "brackets": _l(
-            "more than %(max)s '[' characters in one lesson: split it", max=MAX_BRACKETS
-        ),
-        "angles": _l("more than %(max)s '<' characters in one lesson: split it", max=MAX_ANGLES),
-        "line": _l(
-            "a line longer than %(max)s characters: break it into shorter lines", max=MAX_LINE
-        ),
-        "marks": _l(
-            "more than %(max)s *, _, \\ or | characters outside code in one lesson: split it",
-            max=MAX_MARKS,
-        ),
-        "block": _l(
-            "more than %(max)s lines in a row without a blank line: separate the paragraphs",
-            max=MAX_BLOCK_LINES,
-        ),
-        "depth": _l("quotes nested more than %(max)s levels deep: flatten them", max=MAX_DEPTH),
-    }[reason]
 
 
 def render_check(
@@ -94,7 +64,7 @@ def render_check(
         check.error(path, None, complexity_message(reason))
         return
     links = Links(
-        media_url=lambda p: "/m/" + p if p in check.pkg.files else None,
+        media_url=lambda p: "/m/" + p if p in check.pkg.media else None,
         # a link may point to a translation still missing: readers get the fallback
         lesson_url=lambda m, s, lang: "/l" if (m, s) in lesson_index else None,
         module_slug=module.slug,
@@ -111,6 +81,16 @@ def render_check(
                 path,
                 line,
                 _l("media must be a file under media/, not %(target)s", target=target[:80]),
+            )
+        elif kind == "outside":
+            check.error(
+                path,
+                line,
+                _l(
+                    "link that leaves the course folder: %(target)s (link to lessons and "
+                    "media of the course, or to a web address)",
+                    target=target[:80],
+                ),
             )
         else:
             check.error(
@@ -129,8 +109,14 @@ _MEDIA_REF = re.compile(r"\]\((?:\./)?(media/[^)\s]+)")
 
 
 def _line_of(body: str, needle: str, offset: int) -> int | None:
-    index = body.find(needle)
-    return body.count("\n", 0, index) + 1 + offset if index >= 0 else None
+    """The line a reference is written on: as a link's target ``(needle`` or a reference
+    definition's ``]: needle`` first, so that "/etc/passwd" is not found inside
+    "../../etc/passwd" on an earlier line."""
+    for written in (f"({needle}", f"]: {needle}", needle):
+        index = body.find(written)
+        if index >= 0:
+            return body.count("\n", 0, index) + 1 + offset
+    return None
 
 
 def _raw_html_line(body: str, offset: int) -> int | None:

@@ -9,19 +9,22 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 
 from elearn.accounts.models import DOMAINS
-from elearn.authoring.models import LANGUAGES, LEVELS
+from elearn.authoring.models import LANGUAGES, LEVELS, MAX_HOURS, MAX_POSITION
 from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.model import CourseDoc, Issue, LessonDoc, ModuleDoc, Report
 from elearn.authoring.package.quizcheck import check_quiz
 from elearn.authoring.package.references import check_media_files
-from elearn.authoring.package.yamlio import LineDict, YamlError, load
+from elearn.authoring.package.yamlio import LineDict, YamlError, is_number, load
 from elearn.core.text import BIDI_CONTROLS
 
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+#: ``\Z``, never ``$``, in every pattern that validates: ``$`` also matches before a final
+#: newline, so "obd\n" passed as a slug (and its export and import answered 500).
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 #: Words the Studio uses in its own addresses.
 RESERVED_SLUGS = {"review", "import", "new"}
-MODULE_DIR = re.compile(r"^(\d+)-([^/]+)$")
-LESSON_FILE = re.compile(r"^(\d+)-([^/]+)\.([a-z]{2})\.md$")
+MODULE_DIR = re.compile(r"^([0-9]+)-([^/]+)\Z")
+LESSON_FILE = re.compile(r"^([0-9]+)-([^/]+)\.([a-z]{2})\.md\Z")
+
 COURSE_KEYS = {
     "slug",
     "domain",
@@ -217,9 +220,14 @@ def _course(check: Checker, data: LineDict) -> CourseDoc:
             _l("level must be one of %(levels)s", levels=", ".join(LEVELS)),
         )
     hours = data.get("estimated_hours", 1)
-    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+    if not is_number(hours) or not 0 < hours <= MAX_HOURS:
         check.error(
-            path, data.line_of("estimated_hours"), _l("estimated_hours must be a positive number")
+            path,
+            data.line_of("estimated_hours"),
+            _l(
+                "estimated_hours must be a number of hours, more than 0 and at most %(max)s",
+                max=MAX_HOURS,
+            ),
         )
         hours = 1
     course.estimated_hours = float(hours)
@@ -277,19 +285,19 @@ def _modules(check: Checker, course: CourseDoc) -> None:
         if not match:
             check.error(folder, None, _l("module folders are named NN-slug, e.g. 01-fundamentals"))
             continue
-        slug = match.group(2)
+        number, slug = match.groups()
         if not SLUG.match(slug):
             check.error(folder, None, _l("bad module slug '%(slug)s'", slug=slug))
-            continue
-        if slug in seen:
+        elif slug in seen:
             check.error(
                 folder,
                 None,
                 _l("module slug '%(slug)s' is also used by %(slug2)s", slug=slug, slug2=seen[slug]),
             )
-            continue
-        seen[slug] = folder
-        module = ModuleDoc(slug=slug, position=int(match.group(1)), folder=folder)
+        seen.setdefault(slug, folder)
+        # a module with a bad name is still read through: its other problems are reported
+        # now, not one upload later (the package is refused all the same)
+        module = ModuleDoc(slug=slug, position=_position(check, folder, number), folder=folder)
         _module(check, course, module, folders[folder])
         course.modules.append(module)
     if not course.modules:
@@ -298,6 +306,23 @@ def _modules(check: Checker, course: CourseDoc) -> None:
     from elearn.authoring.package.lessons import check_lessons
 
     check_lessons(check, course)
+
+
+def _position(check: Checker, path: str, number: str) -> int:
+    """The order a folder or file number gives, 0 to MAX_POSITION (an error beyond)."""
+    digits = number.lstrip("0") or "0"  # never int() on thousands of digits
+    if len(digits) > len(str(MAX_POSITION)) or int(digits) > MAX_POSITION:
+        check.error(
+            path,
+            None,
+            _l(
+                "the number before the name must be %(low)s to %(high)s",
+                low=0,
+                high=MAX_POSITION,
+            ),
+        )
+        return MAX_POSITION
+    return int(digits)
 
 
 def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[str]) -> None:
@@ -343,6 +368,7 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
         if not SLUG.match(slug):
             check.error(path, None, _l("bad lesson slug '%(slug)s'", slug=slug))
             continue
+        position = _position(check, path, number)
         if lang not in course.languages:
             check.warn(
                 path,
@@ -353,7 +379,7 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
         lesson = lessons.get(slug)
         if lesson is None:
             lesson = lessons[slug] = LessonDoc(
-                slug=slug, position=int(number), folder_prefix=f"{number}-"
+                slug=slug, position=position, folder_prefix=f"{number}-"
             )
         elif lesson.folder_prefix != f"{number}-":
             check.error(

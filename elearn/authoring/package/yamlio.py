@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import yaml
 from flask_babel import lazy_gettext as _l
 
@@ -136,6 +138,17 @@ def load(text: str, *, line_offset: int = 0):
     finally:
         loader.dispose()
     return data, loader.duplicates
+
+
+def is_number(value) -> bool:
+    """A real number as YAML gives it: int or float, never true/false, never .inf or .nan
+    (nor an integer too large to be one): what every number in a package must be."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def dump(data) -> str:

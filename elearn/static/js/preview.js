@@ -16,10 +16,15 @@
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "Accept": "application/json" }, signal: pending.signal
     }).then(function (response) {
-      return response.ok ? response.json() : null;
+      return response.ok || response.status === 422 ? response.json() : null;
     }).then(function (data) {
       if (!data) { return; }
-      target.querySelector(".lesson-body").innerHTML = data.html;  // sanitised by the server
+      var body = target.querySelector(".lesson-body");
+      if (data.html === undefined) {  // refused (a problem): say why, as text
+        body.textContent = data.detail || "";
+      } else {
+        body.innerHTML = data.html;  // sanitised by the server
+      }
       target.hidden = false;
     }).catch(function () { /* offline or aborted: the Preview button still works */ });
   }
