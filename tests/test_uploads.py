@@ -244,3 +244,39 @@ def test_an_executable_named_png_is_removed(app, api, course, expert):
     )
     assert done.status_code == 422
     assert all(not k.endswith(issued["id"] + ".png") for k in stored_keys(app))
+
+
+def test_two_uploads_of_one_name_keep_both_files(app, api, course, expert):
+    """Two uploads of "schema.png" under way at once: the second ticket gets its own path,
+    and even two tickets holding one path (requested at the same instant) both keep their
+    file at completion — the second completion no longer replaced the first file."""
+    first = ticket(api, expert, filename="schema.png").get_json()
+    second = ticket(api, expert, filename="schema.png").get_json()
+    assert (first["path"], second["path"]) == ("media/schema.png", "media/schema-2.png")
+    with app.app_context():
+        from elearn.extensions import db
+        from elearn.media.models import MediaUpload
+
+        db.session.get(MediaUpload, second["id"]).path = first["path"]  # as if they raced
+        db.session.commit()
+    for issued in (first, second):
+        assert send(api, issued, PNG) in (200, 204)
+    done = [
+        api.post(
+            f"/api/v1/courses/engine-basics/media/uploads/{issued['id']}/complete", token=expert
+        )
+        for issued in (first, second)
+    ]
+    assert [d.status_code for d in done] == [201, 201]
+    paths = [d.get_json()["path"] for d in done]
+    assert paths[0] == "media/schema.png" and paths[1] != paths[0], paths
+    with app.app_context():
+        from sqlalchemy import select
+
+        from elearn.extensions import db
+        from elearn.media.models import MediaAsset
+
+        keys = db.session.execute(
+            select(MediaAsset.path, MediaAsset.key).where(MediaAsset.path.in_(paths))
+        ).all()
+        assert len({key for _path, key in keys}) == 2, keys

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import clean_text
 from elearn.media.models import MediaAsset, MediaUpload
@@ -69,11 +70,15 @@ def create_ticket(
             _l("The file must be between 1 byte and %(mib)s MiB.", mib=limit // (1024 * 1024)),
             field="size",
         )
-    taken = set(session.scalars(select(MediaAsset.path).where(MediaAsset.course_id == course.id)))
-    base, path, n = safe_name(filename), "", 1
-    while not path or path in taken:
-        path = f"media/{base}.{ext}" if n == 1 else f"media/{base}-{n}.{ext}"
-        n += 1
+    # another upload of the same name still in flight keeps its path too
+    in_flight = select(MediaUpload.path).where(
+        MediaUpload.course_id == course.id,
+        MediaUpload.completed_at.is_(None),
+        MediaUpload.expires_at > now,
+    )
+    path = _free_path(
+        session, course.id, safe_name(filename), ext, also=set(session.scalars(in_flight))
+    )
     upload_id = secrets.token_hex(16)
     upload = MediaUpload(
         id=upload_id,
@@ -89,6 +94,17 @@ def create_ticket(
     session.add(upload)
     session.flush()
     return upload
+
+
+def _free_path(session, course_id: int, base: str, ext: str, also: set[str] = frozenset()) -> str:
+    """``media/<base>.<ext>``, or ``-2``, ``-3``… when a file of the course has it."""
+    taken = set(session.scalars(select(MediaAsset.path).where(MediaAsset.course_id == course_id)))
+    taken |= also
+    path, n = "", 1
+    while not path or path in taken:
+        path = f"media/{base}.{ext}" if n == 1 else f"media/{base}-{n}.{ext}"
+        n += 1
+    return path
 
 
 def upload_of(session, course, user, upload_id: str) -> MediaUpload | None:
@@ -203,15 +219,24 @@ def complete(session, upload: MediaUpload, storage, *, now: datetime) -> MediaAs
     if problem is not None:
         storage.delete(key)
         raise UploadError(problem)
+    return again_if_raced(session, lambda: _record(session, upload, key, actual, now=now))
+
+
+def _record(session, upload: MediaUpload, key: str, size: int, *, now: datetime) -> MediaAsset:
+    """The file's place in the course: the ticket's path, or the next free one when a file
+    completed meanwhile took it (two uploads of "schema.png" at once: both are kept)."""
     asset = session.scalar(
         select(MediaAsset).where(
             MediaAsset.course_id == upload.course_id, MediaAsset.path == upload.path
         )
     )
+    if asset is not None and asset.removed_at is None and asset.key != key:
+        base, ext = upload.path.removeprefix("media/").rsplit(".", 1)
+        upload.path = _free_path(session, upload.course_id, base, ext)
+        asset = None
     asset = asset or MediaAsset(course_id=upload.course_id, path=upload.path, created_at=now)
-    asset.key, asset.content_type, asset.size = key, upload.content_type, actual
+    asset.key, asset.content_type, asset.size = key, upload.content_type, size
     asset.sha256, asset.removed_at = "", None
     upload.completed_at = now
     session.add(asset)
-    session.flush()
     return asset

@@ -22,6 +22,7 @@ they queued (``queued=True``), and ``again_if_raced`` stays behind as the second
   ``test_the_same_new_member_added_twice_at_once``, ``test_the_same_centre_created_twice_at_once``
   (and networks), ``test_the_same_module_added_twice_at_once_in_the_studio``.
 - The same class elsewhere: ``test_the_same_course_or_lesson_created_twice_at_once``,
+  ``test_the_same_new_course_imported_twice_at_once``,
   ``test_the_first_translation_saved_twice_at_once``, ``test_a_cohort_saved_twice_at_once``.
 - Every unique key of the schema is accounted for: ``test_every_unique_key_is_classified``
   maps each one to the test that races it, or says why no request can race on it (random
@@ -298,6 +299,34 @@ def test_the_same_course_or_lesson_created_twice_at_once(app, api, make):
     assert all(p.status_code == 200 for p in pages)
 
 
+def test_the_same_new_course_imported_twice_at_once(app, api, make):
+    """No row to lock yet: the two first imports of one package really race on the slug;
+    the second is run again and updates the course the first created, as a re-import."""
+    from elearn.authoring.models import Course
+
+    make.centre()
+    expert = make.user("expert", network="DMK").email
+    tokens = iter([make.token(expert) for _ in range(3)])
+    data = package()
+
+    def send():
+        return upload(api_of(app), next(tokens), data)
+
+    first, second = at_once(app, "courses", send, send)
+    assert (first.status_code, second.status_code) == (201, 201), (answer(first), answer(second))
+    assert answer(second) == answer(send()) or answer(first) == answer(send())
+    assert count(app, Course, slug="engine-basics") == 1
+
+
+def api_of(app):
+    """A fresh client in the shape tests.test_api_courses.upload wants."""
+
+    class Client:
+        client = app.test_client()
+
+    return Client()
+
+
 def test_the_first_translation_saved_twice_at_once(app, api, make):
     from elearn.authoring.models import LessonContent
 
@@ -388,14 +417,18 @@ UNIQUE_KEYS = {
     "them as a whole (two admins at once: 409)",
     ("access_tokens", ("token_hash",)): "256 random bits",
     ("setup_links", ("token_hash",)): "256 random bits",
-    ("courses", ("slug",)): "test_the_same_course_or_lesson_created_twice_at_once",
+    ("courses", ("slug",)): "test_the_same_course_or_lesson_created_twice_at_once, "
+    "test_the_same_new_course_imported_twice_at_once",
     ("course_authors", ("course_id", "user_id")): "written with the course",
     ("modules", ("course_id", "slug")): "test_the_same_module_added_twice_at_once_in_the_studio",
     ("lessons", ("module_id", "slug")): "test_the_same_course_or_lesson_created_twice_at_once",
     ("lesson_contents", ("lesson_id", "lang")): "test_the_first_translation_saved_twice_at_once",
-    ("quizzes", ("module_id",)): "the quiz editor and imports (authoring.package.importer)",
-    ("questions", ("quiz_id", "key")): "the quiz editor and imports (authoring.package.importer)",
-    ("media_assets", ("course_id", "path")): "imports and upload completion (media.uploads)",
+    ("quizzes", ("module_id",)): "writers of the course hold its row "
+    "(authoring.services.lock): the quiz editor and re-imports queue",
+    ("questions", ("quiz_id", "key")): "as quizzes: the course's row lock",
+    ("media_assets", ("course_id", "path")): "writers of the course hold its row; an upload "
+    "completing onto a path taken meanwhile takes the next free one "
+    "(tests/test_uploads.py::test_two_uploads_of_one_name_keep_both_files)",
     ("enrolments", ("user_id", "course_id")): "learning.services.enrol and "
     "cohorts.services.enrol_members look again (tests/test_enrolment.py)",
     ("lesson_completions", ("user_id", "lesson_id")): "learning.services.complete_lesson "

@@ -27,6 +27,7 @@ from elearn.authoring.models import (
 )
 from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc, QuizDoc, Report
 from elearn.authoring.rendering import render_markdown
+from elearn.core.db import again_if_raced
 from elearn.media.models import MediaAsset
 from elearn.media.storage import Storage
 from elearn.media.types import TYPES, extension
@@ -91,10 +92,18 @@ def import_course(
     now: datetime,
     publish: bool = False,
 ) -> Course:
+    """Apply the package. Two first imports of one course at once (no row to lock yet): the
+    second is run again once the first has created it, and updates it like a re-import."""
     if not report.valid or report.course is None:
         raise services.AuthoringError(_l("The package has errors; nothing was imported."))
-    doc = report.course
-    rendered = report.rendered if report.rendered is not None else render_lessons(doc)
+    rendered = report.rendered if report.rendered is not None else render_lessons(report.course)
+    return again_if_raced(
+        session,
+        lambda: _import(session, report.course, rendered, actor, staged, now, publish),
+    )
+
+
+def _import(session, doc: CourseDoc, rendered, actor, staged: StagedMedia, now, publish) -> Course:
     course = services.course_by_slug(session, doc.slug)
     if not services.may_create_in(actor, doc.network) and (
         course is None or not services.may_author(actor, course)
