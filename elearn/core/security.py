@@ -105,12 +105,17 @@ class UnstorableFieldError(UnprocessableEntity):
     """An HTTP error (not a ValueError, which Werkzeug's form parser would swallow)."""
 
     def __init__(self, field: str, char: str):
-        from elearn.core.errors import UnstorableTextError
+        from flask_babel import lazy_gettext as _l
 
-        # the field's name is echoed back only when it can be shown itself
-        self.error = UnstorableTextError("?" if unstorable(field) else field, char)
-        super().__init__(description=str(self.error.message))
-        self.data = {"errors": [{"path": self.error.field, "message": str(self.error.message)}]}
+        name = "?" if unstorable(field) else field  # echoed back only when it can be shown
+        message = _l(
+            "The field “%(field)s” contains a character that cannot be stored (%(char)s): go "
+            "back to the form, remove it and send the form again.",
+            field=name,
+            char=char,
+        )
+        super().__init__(description=message)
+        self.data = {"errors": [{"path": name, "message": message}]}
 
 
 class Request(flask.Request):
