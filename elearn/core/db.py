@@ -71,25 +71,16 @@ def refuse_unstorable_values(session, _flush_context, _instances) -> None:
     attribute, before anything is written. Only what the flush would write is looked at:
     changed attributes of loaded objects, never a deferred column that was not loaded.
     """
-    from elearn.core.errors import NotFiniteError, UnstorableTextError
-    from elearn.core.text import first_not_finite, first_unstorable
+    from elearn.core.errors import refuse_unfit
 
     for obj in (*session.new, *session.dirty):
         state = sa_inspect(obj)
         columns = state.mapper.column_attrs
         changed = state.dict.keys() if state.key is None else state.committed_state.keys()
         for key in changed:
-            if key not in columns:
-                continue
             value = state.dict.get(key)
-            if value is None or isinstance(value, bool | int | datetime):
-                continue
-            found = first_unstorable(value)
-            if found is not None:
-                raise UnstorableTextError(f"{key}.{found[0]}" if found[0] else key, found[1])
-            path = first_not_finite(value)
-            if path is not None:
-                raise NotFiniteError(f"{key}.{path}" if path else key)
+            if key in columns and not (value is None or isinstance(value, bool | int | datetime)):
+                refuse_unfit(value, key)
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

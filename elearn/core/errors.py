@@ -57,6 +57,21 @@ class NotFiniteError(DomainError):
         )
 
 
+def refuse_unfit(value, prefix: str = "") -> None:
+    """Raise the 422 for the first text or number in ``value`` that cannot be stored
+    (``core.text.first_unfit``), its path under ``prefix``; nothing when all is fine."""
+    from elearn.core.text import NOT_FINITE, first_unfit
+
+    found = first_unfit(value)
+    if found is None:
+        return
+    path, what = found
+    path = f"{prefix}.{path}" if prefix and path else prefix or path
+    if what == NOT_FINITE:
+        raise NotFiniteError(path)
+    raise UnstorableTextError(path, what)
+
+
 TITLES = {
     400: _l("Bad request"),
     401: _l("Sign-in required"),

@@ -14,8 +14,7 @@ from datetime import UTC
 
 from flask.json.provider import DefaultJSONProvider
 
-from elearn.core.errors import DomainError, NotFiniteError, UnstorableTextError
-from elearn.core.text import first_not_finite, first_unstorable
+from elearn.core.errors import DomainError, refuse_unfit
 
 
 class NestedTooDeeplyError(ValueError):
@@ -30,12 +29,7 @@ def load_body(data: str | bytes):
         value = json.loads(data)
     except RecursionError:
         raise NestedTooDeeplyError("JSON nested too deeply") from None
-    found = first_unstorable(value)
-    if found is not None:
-        raise UnstorableTextError(*found)
-    path = first_not_finite(value)
-    if path is not None:
-        raise NotFiniteError(path)
+    refuse_unfit(value)
     return value
 
 

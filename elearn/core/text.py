@@ -26,11 +26,15 @@ def unstorable(value: str) -> str | None:
     return f"U+{ord(match.group()):04X}" if match else None
 
 
-def first_unstorable(value) -> tuple[str, str] | None:
-    """(path inside ``value``, character) of the first text that cannot be stored, looking
-    through dicts (keys too) and lists without recursion; None when all of it is fine.
+#: What ``first_unfit`` says of a number that is not one (NaN, an infinity).
+NOT_FINITE = "not finite"
 
-    The path is dotted like the API's error paths: ``answers.q1``, ``emails.3``."""
+
+def first_unfit(value) -> tuple[str, str] | None:
+    """(path inside ``value``, what is wrong) for the first text or number in it that no
+    page or database can hold — ``"U+D800"`` for a character, ``NOT_FINITE`` for NaN or an
+    infinity — looking through dicts (keys too) and lists without recursion; None when
+    all of it is fine. The path is dotted like the API's error paths: ``answers.q1``."""
     stack: list[tuple[str, object]] = [("", value)]
     while stack:
         path, item = stack.pop()
@@ -38,30 +42,18 @@ def first_unstorable(value) -> tuple[str, str] | None:
             char = unstorable(item)
             if char:
                 return path, char
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return path, NOT_FINITE
         elif isinstance(item, dict):
             for key, child in item.items():
                 name = str(key)
                 char = unstorable(name)
-                if char:
+                if char:  # the key itself is not shown: it could not be written back
                     return path, char
                 stack.append((f"{path}.{name}" if path else name, child))
         elif isinstance(item, list | tuple):
             stack.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(item))
-    return None
-
-
-def first_not_finite(value) -> str | None:
-    """The dotted path of the first NaN or infinite number in ``value`` (``""`` for the
-    value itself); None when every number is finite."""
-    stack: list[tuple[str, object]] = [("", value)]
-    while stack:
-        path, item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return path
-        if isinstance(item, dict):
-            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
-        elif isinstance(item, list | tuple):
-            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
     return None
 
 
