@@ -23,6 +23,8 @@ from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from elearn.core.errors import refuse_unfit
+
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -71,8 +73,6 @@ def refuse_unstorable_values(session, _flush_context, _instances) -> None:
     attribute, before anything is written. Only what the flush would write is looked at:
     changed attributes of loaded objects, never a deferred column that was not loaded.
     """
-    from elearn.core.errors import refuse_unfit
-
     for obj in (*session.new, *session.dirty):
         state = sa_inspect(obj)
         columns = state.mapper.column_attrs

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import flask
 from flask import Flask, abort, g, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import UnprocessableEntity
 
 from elearn.core.db import set_write_intent
+from elearn.core.jsonio import BadBodyError
 from elearn.core.text import unstorable
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -105,8 +107,6 @@ class UnstorableFieldError(UnprocessableEntity):
     """An HTTP error (not a ValueError, which Werkzeug's form parser would swallow)."""
 
     def __init__(self, field: str, char: str):
-        from flask_babel import lazy_gettext as _l
-
         name = "?" if unstorable(field) else field  # echoed back only when it can be shown
         message = _l(
             "The field “%(field)s” contains a character that cannot be stored (%(char)s): go "
@@ -127,8 +127,6 @@ class Request(flask.Request):
         return parser
 
     def on_json_loading_failed(self, e):
-        from elearn.core.jsonio import BadBodyError
-
         if isinstance(e, BadBodyError):
             raise e.error
         return super().on_json_loading_failed(e)
