@@ -16,6 +16,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from elearn.core.text import NOT_FINITE, first_unfit
+
 log = logging.getLogger(__name__)
 
 
@@ -60,8 +62,6 @@ class NotFiniteError(DomainError):
 def refuse_unfit(value, prefix: str = "") -> None:
     """Raise the 422 for the first text or number in ``value`` that cannot be stored
     (``core.text.first_unfit``), its path under ``prefix``; nothing when all is fine."""
-    from elearn.core.text import NOT_FINITE, first_unfit
-
     found = first_unfit(value)
     if found is None:
         return

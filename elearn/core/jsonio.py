@@ -22,8 +22,8 @@ class NestedTooDeeplyError(ValueError):
 
 
 def load_body(data: str | bytes):
-    """Parse a request body, refusing what must never be stored (raises ``DomainError``:
-    ``UnstorableTextError`` or ``NotFiniteError``, with the field's path) and JSON nested too deeply
+    """Parse a request body, refusing what must never be stored (a ``DomainError`` naming
+    the field: ``UnstorableTextError``, ``NotFiniteError``) and JSON nested too deeply
     (``NestedTooDeeplyError``), besides what ``json.loads`` refuses itself."""
     try:
         value = json.loads(data)
