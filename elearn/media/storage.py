@@ -109,14 +109,9 @@ class LocalStorage:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY)
-        size = 0
         try:
             with os.fdopen(fd, "wb") as fh:
-                while chunk := stream.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise StorageError("larger than announced")
-                    fh.write(chunk)
+                size = _copy_at_most(stream, fh, limit, "larger than announced")
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -225,14 +220,9 @@ class LocalStorage:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMPORARY)
         except FileNotFoundError as exc:  # completed or aborted meanwhile
             raise StorageError("unknown multipart upload") from exc
-        size = 0
         try:
             with os.fdopen(fd, "wb") as fh:
-                while chunk := stream.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > limit:
-                        raise StorageError("part too large")
-                    fh.write(chunk)
+                size = _copy_at_most(stream, fh, limit, "part too large")
             os.replace(tmp, folder / f"{number:05d}")
         except FileNotFoundError as exc:
             raise StorageError("unknown multipart upload") from exc
@@ -331,6 +321,18 @@ def _stat(path: Path):
 
 def _when(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _copy_at_most(stream, fh, limit: int, refusal: str) -> int:
+    """Copy ``stream`` into ``fh`` a MiB at a time (never whole in memory), refusing with
+    ``StorageError(refusal)`` once more than ``limit`` bytes came; returns the size."""
+    size = 0
+    while chunk := stream.read(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise StorageError(refusal)
+        fh.write(chunk)
+    return size
 
 
 def build_storage(config) -> Storage:
