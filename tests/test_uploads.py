@@ -73,6 +73,19 @@ def ticket(api, token, **body):
     return api.post("/api/v1/courses/engine-basics/media/uploads", token=token, json=payload)
 
 
+def uploaded(api, token, slug: str, filename: str, data: bytes = PNG):
+    """Upload ``data`` to a course as the Studio does (ticket, bytes, completion); returns
+    (the ticket, the completion's response)."""
+    issued = api.post(
+        f"/api/v1/courses/{slug}/media/uploads",
+        token=token,
+        json={"filename": filename, "content_type": "image/png", "size": len(data)},
+    ).get_json()
+    assert send(api, issued, data) in (200, 204)
+    done = api.post(f"/api/v1/courses/{slug}/media/uploads/{issued['id']}/complete", token=token)
+    return issued, done
+
+
 @pytest.fixture
 def expert(make):
     return make.token(make.user("expert", network="DMK").email)

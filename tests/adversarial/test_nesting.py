@@ -36,6 +36,7 @@ from flask_babel import force_locale, gettext
 from markupsafe import escape
 
 from elearn.authoring.rendering import MAX_DEPTH, render_markdown, too_complex
+from tests.adversarial.test_redos import published_course_and_its_expert
 from tests.test_api_courses import package, upload
 
 pytestmark = pytest.mark.adversarial
@@ -86,10 +87,7 @@ def app_config(tmp_path):
 
 @pytest.fixture
 def course(api, make, signed_in):
-    admin = make.token(make.user("admin").email)
-    assert upload(api, admin, package(), "?publish=true").status_code == 201
-    expert = make.user("expert", network="DMK")
-    return {"token": make.token(expert.email), "browser": signed_in(expert.email)}
+    return published_course_and_its_expert(api, make, signed_in)
 
 
 def lesson_text(api, token) -> str:

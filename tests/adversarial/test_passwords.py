@@ -95,6 +95,14 @@ def _field_error(html: str, field: str) -> str:
 # -- each way of choosing a password: choose(pw) → what the person is told ------------------
 
 
+def api_refusal(response) -> str:
+    """The message of an API's refusal of a password: a 422 on the ``password`` field only."""
+    body = response.get_json()
+    assert response.status_code == 422, body
+    assert [e["path"] for e in body["errors"]] == ["password"], body
+    return body["errors"][0]["message"]
+
+
 def _api_create(app, api, people, token_key):
     def choose(password):
         response = api.post(
@@ -110,10 +118,7 @@ def _api_create(app, api, people, token_key):
         )
         if response.status_code == 201:
             return None
-        body = response.get_json()
-        assert response.status_code == 422, body
-        assert [e["path"] for e in body["errors"]] == ["password"], body
-        return body["errors"][0]["message"]
+        return api_refusal(response)
 
     return choose
 
@@ -203,10 +208,7 @@ def _own_api(app, api, make):
         )
         if response.status_code == 200:
             return None
-        body = response.get_json()
-        assert response.status_code == 422, body
-        assert [e["path"] for e in body["errors"]] == ["password"], body
-        return body["errors"][0]["message"]
+        return api_refusal(response)
 
     return choose
 

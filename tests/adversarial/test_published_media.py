@@ -42,7 +42,7 @@ from elearn.extensions import db
 from tests.cohortkit import create_cohort
 from tests.test_api_courses import PNG, package, upload
 from tests.test_storage import media_config, stored_keys  # noqa: F401 - fixture
-from tests.test_uploads import send
+from tests.test_uploads import uploaded
 
 pytestmark = pytest.mark.adversarial
 
@@ -98,13 +98,8 @@ def gc(app) -> list[str]:
 
 def test_a_file_added_after_publication_waits_for_the_next_one(app, api, people):
     token = people["expert_token"]
-    ticket = api.post(
-        API + "/media/uploads",
-        token=token,
-        json={"filename": "brouillon.png", "content_type": "image/png", "size": len(PNG)},
-    ).get_json()
-    assert send(api, ticket, PNG) in (200, 204)
-    assert api.post(f"{API}/media/uploads/{ticket['id']}/complete", token=token).status_code == 201
+    ticket, done = uploaded(api, token, SLUG, "brouillon.png")
+    assert done.status_code == 201
     draft = f"/courses/{SLUG}/{ticket['path']}"
     assert bytes_at(people["expert"], draft) == PNG
     assert bytes_at(people["trainee"], draft) == 404

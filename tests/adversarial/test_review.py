@@ -52,8 +52,8 @@ from sqlalchemy import select
 
 from elearn.authoring.models import Course
 from elearn.extensions import db
-from tests.test_api_courses import PNG, package, upload
-from tests.test_uploads import send
+from tests.test_api_courses import package, upload
+from tests.test_uploads import uploaded
 
 pytestmark = pytest.mark.adversarial
 
@@ -148,14 +148,7 @@ def test_an_edit_after_submission_is_not_published_by_the_open_page(app, publish
 
 
 def _new_image(api, people):
-    token = people["expert_token"]
-    ticket = api.post(
-        API + "/media/uploads",
-        token=token,
-        json={"filename": "nouveau.png", "content_type": "image/png", "size": len(PNG)},
-    ).get_json()
-    assert send(api, ticket, PNG) in (200, 204)
-    done = api.post(f"{API}/media/uploads/{ticket['id']}/complete", token=token)
+    _ticket, done = uploaded(api, people["expert_token"], SLUG, "nouveau.png")
     return done.status_code
 
 
