@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from elearn.config import PROJECT_ROOT, engine_options, load_config
 from elearn.core.db import RowId
+from elearn.core.edge import App
 from elearn.core.jsonio import SafeJSONProvider
 from elearn.core.security import Request
 from elearn.core.sessions import SessionInterface
@@ -21,7 +22,7 @@ from elearn.core.sessions import SessionInterface
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance = Path(os.environ.get("ELEARN_INSTANCE_DIR", PROJECT_ROOT / "instance"))
-    app = Flask(__name__, instance_path=str(instance.resolve()), instance_relative_config=False)
+    app = App(__name__, instance_path=str(instance.resolve()), instance_relative_config=False)
     app.json = SafeJSONProvider(app)
     app.request_class = Request
     app.session_interface = SessionInterface()

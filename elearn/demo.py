@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from elearn.accounts import passwords, services
 from elearn.cli import fail
 from elearn.config import PROJECT_ROOT
+from elearn.core.edge import unit_of_work
 from elearn.extensions import db
 from elearn.i18n.formatting import STATUS_LABELS
 
@@ -114,14 +115,15 @@ def demo_command(force: bool) -> None:
     if current_app.config["PRODUCTION"] and not force:
         fail(_("Refusing to create accounts with a known password in production (use --force)."))
     password_hash = demo_password_hash()
-    accounts = load_demo(db.session, password_hash)
-    db.session.commit()
-    load_sample_courses()
+    with unit_of_work():
+        accounts = load_demo(db.session, password_hash)
+    load_sample_courses()  # each course all or nothing, on its own
     from elearn.core.clock import now
     from elearn.demo_cohort import COHORT_NAME, load_demo_cohort
 
-    if load_demo_cohort(db.session, now=now(), password_hash=password_hash) is not None:
-        db.session.commit()
+    with unit_of_work():
+        cohort = load_demo_cohort(db.session, now=now(), password_hash=password_hash)
+    if cohort is not None:
         click.echo(_("Cohort %(name)s: ready.", name=COHORT_NAME))
     click.echo(_("Demo accounts (password: %(password)s):", password=DEMO_PASSWORD))
     for spec in accounts:

@@ -13,8 +13,8 @@ from elearn.accounts.forms import CentreForm, NetworkForm, UserForm
 from elearn.accounts.models import Centre, Network, Role, User, UserRole
 from elearn.accounts.permissions import roles_required
 from elearn.accounts.views import start_session
+from elearn.core import edge
 from elearn.core.db import utcnow
-from elearn.core.errors import DomainError
 from elearn.core.pagination import paginate
 from elearn.core.text import clean_text
 from elearn.extensions import db
@@ -43,13 +43,6 @@ def _page_arg() -> int:
     return request.args.get("page", 1, type=int) or 1
 
 
-def _flash_error(exc: DomainError, form) -> None:
-    field = getattr(form, exc.field or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(exc.message)]
-    flash(str(exc.message), "error")
-
-
 @bp.get("/users")
 def users():
     q = clean_text(request.args.get("q", ""))[:100]
@@ -69,8 +62,9 @@ def new_user():
     form = UserForm()
     _fill_choices(form)
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
+
+        def save():
+            return services.create_user(
                 db.session,
                 email=form.email.data,
                 name=form.name.data,
@@ -80,11 +74,9 @@ def new_user():
                 locale=form.locale.data,
                 password=form.password.data or None,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            _flash_error(exc, form)
-        else:
-            db.session.commit()
+
+        saved, user = edge.attempt(save, form=form)
+        if saved:
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for(".users"), code=303)
     return render_template("accounts/admin/user_form.html", form=form, user=None)
@@ -106,7 +98,8 @@ def edit_user(user_id: int):
     _fill_choices(form)
     del form.email
     if form.validate_on_submit():
-        try:
+
+        def save():
             services.update_user(
                 db.session,
                 user,
@@ -122,11 +115,9 @@ def edit_user(user_id: int):
                 services.set_password(db.session, user, form.password.data, now=utcnow())
                 if user.id == current_user.id:
                     start_session(user)  # an admin changing their own password stays in
-        except DomainError as exc:
-            db.session.rollback()
-            _flash_error(exc, form)
-        else:
-            db.session.commit()
+
+        saved, _value = edge.attempt(save, form=form)
+        if saved:
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for(".users"), code=303)
     return render_template("accounts/admin/user_form.html", form=form, user=user)
@@ -144,15 +135,14 @@ def edit_centre(centre_id: int | None):
     centre = (db.session.get(Centre, centre_id) or abort(404)) if centre_id else None
     form = CentreForm(obj=centre)
     if form.validate_on_submit():
-        try:
+
+        def save():
             services.save_centre(
                 db.session, centre, code=form.code.data, name=form.name.data, city=form.city.data
             )
-        except DomainError as exc:
-            db.session.rollback()
-            _flash_error(exc, form)
-        else:
-            db.session.commit()
+
+        saved, _value = edge.attempt(save, form=form)
+        if saved:
             flash(_("Centre saved."), "success")
             return redirect(url_for(".centres"), code=303)
     return render_template("accounts/admin/centre_form.html", form=form, centre=centre)
@@ -178,7 +168,8 @@ def edit_network(network_id: int | None):
         }
     form = NetworkForm(obj=network, data=data)
     if form.validate_on_submit():
-        try:
+
+        def save():
             services.save_network(
                 db.session,
                 network,
@@ -187,11 +178,9 @@ def edit_network(network_id: int | None):
                 country=form.country.data,
                 domains=form.domains.data,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            _flash_error(exc, form)
-        else:
-            db.session.commit()
+
+        saved, _value = edge.attempt(save, form=form)
+        if saved:
             flash(_("Network saved."), "success")
             return redirect(url_for(".networks"), code=303)
     return render_template("accounts/admin/network_form.html", form=form, network=network)

@@ -11,6 +11,7 @@ from elearn.accounts import services
 from elearn.accounts.models import Role
 from elearn.cli import fail, read_password
 from elearn.core.db import utcnow
+from elearn.core.edge import unit_of_work
 from elearn.core.errors import DomainError
 from elearn.extensions import db
 
@@ -35,20 +36,20 @@ tokens_cli = AppGroup("tokens", help="Manage personal access tokens.")
 def create_user(email, name, roles, network, centre, locale):
     """Create an account; the password is read from standard input."""
     password = read_password()
-    try:
-        user = services.create_user(
-            db.session,
-            email=email,
-            name=name,
-            roles=roles,
-            network=services.network_by_code(db.session, network),
-            centre=services.centre_by_code(db.session, centre),
-            locale=locale,
-            password=password,
-        )
-    except DomainError as exc:
-        fail(str(exc.message))
-    db.session.commit()
+    with unit_of_work():
+        try:
+            user = services.create_user(
+                db.session,
+                email=email,
+                name=name,
+                roles=roles,
+                network=services.network_by_code(db.session, network),
+                centre=services.centre_by_code(db.session, centre),
+                locale=locale,
+                password=password,
+            )
+        except DomainError as exc:
+            fail(str(exc.message))
     click.echo(
         _("Created %(email)s (%(roles)s).", email=user.email, roles=", ".join(sorted(user.roles)))
     )
@@ -62,11 +63,11 @@ def set_password(email):
     if user is None:
         fail(_("No account with the e-mail %(email)s.", email=email))
     password = read_password()
-    try:
-        services.set_password(db.session, user, password, now=utcnow())
-    except DomainError as exc:
-        fail(str(exc.message))
-    db.session.commit()
+    with unit_of_work():
+        try:
+            services.set_password(db.session, user, password, now=utcnow())
+        except DomainError as exc:
+            fail(str(exc.message))
     click.echo(_("Password set for %(email)s.", email=user.email))
 
 
@@ -78,14 +79,14 @@ def create_token(email, name):
     user = services.find_user(db.session, email)
     if user is None or not user.active:
         fail(_("No active account with the e-mail %(email)s.", email=email))
-    token, plain = services.create_token(
-        db.session,
-        user,
-        name,
-        now=utcnow(),
-        lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
-    )
-    db.session.commit()
+    with unit_of_work():
+        token, plain = services.create_token(
+            db.session,
+            user,
+            name,
+            now=utcnow(),
+            lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
+        )
     expiry = token.expires_at.date().isoformat() if token.expires_at else "—"
     click.echo(
         _(

@@ -23,9 +23,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from elearn.accounts import services, throttle
 from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, TokenForm
 from elearn.accounts.models import AccessToken
+from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.db import utcnow
-from elearn.core.errors import DomainError, error_page
+from elearn.core.errors import error_page
 from elearn.core.text import is_safe_next
 from elearn.extensions import db, limiter
 from elearn.i18n.locale import SESSION_KEY
@@ -72,7 +73,7 @@ def check_credentials(email: str, password: str):
     if limited:
         budget = throttle.parse_budget(config["LOGIN_LIMIT_PER_ACCOUNT"])
         wait = throttle.take(db.session, email, now=now(), budget=budget)
-        db.session.commit()
+        edge.commit_now()  # the try counts whatever the answer is, 429 and 401 included
         if wait is not None:
             raise TooManyFailuresError(wait)
     user = services.authenticate(db.session, email, password, now=utcnow())
@@ -112,7 +113,6 @@ def login():
             return page, 429, {"Retry-After": str(exc.seconds)}
         if user is not None:
             start_session(user)
-            db.session.commit()
             return redirect(_next_url(), code=303)
         flash(_("The e-mail or the password is not correct."), "error")
     return render_template("accounts/login.html", form=form)
@@ -122,7 +122,6 @@ def login():
 @login_required
 def logout():
     services.end_sessions(db.session, current_user)
-    db.session.commit()
     lang = session.get(SESSION_KEY)
     logout_user()
     session.clear()
@@ -137,15 +136,14 @@ def logout():
 def account():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        try:
+
+        def save():
             current_user.name = services.check_name(form.name.data)
             current_user.locale = services.check_locale(form.locale.data)
-        except DomainError as exc:
-            flash(str(exc.message), "error")
-        else:
+
+        saved, _value = edge.attempt(save, _("Your account is saved."), form=form)
+        if saved:
             session[SESSION_KEY] = current_user.locale
-            db.session.commit()
-            flash(_("Your account is saved."), "success")
             return redirect(url_for(".account"), code=303)
     return _account_page(form)
 
@@ -166,22 +164,20 @@ def _account_page(form: ProfileForm, new_token: str | None = None):
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_own_password(
+        changed, _value = edge.attempt(
+            lambda: services.change_own_password(
                 db.session,
                 current_user,
                 form.current_password.data,
                 form.new_password.data,
                 now=utcnow(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
+            ),
             # on the field to fix: the current password, or the new one (too common, …)
-            field = form.current_password if exc.field == "current_password" else form.new_password
-            field.errors = [*field.errors, str(exc.message)]
-        else:
+            form=form,
+            field="new_password",
+        )
+        if changed:
             start_session(current_user)  # this browser stays signed in, all others are out
-            db.session.commit()
             flash(
                 _("Your password is changed. Other sessions and tokens are signed out."), "success"
             )
@@ -204,7 +200,6 @@ def create_token():
         now=utcnow(),
         lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
     )
-    db.session.commit()
     # Shown in this response only: never stored, never put in a cookie or a URL.
     return _account_page(ProfileForm(formdata=None, obj=current_user), new_token=plain)
 
@@ -216,7 +211,6 @@ def revoke_token(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404)
     services.revoke_token(db.session, token, now=utcnow())
-    db.session.commit()
     flash(_("The token is revoked."), "success")
     return redirect(url_for(".account", _anchor="tokens"), code=303)
 
@@ -235,14 +229,13 @@ def setup_password(token: str):
         )
     form = SetupPasswordForm()
     if form.validate_on_submit():
-        try:
-            user = links.use_link(db.session, link, form.new_password.data, now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            form.new_password.errors = [str(exc.message)]
-        else:
-            start_session(user)
-            db.session.commit()
+        used, user = edge.attempt(
+            lambda: links.use_link(db.session, link, form.new_password.data, now=utcnow()),
+            form=form,
+            field="new_password",
+        )
+        if used:
+            start_session(user)  # clears the anonymous session, so the welcome comes after
             flash(_("Welcome! Your password is set."), "success")
             return redirect(url_for("learning.my_learning"), code=303)
     return render_template("accounts/setup_password.html", form=form, user=link.user)

@@ -22,6 +22,7 @@ from elearn.cohorts import services as cohorts
 from elearn.cohorts.csvimport import parse_members
 from elearn.cohorts.models import Cohort
 from elearn.cohorts.sheets import chosen_course, export_response
+from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.db import MAX_ROW_ID
 from elearn.core.errors import problem
@@ -115,7 +116,6 @@ def create(body):
         unknown_trainers=unknown,
     )
     cohort = cohorts.create_cohort(db.session, current_user, fields_, now=now())
-    db.session.commit()
     return {"id": cohort.id}, 201
 
 
@@ -161,7 +161,7 @@ def add_members(cohort_id: int):
         now=now(),
         link_days=current_app.config["SETUP_LINK_DAYS"],
     )
-    db.session.commit()
+    edge.commit_now()  # the accounts and their links exist before anyone is told of them
     unsent = send_links(report.links)
     return {
         "added": report.added,

@@ -15,7 +15,7 @@ from elearn.api.schemas import PageArgs, ProblemSchema, page_body
 from elearn.authoring import reading, services
 from elearn.authoring.models import Course, CourseAuthor, CourseStatus
 from elearn.authoring.package.files import read_zip
-from elearn.authoring.package.importer import StagedMedia, check_package, import_course
+from elearn.authoring.package.importer import check_package, import_course, staged_import
 from elearn.core.db import utcnow
 from elearn.core.errors import problem
 from elearn.core.jsonio import iso
@@ -146,8 +146,7 @@ def import_package(args):
             return {"valid": report.valid, "errors": errors, "warnings": warnings}
         if not report.valid:
             return problem(422, _l("The package has errors; nothing was imported."), errors=errors)
-        staged = StagedMedia(get_storage())
-        try:
+        with staged_import(get_storage()) as staged:
             course = import_course(
                 db.session,
                 report,
@@ -156,11 +155,6 @@ def import_package(args):
                 now=utcnow(),
                 publish=args["publish"],
             )
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            staged.discard()
-            raise
     return {"slug": course.slug, "status": course.status, "warnings": warnings}, 201
 
 
@@ -212,7 +206,6 @@ def submit(slug: str):
     review changed since it was submitted."""
     course = _authored_or_404(slug)
     services.submit_for_review(db.session, course, current_user, utcnow())
-    db.session.commit()
     return {"slug": course.slug, "status": course.status}
 
 
@@ -233,7 +226,6 @@ def publish(args, slug: str):
     unchanged since it was submitted (and, with ``revision``, be that revision)."""
     course = _course_or_404(slug)
     services.publish(db.session, course, current_user, utcnow(), revision_seen=args.get("revision"))
-    db.session.commit()
     return {"slug": course.slug, "status": course.status}
 
 
@@ -245,7 +237,6 @@ def send_back(body, slug: str):
     """Send a course in review back to its authors with a comment (admins)."""
     course = _course_or_404(slug)
     services.return_to_author(db.session, course, current_user, utcnow(), body["comment"])
-    db.session.commit()
     return {"slug": course.slug, "status": course.status}
 
 
@@ -292,7 +283,6 @@ def put_lesson(body, slug: str, module: str, lesson: str):
         user=current_user,
         now=utcnow(),
     )
-    db.session.commit()
     return reading.lesson_view(course, found, body["lang"], draft=True)
 
 
@@ -303,7 +293,6 @@ def enrol(slug: str):
     """Enrol in an open course (idempotent: 201 the first time, 200 after)."""
     course = _course_or_404(slug)
     row, created = learning.enrol(db.session, current_user, course, now=utcnow())
-    db.session.commit()
     return {
         "course": course.slug,
         "enrolled_at": iso(row.created_at),
@@ -320,7 +309,6 @@ def complete_lesson(slug: str, module: str, lesson: str):
     if found is None:
         abort(404)
     done = learning.complete_lesson(db.session, current_user, course, found.lesson, now=utcnow())
-    db.session.commit()
     return {"course_progress_percent": done}
 
 

@@ -58,7 +58,6 @@ class Me(MethodView):
             )
             if g.get("api_token") is None:
                 start_session(user)  # the browser that changed it stays signed in
-        db.session.commit()
         return user
 
 

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import UTCDateTime
 from elearn.authoring import services
+from elearn.core import edge
 from elearn.core.db import utcnow
 from elearn.extensions import db, limiter
 from elearn.media import uploads
@@ -59,7 +60,6 @@ def create_ticket(body, slug: str):
     course = _authored_course(slug)
     upload = uploads.create_ticket(db.session, course, current_user, now=utcnow(), **body)
     form = uploads.ticket_form(upload, get_storage())
-    db.session.commit()
     return {"id": upload.id, "expires_at": upload.expires_at, "path": upload.path, **form}
 
 
@@ -108,8 +108,7 @@ def complete(slug: str, upload_id: str):
     try:
         asset = uploads.complete(db.session, upload, get_storage(), now=utcnow())
     except uploads.UploadError:
-        db.session.commit()  # the refused object is gone; keep the ticket's state
+        edge.commit_now()  # the refused object is gone; keep the ticket's state
         raise
     services.touched(course, utcnow())  # a new file in the working copy
-    db.session.commit()
     return {"path": asset.path, "url": media_url(course.slug, asset.path)}, 201

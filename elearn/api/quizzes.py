@@ -10,6 +10,7 @@ from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
 from elearn.authoring.models import Course
 from elearn.authoring.reading import wanted_language
+from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.jsonio import iso
 from elearn.extensions import db
@@ -64,12 +65,11 @@ def start(slug: str, module: str):
         abort(404)
     user = current_user._get_current_object()
     if quizzes.settle(db.session, user, course, found, now=now(), slack=_slack()):
-        db.session.commit()
+        edge.commit_now()  # an expired attempt stays settled even if no new one may start
     attempt, created = quizzes.start_attempt(db.session, user, course, found, now=now())
-    # the answer is built inside the transaction: after the commit it would take a second
-    # one (on SQLite, the write lock again) only to read the questions
+    # the answer is built inside the transaction (the edge commits after it): after the
+    # commit it would take a second one (on SQLite, the write lock again) only to read
     body = present.attempt_body(db.session, attempt, wanted_language())
-    db.session.commit()
     return body, 201 if created else 200
 
 
@@ -90,7 +90,6 @@ def save(body, attempt_id: int):
     """Save answers as the trainee goes (merged; 409 once submitted or out of time)."""
     attempt, _course = _attempt_or_404(attempt_id, owner=True)
     quizzes.save_answers(db.session, attempt, body["answers"], now=now(), slack=_slack())
-    db.session.commit()
     return {
         "id": attempt.id,
         "saved_at": iso(attempt.saved_at),
@@ -109,5 +108,4 @@ def submit(body, attempt_id: int):
     user = current_user._get_current_object()
     quizzes.submit(db.session, user, course, attempt, body["answers"], now=now(), slack=_slack())
     result = present.result_body(db.session, attempt, wanted_language())
-    db.session.commit()
     return result

@@ -77,7 +77,6 @@ def list_networks(args):
 def create_network(body):
     """Add a network (admin)."""
     network = services.save_network(db.session, None, **body)
-    db.session.commit()
     return network
 
 
@@ -100,7 +99,6 @@ def list_centres(args):
 def create_centre(body):
     """Add a centre (admin)."""
     centre = services.save_centre(db.session, None, **body)
-    db.session.commit()
     return centre
 
 
@@ -119,5 +117,4 @@ def update_centre(body, code: str):
         name=body.get("name", centre.name),
         city=body.get("city", centre.city),
     )
-    db.session.commit()
     return centre

@@ -63,7 +63,6 @@ def create_token(body):
         now=utcnow(),
         lifetime_days=current_app.config["TOKEN_LIFETIME_DAYS"],
     )
-    db.session.commit()
     return {"id": token.id, "token": plain, "name": token.name, "expires_at": token.expires_at}
 
 
@@ -86,5 +85,4 @@ def revoke_token(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404)
     services.revoke_token(db.session, token, now=utcnow())
-    db.session.commit()
     return ""

@@ -119,7 +119,6 @@ def create_user(body):
         locale=body["locale"],
         password=body.get("password"),
     )
-    db.session.commit()
     return user
 
 
@@ -160,5 +159,4 @@ def update_user(body, user_id: int):
         locale=body.get("locale"),
         active=body.get("active"),
     )
-    db.session.commit()
     return user

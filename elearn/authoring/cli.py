@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from elearn.accounts.models import PROGRAMME_NETWORKS, Network
 from elearn.authoring.package.files import read_package
 from elearn.authoring.package.validate import validate_package
+from elearn.core.edge import unit_of_work
 from elearn.core.errors import DomainError
 from elearn.extensions import db
 from elearn.i18n.formatting import STATUS_LABELS
@@ -67,7 +68,7 @@ def import_or_report(path: Path, publish: bool, actor=None):
 
     Returns the course, or None after printing why nothing was imported.
     """
-    from elearn.authoring.package.importer import StagedMedia, check_package, import_course
+    from elearn.authoring.package.importer import check_package, import_course, staged_import
     from elearn.core.db import utcnow
     from elearn.media.storage import get_storage
 
@@ -81,24 +82,17 @@ def import_or_report(path: Path, publish: bool, actor=None):
                 err=True,
             )
             return None
-        staged = StagedMedia(get_storage())
         try:
-            course = import_course(
-                db.session, report, actor=actor, staged=staged, now=utcnow(), publish=publish
-            )
-            db.session.commit()
-        except (StorageError, DomainError) as exc:
-            db.session.rollback()
-            staged.discard()
+            with unit_of_work(), staged_import(get_storage()) as staged:
+                course = import_course(
+                    db.session, report, actor=actor, staged=staged, now=utcnow(), publish=publish
+                )
+        except (StorageError, DomainError) as exc:  # rolled back, staged media taken back
             click.echo(
                 _("Nothing was imported: %(reason)s", reason=str(getattr(exc, "message", exc))),
                 err=True,
             )
             return None
-        except BaseException:
-            db.session.rollback()
-            staged.discard()
-            raise
     return course
 
 

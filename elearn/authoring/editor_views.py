@@ -23,6 +23,7 @@ from elearn.authoring.package.yamlio import dump
 from elearn.authoring.rendering import trusted
 from elearn.authoring.studio import course_or_404, lesson_or_404, module_or_404
 from elearn.core.db import utcnow
+from elearn.core.edge import attempt
 from elearn.core.errors import DomainError, problem
 from elearn.extensions import db
 
@@ -52,7 +53,8 @@ def edit_lesson(slug: str, module: str, lesson: str):
     markdown = request.form.get("markdown", content.markdown if content else "")
     preview, status = None, 200
     if request.method == "POST" and request.form.get("action") == "save":
-        try:
+
+        def save():
             services.edit_lesson(
                 db.session,
                 course,
@@ -75,17 +77,14 @@ def edit_lesson(slug: str, module: str, lesson: str):
                 safety=form.get("safety", ""),
                 now=utcnow(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+
+        saved, _value = attempt(save, _("Saved."))
+        if saved:
             return redirect(
                 url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, lang=lang),
                 code=303,
             )
+        status = 422
     if request.method == "POST":
         try:
             html, _missing = services.render_for(db.session, course, parent.slug, markdown)
@@ -130,13 +129,10 @@ def mark_current(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     item = lesson_or_404(module_or_404(course, module), lesson)
     lang = _lang(course)
-    try:
-        services.mark_current(item, lang, course.source_language)
-    except DomainError as exc:
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Marked as up to date with the source text."), "success")
+    attempt(
+        lambda: services.mark_current(item, lang, course.source_language),
+        _("Marked as up to date with the source text."),
+    )
     return redirect(
         url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, lang=lang), code=303
     )
@@ -197,7 +193,6 @@ def edit_quiz(slug: str, module: str):
         if quiz is not None and not any(i.level == "error" for i in issues):
             apply_quiz(db.session, course, parent, quiz, utcnow())
             services.touched(course, utcnow())
-            db.session.commit()
             flash(_("Quiz saved."), "success")
             return redirect(url_for(".edit_quiz", slug=slug, module=module), code=303)
     # a POST that comes this far was refused: the page lists why

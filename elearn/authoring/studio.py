@@ -8,7 +8,6 @@ from sqlalchemy import or_, select
 
 from elearn.authoring import services
 from elearn.authoring.models import Course, CourseAuthor, Lesson, Module
-from elearn.core.actions import commit_or_explain
 from elearn.core.security import SAFE_METHODS
 from elearn.extensions import db
 
@@ -47,7 +46,3 @@ def module_or_404(course: Course, slug: str) -> Module:
 def lesson_or_404(module: Module, slug: str) -> Lesson:
     lesson = next((x for x in module.lessons if x.slug == slug), None)
     return lesson or abort(404)
-
-
-#: The Studio's name for the shared commit-or-explain edge.
-attempt = commit_or_explain

@@ -12,16 +12,15 @@ from elearn.accounts.permissions import roles_required
 from elearn.authoring import outline, services
 from elearn.authoring.models import Course, CourseEvent, CourseStatus
 from elearn.authoring.package.files import read_zip
-from elearn.authoring.package.importer import StagedMedia, check_package, import_course
+from elearn.authoring.package.importer import check_package, import_course, staged_import
 from elearn.authoring.studio import (
-    attempt,
     authored_courses,
     course_or_404,
     lesson_or_404,
     module_or_404,
 )
 from elearn.core.db import utcnow
-from elearn.core.errors import DomainError
+from elearn.core.edge import attempt
 from elearn.extensions import db
 from elearn.media.storage import get_storage
 
@@ -57,21 +56,14 @@ def upload():
             courses = authored_courses()
             page = render_template("authoring/index.html", courses=courses, report=report)
             return page, 200 if report.valid else 422
-        staged = StagedMedia(get_storage())
-        try:
-            course = import_course(
-                db.session, report, actor=current_user, staged=staged, now=utcnow()
+        with staged_import(get_storage()) as staged:
+            imported, course = attempt(
+                lambda: import_course(
+                    db.session, report, actor=current_user, staged=staged, now=utcnow()
+                )
             )
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            staged.discard()
-            flash(str(exc.message), "error")
+        if not imported:
             return redirect(url_for(".index"), code=303)
-        except BaseException:
-            db.session.rollback()
-            staged.discard()
-            raise
     flash(_("Package imported: %(slug)s.", slug=course.slug), "success")
     return _back(course)
 
@@ -176,8 +168,8 @@ def module_action(slug: str, module: str, action: str):
 def add_lesson(slug: str, module: str):
     course = course_or_404(slug)
     item = module_or_404(course, module)
-    try:
-        lesson = outline.add_lesson(
+    added, lesson = attempt(
+        lambda: outline.add_lesson(
             db.session,
             course,
             item,
@@ -187,11 +179,9 @@ def add_lesson(slug: str, module: str):
             user=current_user,
             now=utcnow(),
         )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    )
+    if not added:
         return _back(course, "outline")
-    db.session.commit()
     return redirect(
         url_for(
             "studio_editor.edit_lesson", slug=course.slug, module=item.slug, lesson=lesson.slug

@@ -17,8 +17,9 @@ from elearn.cohorts.csvimport import CsvFileError, parse_members
 from elearn.cohorts.forms import MembersUploadForm
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.cohorts.views import _staff_only, cohort_or_404
-from elearn.core.actions import commit_or_explain
+from elearn.core import edge
 from elearn.core.clock import now
+from elearn.core.edge import attempt
 from elearn.extensions import db
 
 bp = Blueprint("cohort_members", __name__, template_folder="templates")
@@ -87,7 +88,7 @@ def apply(cohort_id: int):
     except CsvFileError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for(".members_page", cohort_id=cohort.id), code=303)
-    ok, report = commit_or_explain(
+    ok, report = attempt(
         lambda: members.apply(
             db.session,
             current_user,
@@ -98,6 +99,7 @@ def apply(cohort_id: int):
         )
     )
     if ok:
+        edge.commit_now()  # the accounts and their links exist before anyone is told of them
         say_what_happened(report)
     return redirect(url_for(".members_page", cohort_id=cohort.id), code=303)
 
@@ -144,11 +146,13 @@ def resend(cohort_id: int, user_id: int):
     )
     if person is None:
         abort(404)
-    ok, token = commit_or_explain(
+    ok, token = attempt(
         lambda: links.create_link(
             db.session, person, now=now(), days=current_app.config["SETUP_LINK_DAYS"]
         )
     )
+    if ok:
+        edge.commit_now()  # the link exists before it is sent
     if ok and send_links([(person, token)]) == 0:
         flash(_("A new link was sent to %(email)s.", email=person.email), "success")
     elif ok:
@@ -159,7 +163,7 @@ def resend(cohort_id: int, user_id: int):
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
 def remove(cohort_id: int, user_id: int):
     cohort = cohort_or_404(cohort_id)
-    ok, removed = commit_or_explain(lambda: members.remove_member(db.session, cohort, user_id))
+    ok, removed = attempt(lambda: members.remove_member(db.session, cohort, user_id))
     if ok and not removed:
         abort(404)
     flash(_("The trainee left the cohort; their progress is kept."), "success")

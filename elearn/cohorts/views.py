@@ -17,8 +17,8 @@ from elearn.cohorts import services as cohorts
 from elearn.cohorts.forms import CohortForm
 from elearn.cohorts.models import Cohort
 from elearn.cohorts.sheets import chosen_course, courses_of, export_response
-from elearn.core.actions import commit_or_explain
 from elearn.core.clock import now
+from elearn.core.edge import attempt
 from elearn.core.pagination import page_of
 from elearn.extensions import db
 from elearn.i18n.formatting import format_number, translated
@@ -103,7 +103,7 @@ def new():
     if request.method == "GET" and not current_user.is_admin:
         form.centre.data = str(current_user.centre_id)
     if form.validate_on_submit():
-        ok, cohort = commit_or_explain(
+        ok, cohort = attempt(
             lambda: cohorts.create_cohort(db.session, current_user, _fields(form), now=now()),
             _("Cohort created. Now add its trainees."),
         )
@@ -122,7 +122,7 @@ def edit(cohort_id: int):
         form.courses.data = [str(i) for i in cohort.course_ids]
         form.trainers.data = [str(i) for i in cohort.trainer_ids]
     if form.validate_on_submit():
-        ok, _value = commit_or_explain(
+        ok, _value = attempt(
             lambda: cohorts.update_cohort(
                 db.session, current_user, cohort, _fields(form), now=now()
             ),
@@ -137,7 +137,7 @@ def edit(cohort_id: int):
 def archive(cohort_id: int):
     cohort = cohort_or_404(cohort_id)
     archived = request.form.get("archived") == "1"
-    commit_or_explain(
+    attempt(
         lambda: cohorts.set_archived(db.session, cohort, archived, now=now()),
         _("Cohort archived.") if archived else _("Cohort restored."),
     )

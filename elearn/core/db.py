@@ -23,7 +23,7 @@ from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from elearn.core.errors import refuse_unfit
+from elearn.core.errors import is_unique_violation, refuse_unfit
 
 T = TypeVar("T")
 
@@ -81,18 +81,6 @@ def refuse_unstorable_values(session, _flush_context, _instances) -> None:
             value = state.dict.get(key)
             if key in columns and not (value is None or isinstance(value, bool | int | datetime)):
                 refuse_unfit(value, key)
-
-
-def is_unique_violation(exc: IntegrityError) -> bool:
-    """Whether the database refused a row because a unique key (or primary key) exists."""
-    orig = exc.orig
-    code = getattr(orig, "sqlstate", None)  # psycopg
-    if code is not None:
-        return code == "23505"
-    return getattr(orig, "sqlite_errorname", "") in {
-        "SQLITE_CONSTRAINT_UNIQUE",
-        "SQLITE_CONSTRAINT_PRIMARYKEY",
-    }
 
 
 def again_if_raced(session, work: Callable[[], T]) -> T:

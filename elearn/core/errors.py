@@ -147,9 +147,6 @@ def error_page(status: int, detail: Any = None, headers: dict | None = None) -> 
         html = render_template("errors/error.html", **context)
     except Exception:  # the layout needs the database (who is signed in); it may be down
         log.exception("Could not render the error page; using the plain one")
-        from elearn.extensions import db
-
-        db.session.rollback()
         html = render_template("errors/plain.html", **context)
     response = Response(html, status=status, mimetype="text/html")
     for key, value in (headers or {}).items():
@@ -207,6 +204,18 @@ def _detail_of(exc: HTTPException) -> Any:
     return None
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a row because a unique key (or primary key) exists."""
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None)  # psycopg
+    if code is not None:
+        return code == "23505"
+    return getattr(orig, "sqlite_errorname", "") in {
+        "SQLITE_CONSTRAINT_UNIQUE",
+        "SQLITE_CONSTRAINT_PRIMARYKEY",
+    }
+
+
 def handle_http_exception(exc: HTTPException):
     status = exc.code or 500
     headers = {}
@@ -236,10 +245,8 @@ def handle_csrf_error(exc: CSRFError):
 
 
 def handle_domain_error(exc: DomainError):
-    """A rule said no and nobody caught it: nothing of the request is kept."""
-    from elearn.extensions import db
-
-    db.session.rollback()
+    """A rule said no and nobody caught it: nothing of the request is kept (the edge,
+    core.edge, rolled it back before this handler runs)."""
     errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
     if wants_problem_json():
         return problem(exc.status, exc.message, errors=errors)
@@ -248,10 +255,7 @@ def handle_domain_error(exc: DomainError):
 
 def handle_database_unavailable(exc: OperationalError):
     """The database went away (restart, failover): ask the client to retry shortly."""
-    from elearn.extensions import db
-
     log.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
-    db.session.rollback()
     headers = {"Retry-After": "5"}
     if wants_problem_json():
         return problem(503, headers=headers)
@@ -261,10 +265,6 @@ def handle_database_unavailable(exc: OperationalError):
 def handle_integrity_error(exc: IntegrityError):
     """A unique key taken by another request at the same moment, where no service ran its
     check again (core.db.again_if_raced): a conflict to retry, never a 500."""
-    from elearn.core.db import is_unique_violation
-    from elearn.extensions import db
-
-    db.session.rollback()
     if not is_unique_violation(exc):
         log.error("Integrity error on %s %s", request.method, request.path, exc_info=exc)
         return handle_http_exception(InternalServerError())
@@ -276,10 +276,7 @@ def handle_integrity_error(exc: IntegrityError):
 
 
 def handle_unexpected(exc: Exception):
-    from elearn.extensions import db
-
     log.exception("Unhandled error on %s %s", request.method, request.path)
-    db.session.rollback()
     return handle_http_exception(InternalServerError())
 
 

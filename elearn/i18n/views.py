@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from elearn.accounts.forms import LanguageForm
 from elearn.core.text import is_safe_next
-from elearn.extensions import db
 from elearn.i18n.locale import SESSION_KEY, SUPPORTED
 
 bp = Blueprint("i18n", __name__, template_folder="templates")
@@ -20,7 +19,6 @@ def choose_language():
         session[SESSION_KEY] = form.lang.data
         if current_user.is_authenticated:
             current_user.locale = form.lang.data  # a signed-in choice is their preference
-            db.session.commit()
         target = form.next.data
         return redirect(target if is_safe_next(target) else url_for("core.home"), code=303)
     return render_template("i18n/language.html", next=request.args.get("next", ""))

@@ -11,7 +11,7 @@ from elearn.accounts.models import Network
 from elearn.authoring import reading, services
 from elearn.authoring.models import Course, CourseStatus
 from elearn.core.db import utcnow
-from elearn.core.errors import DomainError
+from elearn.core.edge import attempt
 from elearn.core.pagination import paginate
 from elearn.extensions import db
 from elearn.learning import progress
@@ -65,13 +65,12 @@ def course(slug: str):
 @login_required
 def enrol(slug: str):
     course = published_course_or_404(slug)
-    try:
-        _row, created = learning.enrol(db.session, current_user, course, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    enrolled, value = attempt(
+        lambda: learning.enrol(db.session, current_user, course, now=utcnow())
+    )
+    if not enrolled:
         return redirect(url_for(".course", slug=slug), code=303)
-    db.session.commit()
+    _row, created = value
     if created:
         flash(_("You are enrolled. Good learning!"), "success")
     first = next(iter(reading.ordered_lessons(course, draft=False)), None)
@@ -123,13 +122,13 @@ def complete(slug: str, module: str, lesson: str):
     item = reading.find_lesson(course, module, lesson, draft=False)
     if item is None:
         abort(404)
-    try:
-        done = learning.complete_lesson(db.session, current_user, course, item.lesson, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    completed, done = attempt(
+        lambda: learning.complete_lesson(
+            db.session, current_user, course, item.lesson, now=utcnow()
+        )
+    )
+    if not completed:
         return redirect(url_for(".course", slug=slug), code=303)
-    db.session.commit()
     _previous, following = reading.neighbours(course, item, draft=False)
     if done == 100:
         flash(_("Course complete: well done!"), "success")

@@ -63,7 +63,6 @@ def delete(slug: str, asset_id: int):
     else:
         asset.removed_at = utcnow()  # the object itself goes with `elearn media gc`
         touched(course, asset.removed_at)
-        db.session.commit()
         if asset.published is None:
             flash(_("File removed from the course."), "success")
         else:

@@ -367,10 +367,8 @@ def _storage_unavailable(exc: StorageError):
     from flask_babel import lazy_gettext as _l
 
     from elearn.core.errors import error_page, problem, wants_problem_json
-    from elearn.extensions import db
 
-    logging.getLogger(__name__).warning("Storage unavailable: %s", exc)
-    db.session.rollback()
+    logging.getLogger(__name__).warning("Storage unavailable: %s", exc)  # rolled back (core.edge)
     detail = _l("The media storage is not answering. Nothing was changed; try again in a minute.")
     headers = {"Retry-After": "30"}
     if wants_problem_json():

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from elearn.authoring.models import Course
 from elearn.authoring.reading import wanted_language
-from elearn.core.actions import commit_or_explain
+from elearn.core import edge
 from elearn.core.clock import now
 from elearn.extensions import db
 from elearn.learning import progress
@@ -69,8 +69,8 @@ def start(slug: str, module: str):
     course, found, _quiz = _module_and_quiz(slug, module)
     user = current_user._get_current_object()
     if quizzes.settle(db.session, user, course, found, now=now(), slack=_slack()):
-        db.session.commit()
-    ok, value = commit_or_explain(
+        edge.commit_now()  # an expired attempt stays settled even if no new one may start
+    ok, value = edge.attempt(
         lambda: quizzes.start_attempt(db.session, user, course, found, now=now())
     )
     if not ok:
@@ -127,13 +127,13 @@ def answer(attempt_id: int):
     values = _form_answers(attempt)
     user = current_user._get_current_object()
     if request.form.get("action") == "submit":
-        commit_or_explain(
+        edge.attempt(
             lambda: quizzes.submit(
                 db.session, user, course, attempt, values, now=now(), slack=_slack()
             )
         )
         return redirect(url_for(".attempt", attempt_id=attempt_id), code=303)
-    commit_or_explain(
+    edge.attempt(
         lambda: quizzes.save_answers(db.session, attempt, values, now=now(), slack=_slack()),
         _("Your answers are saved."),
     )

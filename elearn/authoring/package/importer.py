@@ -2,13 +2,16 @@
 
 Identity is course slug / module slug / lesson slug (and question id), so a re-import
 updates in place and learners keep their progress; what disappeared is archived. Media go
-to storage first under content-addressed keys; if anything fails afterwards the caller
-rolls back and ``StagedMedia.discard()`` removes exactly the objects this import added.
+to storage first under content-addressed keys; if anything fails afterwards the
+transaction is rolled back and ``StagedMedia.discard()`` removes exactly the objects this
+import added (``staged_import``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -27,6 +30,7 @@ from elearn.authoring.models import (
 )
 from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc, QuizDoc, Report
 from elearn.authoring.rendering import render_markdown
+from elearn.core import edge
 from elearn.core.db import again_if_raced
 from elearn.media.models import MediaAsset
 from elearn.media.storage import Storage
@@ -45,8 +49,10 @@ class StagedMedia:
     def put_file(self, key: str, path, content_type: str) -> None:
         """Store a file from disk (streamed, never read whole) unless the key exists."""
         if not self.storage.exists(key):
-            self.storage.put_file(key, path, content_type)
+            # recorded first: a put that fails after the bytes landed (a timeout on the
+            # answer) still leaves an object to take back; deleting a missing one is harmless
             self.added.append(key)
+            self.storage.put_file(key, path, content_type)
 
     def discard(self) -> None:
         for key in self.added:
@@ -55,6 +61,20 @@ class StagedMedia:
             except Exception:  # noqa: BLE001 - best effort; `elearn media gc` finishes the job
                 log.warning("Could not remove %s after a failed import", key, exc_info=True)
         self.added.clear()
+
+
+@contextmanager
+def staged_import(storage: Storage) -> Iterator[StagedMedia]:
+    """The import transaction's storage half, shared by the Studio, the API and the CLI:
+    what the import puts in storage is taken back if the request's or the command's
+    transaction does not commit (``core.edge``), or at once if the block raises."""
+    staged = StagedMedia(storage)
+    edge.on_rollback(staged.discard)
+    try:
+        yield staged
+    except BaseException:
+        staged.discard()
+        raise
 
 
 def check_package(session, pkg, *, render: bool = True) -> Report:
