@@ -154,6 +154,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         translated=translated,
         direction=direction,
+        pick_language=pick_language,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         INTERFACE_LANGUAGES=INTERFACE_LANGUAGES,
         CONTENT_LANGUAGES=CONTENT_LANGUAGES,
