@@ -4,11 +4,14 @@ nowhere), with one fallback rule underneath (``pick_language``)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import select
 
 from elearn.accounts.models import User
 from elearn.authoring.models import Course, LessonContent
+from elearn.cohorts import tables
 from elearn.extensions import db
 from elearn.i18n.formatting import translated
 from elearn.i18n.languages import (
@@ -17,6 +20,8 @@ from elearn.i18n.languages import (
     direction,
     pick_language,
 )
+from elearn.learning.models import Certificate
+from tests.quizkit import certify, enrolled_trainee, publish
 from tests.test_api_courses import package, upload
 
 LESSON = "/courses/engine-basics/modules/basics/lessons/cycle"
@@ -227,3 +232,36 @@ def test_interface_choices_offer_only_interface_languages(app, make):
     _trainee, client = _reader(app, make, "fr")
     account = _html(client.get("/account"))
     assert 'value="fr"' in account and 'value="ar"' in account and 'value="en"' not in account
+
+
+# --- certificates and exports fall back by the same rule ---------------------------------
+
+
+def test_a_certificate_whose_title_lacks_arabic_shows_the_french_one_marked_french(app, api, make):
+    publish(api, make)
+    email = "holder@example.org"
+    code = certify(api, enrolled_trainee(api, make, email=email))
+    with app.app_context():
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        certificate.course_title = {"fr": "Freinage", "ar": ""}
+        db.session.commit()
+    client = app.test_client()
+    client.login(email)
+    page = _html(client.get(f"/certificates/{code}"))
+    sides = page.split('class="certificate-side"')[1:]
+    assert [side.split(">", 1)[0] for side in sides] == [
+        ' lang="fr" dir="ltr"',
+        ' lang="ar" dir="rtl"',
+    ]
+    assert '<p class="certificate-course">Freinage</p>' in sides[0]
+    assert '<p class="certificate-course" lang="fr" dir="ltr">Freinage</p>' in sides[1]
+
+
+def test_an_export_header_takes_a_missing_module_title_from_the_source_language(app):
+    modules = [
+        SimpleNamespace(title={"fr": "Bases", "ar": "الأساسيات"}, quiz_id=None),
+        SimpleNamespace(title={"fr": "Freins", "ar": "", "en": "Brakes"}, quiz_id=None),
+    ]
+    with app.test_request_context("/?lang=ar"):
+        head = tables.header(modules, "ar", "en")
+    assert "الأساسيات" in head[5] and "Brakes" in head[6]
