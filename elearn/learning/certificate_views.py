@@ -23,8 +23,8 @@ def _texts(certificate) -> dict:
     course title missing in one of them falls back like any content, and says which
     language it is in."""
     texts = {}
+    titles = [lang for lang, text in certificate.course_title.items() if text]
     for code in INTERFACE_LANGUAGES:
-        titles = [lang for lang, text in certificate.course_title.items() if text]
         with force_locale(code):
             texts[code] = {
                 "brand": _("MRE Academy"),
