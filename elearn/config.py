@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits  # Flask-Limiter's parser of "10 per 10 minutes"
 
+from elearn.i18n.languages import INTERFACE_LANGUAGES
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED_LOCALES = ("fr", "ar")
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test", "elearn"}
 MIN_SECRET_LENGTH = 32
 #: Where ``elearn run`` listens unless told otherwise: the links' default on a laptop.
@@ -148,8 +149,8 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         secret_key = _local_secret_key(instance_path)
 
     default_locale = environ.get("ELEARN_DEFAULT_LOCALE", "fr")
-    if default_locale not in SUPPORTED_LOCALES:
-        raise ConfigError(f"ELEARN_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+    if default_locale not in INTERFACE_LANGUAGES:
+        raise ConfigError(f"ELEARN_DEFAULT_LOCALE must be one of {', '.join(INTERFACE_LANGUAGES)}")
     mail_backend = environ.get("ELEARN_MAIL_BACKEND", "console")
     if mail_backend not in ("console", "log", "smtp", "memory"):
         raise ConfigError("ELEARN_MAIL_BACKEND must be console, log, smtp or memory")

@@ -66,7 +66,7 @@ def test_expert_edits_in_arabic_admin_publishes_trainee_reads(
     assert preview.locator("img").get_attribute("src") == "/courses/engine-basics/media/engine.png"
     screenshot(page, f"studio-preview-ar-{backend}")
     page.locator("button[value=save]").click()
-    page.wait_for_url("**/edit?lang=ar")
+    page.wait_for_url("**/edit?content=ar")
     assert page.locator(".flash-success").count() == 1
     page.goto(f"{base}/studio/engine-basics")
     page.locator("form[action$='/submit'] button").click()

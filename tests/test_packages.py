@@ -1259,10 +1259,10 @@ def test_valid_package_imports_everything(app, package):
             links = _links(what.content(lang).html)
             assert links["src"] == ["/courses/obd-basics/media/connector.png"]
             assert links["href"] == [
-                f"/courses/obd-basics/modules/fault-codes/lessons/dtc-format?lang={lang}"
+                f"/courses/obd-basics/modules/fault-codes/lessons/dtc-format?content={lang}"
             ]
             assert _links(pinout.content(lang).html)["href"] == [
-                f"/courses/obd-basics/modules/fundamentals/lessons/what-is-obd?lang={lang}"
+                f"/courses/obd-basics/modules/fundamentals/lessons/what-is-obd?content={lang}"
             ]
         assert "<table>" in pinout.content("fr").html
         assert db.session.scalar(select(func.count()).select_from(LessonRevision)) == 6

@@ -66,7 +66,7 @@ def test_pages_mark_complete_go_on_and_my_learning_continues(app, api, make, que
     page = browser.get(lesson).get_data(as_text=True)
     assert 'action="' + lesson + '/complete"' in page
     also = page.split('class="lesson-langs', 1)[1].split("</p>", 1)[0]  # the other version
-    assert 'href="' + lesson + '?lang=ar"' in also and "العربية" in also
+    assert 'href="' + lesson + '?content=ar"' in also and "العربية" in also
     moved = browser.post_form(lesson + "/complete")
     assert moved.headers["Location"] == "/courses/engine-basics/modules/basics/lessons/oil"
     with queries() as reading:

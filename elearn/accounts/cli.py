@@ -14,6 +14,7 @@ from elearn.core.db import utcnow
 from elearn.core.edge import unit_of_work
 from elearn.core.errors import DomainError
 from elearn.extensions import db
+from elearn.i18n.languages import INTERFACE_LANGUAGES
 
 users_cli = AppGroup("users", help="Manage accounts.")
 tokens_cli = AppGroup("tokens", help="Manage personal access tokens.")
@@ -32,7 +33,7 @@ tokens_cli = AppGroup("tokens", help="Manage personal access tokens.")
 )
 @click.option("--network", help="Network code (experts).")
 @click.option("--centre", help="Centre code (trainers, trainees).")
-@click.option("--locale", type=click.Choice(services.LOCALES), default="fr", show_default=True)
+@click.option("--locale", type=click.Choice(INTERFACE_LANGUAGES), default="fr", show_default=True)
 def create_user(email, name, roles, network, centre, locale):
     """Create an account; the password is read from standard input."""
     password = read_password()

@@ -18,9 +18,12 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from elearn.accounts.models import DOMAINS, Role
-from elearn.i18n.formatting import DOMAIN_LABELS, LANGUAGE_NAMES, ROLE_LABELS
+from elearn.i18n.formatting import DOMAIN_LABELS, ROLE_LABELS
+from elearn.i18n.languages import INTERFACE_LANGUAGES, LANGUAGE_NAMES
 
-LOCALE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+#: What a person may choose to be spoken to in: the interface languages, not every
+#: language content may be written in.
+LOCALE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in INTERFACE_LANGUAGES]
 REQUIRED = _l("This field is required.")
 
 

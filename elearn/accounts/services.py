@@ -20,8 +20,8 @@ from elearn.accounts.models import DOMAINS, AccessToken, Centre, Network, Role, 
 from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import clean_text, normalize_email
+from elearn.i18n.languages import INTERFACE_LANGUAGES
 
-LOCALES = ("fr", "ar")
 TOKEN_PREFIX = "elearn_"  # noqa: S105 - a public prefix, not a secret
 #: last_used_at is a hint for the owner, not an audit log: write it at most this often.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -82,7 +82,7 @@ def check_password(password: str, *, email: str = "") -> str:
 
 
 def check_locale(value: str) -> str:
-    if value not in LOCALES:
+    if value not in INTERFACE_LANGUAGES:
         raise AccountError(_l("Choose French (fr) or Arabic (ar)."), field="locale")
     return value
 
@@ -381,7 +381,9 @@ def save_network(
     domains: Iterable[str],
 ) -> Network:
     code = _check_code(code)
-    names = {lang: _check_label(name.get(lang, ""), f"name_{lang}", 200) for lang in LOCALES}
+    names = {
+        lang: _check_label(name.get(lang, ""), f"name_{lang}", 200) for lang in INTERFACE_LANGUAGES
+    }
     country = (country or "").strip().upper() or None
     if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
         raise AccountError(

@@ -23,6 +23,8 @@ from elearn.core.pagination import paginate
 from elearn.core.security import SAFE_METHODS
 from elearn.core.text import fold
 from elearn.extensions import db
+from elearn.i18n.languages import CONTENT_LANGUAGES
+from elearn.i18n.locale import wanted_content
 from elearn.learning import services as learning
 from elearn.media.storage import get_storage
 
@@ -42,7 +44,7 @@ class ImportArgs(Schema):
 
 
 class LessonPut(Schema):
-    lang = fields.String(required=True, validate=validate.OneOf(["fr", "ar", "en"]))
+    lang = fields.String(required=True, validate=validate.OneOf(CONTENT_LANGUAGES))
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     markdown = fields.String(required=True, validate=validate.Length(max=200_000))
 
@@ -252,7 +254,7 @@ def get_lesson(slug: str, module: str, lesson: str):
     found = reading.find_lesson(course, module, lesson, draft=draft)
     if found is None:
         abort(404)
-    view = reading.lesson_view(course, found, reading.wanted_language(), draft=draft)
+    view = reading.lesson_view(course, found, wanted_content("lang"), draft=draft)
     view["completed"] = bool(learning.completed_ids(db.session, current_user, [found.lesson.id]))
     return view
 

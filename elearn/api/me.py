@@ -13,13 +13,14 @@ from elearn.api.blueprint import Blueprint
 from elearn.api.users import UserOut
 from elearn.core.db import utcnow
 from elearn.extensions import db
+from elearn.i18n.languages import INTERFACE_LANGUAGES
 
 blp = Blueprint("me", __name__, description="The signed-in account")
 
 
 class MePatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=120))
-    locale = fields.String(validate=validate.OneOf(services.LOCALES))
+    locale = fields.String(validate=validate.OneOf(INTERFACE_LANGUAGES))
     password = fields.String(validate=validate.Length(max=256))
     current_password = fields.String(
         validate=validate.Length(max=256),

@@ -9,11 +9,11 @@ from marshmallow import Schema, fields
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
 from elearn.authoring.models import Course
-from elearn.authoring.reading import wanted_language
 from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.jsonio import iso
 from elearn.extensions import db
+from elearn.i18n.locale import wanted_content
 from elearn.quizzes import present
 from elearn.quizzes import services as quizzes
 from elearn.quizzes.models import QuizAttempt
@@ -69,7 +69,9 @@ def start(slug: str, module: str):
     attempt, created = quizzes.start_attempt(db.session, user, course, found, now=now())
     # the answer is built inside the transaction (the edge commits after it): after the
     # commit it would take a second one (on SQLite, the write lock again) only to read
-    body = present.attempt_body(db.session, attempt, wanted_language())
+    body = present.attempt_body(
+        db.session, attempt, wanted_content("lang"), source=course.source_language
+    )
     return body, 201 if created else 200
 
 
@@ -78,8 +80,10 @@ def start(slug: str, module: str):
 @login_required
 def get(attempt_id: int):
     """The attempt; once submitted, its result (owner, admins)."""
-    attempt, _course = _attempt_or_404(attempt_id)
-    return present.attempt_body(db.session, attempt, wanted_language())
+    attempt, course = _attempt_or_404(attempt_id)
+    return present.attempt_body(
+        db.session, attempt, wanted_content("lang"), source=course.source_language
+    )
 
 
 @blp.route("/attempts/<int:attempt_id>/answers", methods=["PUT"])
@@ -107,5 +111,7 @@ def submit(body, attempt_id: int):
     attempt, course = _attempt_or_404(attempt_id, owner=True)
     user = current_user._get_current_object()
     quizzes.submit(db.session, user, course, attempt, body["answers"], now=now(), slack=_slack())
-    result = present.result_body(db.session, attempt, wanted_language())
+    result = present.result_body(
+        db.session, attempt, wanted_content("lang"), source=course.source_language
+    )
     return result

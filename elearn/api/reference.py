@@ -14,6 +14,7 @@ from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import PageArgs, page_body, page_schema
 from elearn.core.pagination import paginate
 from elearn.extensions import db
+from elearn.i18n.languages import INTERFACE_LANGUAGES
 
 blp = Blueprint("reference", __name__, description="Networks and centres")
 SECURED = {"security": [{"bearerAuth": []}]}
@@ -33,7 +34,7 @@ class NetworkOut(Schema):
 class NetworkIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(services.LOCALES)),
+        keys=fields.String(validate=validate.OneOf(INTERFACE_LANGUAGES)),
         values=fields.String(validate=validate.Length(max=200)),
         required=True,
     )

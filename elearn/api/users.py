@@ -14,6 +14,7 @@ from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import PageArgs, UTCDateTime, page_body, page_schema
 from elearn.core.pagination import paginate
 from elearn.extensions import db
+from elearn.i18n.languages import INTERFACE_LANGUAGES
 
 blp = Blueprint("users", __name__, description="Accounts")
 
@@ -45,7 +46,7 @@ class UserIn(Schema):
     )
     network = fields.String(allow_none=True, validate=validate.Length(max=32))
     centre = fields.String(allow_none=True, validate=validate.Length(max=32))
-    locale = fields.String(load_default="fr", validate=validate.OneOf(services.LOCALES))
+    locale = fields.String(load_default="fr", validate=validate.OneOf(INTERFACE_LANGUAGES))
     password = fields.String(allow_none=True, validate=validate.Length(max=256))
 
 
@@ -56,7 +57,7 @@ class UserPatch(Schema):
     )
     network = fields.String(allow_none=True, validate=validate.Length(max=32))
     centre = fields.String(allow_none=True, validate=validate.Length(max=32))
-    locale = fields.String(validate=validate.OneOf(services.LOCALES))
+    locale = fields.String(validate=validate.OneOf(INTERFACE_LANGUAGES))
     active = fields.Boolean()
 
 

@@ -26,6 +26,8 @@ from elearn.core.db import utcnow
 from elearn.core.edge import attempt
 from elearn.core.errors import DomainError, problem
 from elearn.extensions import db
+from elearn.i18n.languages import pick_language
+from elearn.i18n.locale import wanted_content
 
 bp = Blueprint("studio_editor", __name__, url_prefix="/studio", template_folder="templates")
 LESSON = "/<slug>/modules/<module>/lessons/<lesson>"
@@ -37,9 +39,13 @@ def _authors_only():
     return None
 
 
-def _lang(course) -> str:
-    lang = request.values.get("lang") or course.source_language
-    return lang if lang in course.languages else course.source_language
+def _content(course) -> str:
+    """The language version being edited: ``?content=``, else the interface language, else
+    the source language — among the course's languages. Never the interface: an expert
+    editing the Arabic text keeps the Studio they read."""
+    return pick_language(course.languages, wanted_content(), course.source_language) or (
+        course.source_language
+    )
 
 
 @bp.route(LESSON + "/edit", methods=["GET", "POST"])
@@ -47,7 +53,7 @@ def edit_lesson(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     parent = module_or_404(course, module)
     item = lesson_or_404(parent, lesson)
-    lang = _lang(course)
+    lang = _content(course)
     content = item.content(lang)
     title = request.form.get("title", content.title if content else "")
     markdown = request.form.get("markdown", content.markdown if content else "")
@@ -81,7 +87,7 @@ def edit_lesson(slug: str, module: str, lesson: str):
         saved, _value = attempt(save, _("Saved."))
         if saved:
             return redirect(
-                url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, lang=lang),
+                url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, content=lang),
                 code=303,
             )
         status = 422
@@ -99,7 +105,7 @@ def edit_lesson(slug: str, module: str, lesson: str):
         course=course,
         module=parent,
         lesson=item,
-        lang=lang,
+        content_lang=lang,
         title=title,
         markdown=markdown,
         preview=preview,
@@ -128,13 +134,13 @@ def preview_json(slug: str, module: str, lesson: str):
 def mark_current(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     item = lesson_or_404(module_or_404(course, module), lesson)
-    lang = _lang(course)
+    lang = _content(course)
     attempt(
         lambda: services.mark_current(item, lang, course.source_language),
         _("Marked as up to date with the source text."),
     )
     return redirect(
-        url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, lang=lang), code=303
+        url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, content=lang), code=303
     )
 
 
@@ -142,7 +148,7 @@ def mark_current(slug: str, module: str, lesson: str):
 def history(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     item = lesson_or_404(module_or_404(course, module), lesson)
-    lang = _lang(course)
+    lang = _content(course)
     revisions = db.session.scalars(
         select(LessonRevision)
         .where(LessonRevision.lesson_id == item.id, LessonRevision.lang == lang)
@@ -162,7 +168,7 @@ def history(slug: str, module: str, lesson: str):
         course=course,
         module=module,
         lesson=item,
-        lang=lang,
+        content_lang=lang,
         revisions=revisions,
         a=a,
         b=b,
@@ -233,7 +239,7 @@ def preview(slug: str, module: str, lesson: str):
     item = reading.find_lesson(course, module, lesson, draft=True)
     if item is None:
         return render_template("errors/error.html", status=404, title="404", detail=""), 404
-    view = reading.lesson_view(course, item, reading.wanted_language(), draft=True)
+    view = reading.lesson_view(course, item, wanted_content(), draft=True)
     return render_template(
         "learning/lesson.html", course=course, item=item, view=view, preview=True, may_edit=True
     )

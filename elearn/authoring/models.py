@@ -28,7 +28,6 @@ class CourseStatus(enum.StrEnum):
 
 LEVELS = ("beginner", "intermediate", "advanced")
 LESSON_KINDS = ("theory", "practical")
-LANGUAGES = ("fr", "ar", "en")
 #: Bounds of the numbers a course is described with, in packages and in the Studio alike.
 MAX_HOURS = 1000
 MAX_MINUTES = 1000

@@ -13,6 +13,7 @@ from elearn.authoring.package.validate import SLUG
 from elearn.authoring.services import AuthoringError, save_content, touched
 from elearn.core.db import again_if_raced
 from elearn.core.text import clean_text
+from elearn.i18n.languages import CONTENT_LANGUAGES
 
 
 def _slug(value: str, taken: set[str]) -> str:
@@ -149,15 +150,14 @@ def create_course(
     now: datetime,
 ) -> Course:
     from elearn.accounts.models import DOMAINS
-    from elearn.authoring.models import LANGUAGES
     from elearn.authoring.package.validate import RESERVED_SLUGS
     from elearn.authoring.services import course_by_slug, search_text
 
     slug = _slug(slug, RESERVED_SLUGS)
     if domain not in DOMAINS:
         raise AuthoringError(_l("Choose a domain."), field="domain")
-    languages = [lang for lang in LANGUAGES if lang in set(languages) | {source_language}]
-    if source_language not in LANGUAGES:
+    languages = [lang for lang in CONTENT_LANGUAGES if lang in set(languages) | {source_language}]
+    if source_language not in CONTENT_LANGUAGES:
         raise AuthoringError(_l("Choose the language you write in first."), field="source")
     title = _title(title)
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from html import unescape
 
-from flask import current_app, g, request
+from flask import g
 from flask_login import current_user
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import defer, selectinload
@@ -16,18 +16,7 @@ from elearn.authoring import published, services
 from elearn.authoring.models import Course, Lesson, Module, Quiz
 from elearn.authoring.rendering import trusted
 from elearn.extensions import db
-from elearn.i18n.locale import resolve_locale
-
-
-def wanted_language() -> str:
-    """``?lang=``, then the reader's preference, then Accept-Language, then the default."""
-    return resolve_locale(
-        query=request.args.get("lang"),
-        remembered=None,
-        preference=getattr(current_user, "locale", None),
-        accepted=request.accept_languages.values(),
-        default=current_app.config["DEFAULT_LOCALE"],
-    )
+from elearn.i18n.languages import direction, pick_language
 
 
 def outline(course: Course) -> list[Module]:
@@ -131,10 +120,12 @@ def neighbours(course: Course, item: Item, *, draft: bool):
 
 
 def lesson_view(course: Course, item, lang: str, *, draft: bool) -> dict:
+    """The lesson in ``lang`` (the content language asked for) or, when it has no such
+    version, the one :func:`~elearn.i18n.languages.pick_language` falls back to; the page
+    says so when ``lang`` and ``requested_lang`` differ."""
     titles = _titles(item.lesson, draft)
-    chosen = lang if lang in titles else course.source_language
-    if chosen not in titles:
-        chosen = next(iter(sorted(titles)), lang)
+    source = course.source_language
+    chosen = pick_language(titles, lang, source) or lang
     title = titles.get(chosen, "")
     if chosen not in titles:
         html = ""
@@ -150,18 +141,23 @@ def lesson_view(course: Course, item, lang: str, *, draft: bool) -> dict:
 
     previous, following = neighbours(course, item, draft=draft)
     equipment, safety = value("equipment") or {}, value("safety") or {}
+    # the lists fall back on their own: a translation may leave them to the source text
+    equipment_lang = pick_language([k for k, v in equipment.items() if v], chosen, source)
+    safety_lang = pick_language([k for k, v in safety.items() if v], chosen, source)
     return {
         "title": title,
         "lang": chosen,
         "requested_lang": lang,
         "html": trusted(without_repeated_title(html, title)),
-        "dir": "rtl" if chosen == "ar" else "ltr",
+        "dir": direction(chosen),
         "languages": sorted(titles),
         "kind": value("kind"),
         "duration_minutes": value("duration_minutes"),
         "competencies": value("competencies"),
-        "equipment": equipment.get(chosen) or equipment.get(course.source_language) or [],
-        "safety": safety.get(chosen) or safety.get(course.source_language),
+        "equipment": equipment.get(equipment_lang) or [],
+        "equipment_lang": equipment_lang or chosen,
+        "safety": safety.get(safety_lang),
+        "safety_lang": safety_lang or chosen,
         "previous": previous,
         "next": following,
         "completed": False,

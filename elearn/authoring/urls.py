@@ -15,5 +15,8 @@ def media_url(course_slug: str, path: str) -> str:
 
 
 def lesson_url(course_slug: str, module_slug: str, lesson_slug: str, lang: str | None = None):
+    """A link written to ``…/01-lesson.ar.md`` opens that lesson's Arabic text: a content
+    language (``?content=``), never the reader's interface. Lessons rendered before this
+    carry ``?lang=``, which still works, as the interface switch it is."""
     url = f"/courses/{course_slug}/modules/{module_slug}/lessons/{lesson_slug}"
-    return f"{url}?lang={lang}" if lang else url
+    return f"{url}?content={lang}" if lang else url

@@ -11,6 +11,7 @@ from elearn.cohorts import dashboard, tables
 from elearn.cohorts.models import Cohort
 from elearn.core.clock import now
 from elearn.extensions import db
+from elearn.i18n.languages import direction
 from elearn.i18n.locale import current_language
 
 
@@ -41,7 +42,7 @@ def export_response(cohort: Cohort, course: Course, kind: str):
         # streamed a thousand trainees at a time: memory stays flat whatever the size
         modules, slices = dashboard.grid_slices(db.session, cohort, course, now=now())
         rows = (row for rows in slices for row in rows)
-        head = tables.header(modules, lang)
+        head = tables.header(modules, lang, course.source_language)
         body = stream_with_context(exports.csv_lines(head, tables.rows(modules, rows)))
         return Response(
             body,
@@ -49,9 +50,9 @@ def export_response(cohort: Cohort, course: Course, kind: str):
             headers={"Content-Disposition": f'attachment; filename="cohort-{stem}.csv"'},
         )
     modules, rows = dashboard.grid(db.session, cohort, course, now=now())
-    head = tables.header(modules, lang)
+    head = tables.header(modules, lang, course.source_language)
     data = exports.xlsx_bytes(
-        head, tables.rows(modules, rows), sheet_title=cohort.name, rtl=lang == "ar"
+        head, tables.rows(modules, rows), sheet_title=cohort.name, rtl=direction(lang) == "rtl"
     )
     return Response(
         data,

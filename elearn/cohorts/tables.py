@@ -19,10 +19,12 @@ from elearn.i18n.formatting import (
 )
 
 
-def header(modules: list[ModuleInfo], lang: str) -> list[str]:
+def header(modules: list[ModuleInfo], lang: str, source: str | None = None) -> list[str]:
+    """The column names in ``lang``; a module title missing in it falls back like any
+    content (to ``source``, the course's source language, first)."""
     columns = [_("Name"), _("E-mail"), _("Progress (%)"), _("Last activity"), _("Completed")]
     for index, module in enumerate(modules, start=1):
-        title = translated(module.title, lang)
+        title = translated(module.title, lang, source)
         columns.append(_("M%(number)s %(title)s: status", number=index, title=title))
         if module.quiz_id:
             columns.append(_("M%(number)s: best quiz (%%)", number=index))

@@ -22,6 +22,7 @@ from elearn.core.edge import attempt
 from elearn.core.pagination import page_of
 from elearn.extensions import db
 from elearn.i18n.formatting import format_number, translated
+from elearn.i18n.locale import current_language
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -59,8 +60,10 @@ def _fill(form: CohortForm) -> None:
         .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
         .order_by(Course.slug)
     )
-    lang = request.args.get("lang") or getattr(current_user, "locale", "fr")
-    form.courses.choices = [(str(c.id), translated(c.published["title"], lang)) for c in live]
+    lang = current_language()  # the form speaks the interface's language, like its labels
+    form.courses.choices = [
+        (str(c.id), translated(c.published["title"], lang, c.source_language)) for c in live
+    ]
     trainers = db.session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)

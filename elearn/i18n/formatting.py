@@ -16,6 +16,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
+from elearn.i18n.languages import (
+    CONTENT_LANGUAGES,
+    INTERFACE_LANGUAGES,
+    LANGUAGE_NAMES,
+    direction,
+    pick_language,
+)
+
 DOMAIN_LABELS = {
     "automotive": _l("Automotive"),
     "aeronautics": _l("Aeronautics"),
@@ -30,8 +38,6 @@ ROLE_LABELS = {
     "trainer": _l("Trainer"),
     "trainee": _l("Trainee"),
 }
-
-LANGUAGE_NAMES = {"fr": "Français", "ar": "العربية", "en": "English"}
 
 STATUS_LABELS = {
     "draft": _l("Draft"),
@@ -96,11 +102,11 @@ def format_date(value: datetime, fmt: str = "medium") -> str:
     return babel_dates.format_date(value, fmt, locale=get_locale())
 
 
-def translated(value: dict | None, lang: str, fallback: str = "fr") -> str:
-    """Pick the reader's language from a ``{"fr": ..., "ar": ...}`` field."""
-    if not value:
-        return ""
-    return value.get(lang) or value.get(fallback) or next(iter(value.values()), "")
+def translated(value: dict | None, lang: str, source: str | None = None) -> str:
+    """A ``{"fr": ..., "ar": ...}`` field in ``lang``, falling back as everything else
+    does (:func:`~elearn.i18n.languages.pick_language`); an empty text counts as absent."""
+    chosen = pick_language([code for code, text in (value or {}).items() if text], lang, source)
+    return value[chosen] if chosen else ""
 
 
 @lru_cache(maxsize=4096)
@@ -147,7 +153,11 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         translated=translated,
+        direction=direction,
+        pick_language=pick_language,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        INTERFACE_LANGUAGES=INTERFACE_LANGUAGES,
+        CONTENT_LANGUAGES=CONTENT_LANGUAGES,
         DOMAIN_LABELS=DOMAIN_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         STATUS_LABELS=STATUS_LABELS,

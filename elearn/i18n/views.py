@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from elearn.accounts.forms import LanguageForm
 from elearn.core.text import is_safe_next
-from elearn.i18n.locale import SESSION_KEY, SUPPORTED
+from elearn.i18n.languages import INTERFACE_LANGUAGES
+from elearn.i18n.locale import SESSION_KEY
 
 bp = Blueprint("i18n", __name__, template_folder="templates")
 
@@ -15,7 +16,7 @@ bp = Blueprint("i18n", __name__, template_folder="templates")
 @bp.route("/language", methods=["GET", "POST"])
 def choose_language():
     form = LanguageForm()
-    if form.validate_on_submit() and form.lang.data in SUPPORTED:
+    if form.validate_on_submit() and form.lang.data in INTERFACE_LANGUAGES:
         session[SESSION_KEY] = form.lang.data
         if current_user.is_authenticated:
             current_user.locale = form.lang.data  # a signed-in choice is their preference

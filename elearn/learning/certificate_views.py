@@ -12,17 +12,19 @@ from markupsafe import escape
 from elearn.core.urls import public_url
 from elearn.extensions import db, limiter
 from elearn.i18n.formatting import bdi, format_date, translated
+from elearn.i18n.languages import INTERFACE_LANGUAGES, pick_language
 from elearn.learning import progress
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
-#: The certificate speaks both platform languages, whatever the reader's choice.
-CERTIFICATE_LANGUAGES = ("fr", "ar")
-
 
 def _texts(certificate) -> dict:
+    """The certificate speaks every interface language, whatever the reader's choice; a
+    course title missing in one of them falls back like any content, and says which
+    language it is in."""
     texts = {}
-    for code in CERTIFICATE_LANGUAGES:
+    titles = [lang for lang, text in certificate.course_title.items() if text]
+    for code in INTERFACE_LANGUAGES:
         with force_locale(code):
             texts[code] = {
                 "brand": _("MRE Academy"),
@@ -30,6 +32,7 @@ def _texts(certificate) -> dict:
                 "awarded": _("This certifies that"),
                 "completed": _("has completed the course"),
                 "course": translated(certificate.course_title, code),
+                "course_lang": pick_language(titles, code, None) or code,
                 # the network's name isolated in the sentence (Latin inside Arabic)
                 "network": escape(_("designed by the experts of %(network)s"))
                 % {"network": bdi(translated(certificate.network_name, code))},

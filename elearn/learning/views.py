@@ -14,6 +14,7 @@ from elearn.core.db import utcnow
 from elearn.core.edge import attempt
 from elearn.core.pagination import paginate
 from elearn.extensions import db
+from elearn.i18n.locale import wanted_content
 from elearn.learning import progress
 from elearn.learning import services as learning
 
@@ -101,7 +102,7 @@ def lesson(slug: str, module: str, lesson: str):
         return redirect(url_for(".course", slug=slug))
     if item is None:
         abort(404)
-    view = reading.lesson_view(course, item, reading.wanted_language(), draft=False)
+    view = reading.lesson_view(course, item, wanted_content(), draft=False)
     view["completed"] = completed
     last_of_module = view["next"] is None or view["next"]["module"] != item.module.slug
     return render_template(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from elearn.authoring.models import Question
 from elearn.authoring.rendering import trusted
 from elearn.core.jsonio import iso
+from elearn.i18n.languages import pick_language
 from elearn.quizzes.models import QuizAttempt
 
 
@@ -25,16 +26,17 @@ def _published(session, attempt: QuizAttempt) -> dict[int, dict]:
     }
 
 
-def _texts(rendered: dict, lang: str) -> tuple[str, dict]:
-    """The question's texts in the wanted language, or the first language that has them."""
-    for code in (lang, *rendered):
-        entry = rendered.get(code) or {}
-        if entry.get("prompt"):
-            return code, entry
-    return lang, {}
+def _texts(rendered: dict, lang: str, source: str | None) -> tuple[str, dict]:
+    """The question's texts in the wanted language, else where the platform's one
+    fallback rule (:func:`~elearn.i18n.languages.pick_language`) leads."""
+    written = [code for code, entry in rendered.items() if (entry or {}).get("prompt")]
+    used = pick_language(written, lang, source)
+    return (used, rendered[used]) if used else (lang, {})
 
 
-def questions(session, attempt: QuizAttempt, lang: str, found: dict | None = None) -> list[dict]:
+def questions(
+    session, attempt: QuizAttempt, lang: str, found: dict | None = None, *, source=None
+) -> list[dict]:
     """The attempt's questions in its fixed order, with the saved answers in its tokens."""
     found = found if found is not None else _published(session, attempt)
     saved = attempt.answers or {}
@@ -42,7 +44,7 @@ def questions(session, attempt: QuizAttempt, lang: str, found: dict | None = Non
     for number, item in enumerate(attempt.layout, start=1):
         data = found[item["q"]]
         spec = data["spec"]
-        used, texts = _texts(data.get("rendered") or {}, lang)
+        used, texts = _texts(data.get("rendered") or {}, lang, source)
         choices = [
             {"id": token, "text_html": trusted((texts.get("choices") or {}).get(cid))}
             for token, cid in item["choices"]
@@ -71,17 +73,17 @@ def _in_tokens(value, choices: list) -> object:
     return token_of.get(value)
 
 
-def results(session, attempt: QuizAttempt, lang: str) -> list[dict]:
+def results(session, attempt: QuizAttempt, lang: str, *, source=None) -> list[dict]:
     """Per question: correct, points, the trainee's answer and the author's feedback
     (the question's, and that of each choice the trainee picked)."""
     found = _published(session, attempt)
     graded = attempt.results or {}
     saved = attempt.answers or {}
     out = []
-    shown_all = questions(session, attempt, lang, found)
+    shown_all = questions(session, attempt, lang, found, source=source)
     for item, shown in zip(attempt.layout, shown_all, strict=True):
         data = found[item["q"]]
-        _used, texts = _texts(data.get("rendered") or {}, lang)
+        _used, texts = _texts(data.get("rendered") or {}, lang, source)
         value = saved.get(item["key"])
         picked = value if isinstance(value, list) else [value]
         notes = [
@@ -102,7 +104,7 @@ def results(session, attempt: QuizAttempt, lang: str) -> list[dict]:
     return out
 
 
-def attempt_body(session, attempt: QuizAttempt, lang: str) -> dict:
+def attempt_body(session, attempt: QuizAttempt, lang: str, *, source=None) -> dict:
     """The API's view of an attempt: questions before submission, the result after."""
     body = {
         "id": attempt.id,
@@ -113,11 +115,11 @@ def attempt_body(session, attempt: QuizAttempt, lang: str) -> dict:
         "saved_at": iso(attempt.saved_at),
         "questions": [
             {key: q[key] for key in ("id", "type", "points", "prompt_html", "choices", "answer")}
-            for q in questions(session, attempt, lang)
+            for q in questions(session, attempt, lang, source=source)
         ],
     }
     if attempt.finished:
-        result = result_body(session, attempt, lang)
+        result = result_body(session, attempt, lang, source=source)
         graded = {q["id"]: q for q in result.pop("questions")}
         body.update(result)
         for question in body["questions"]:  # the prompts, with how each was graded
@@ -125,7 +127,7 @@ def attempt_body(session, attempt: QuizAttempt, lang: str) -> dict:
     return body
 
 
-def result_body(session, attempt: QuizAttempt, lang: str) -> dict:
+def result_body(session, attempt: QuizAttempt, lang: str, *, source=None) -> dict:
     return {
         "status": attempt.status,
         "submitted_at": iso(attempt.submitted_at),
@@ -142,6 +144,6 @@ def result_body(session, attempt: QuizAttempt, lang: str) -> dict:
                 "feedback_html": r["feedback_html"],
                 "answer": r["answer"],
             }
-            for r in results(session, attempt, lang)
+            for r in results(session, attempt, lang, source=source)
         ],
     }

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from elearn.authoring.models import Course
-from elearn.authoring.reading import wanted_language
 from elearn.core import edge
 from elearn.core.clock import now
 from elearn.extensions import db
+from elearn.i18n.locale import asked_content, wanted_content
 from elearn.learning import progress
 from elearn.learning import services as learning
 from elearn.learning.views import published_course_or_404
@@ -91,24 +91,31 @@ def _own_attempt_or_404(attempt_id: int) -> tuple[QuizAttempt, Course]:
 def attempt(attempt_id: int):
     attempt, course = _own_attempt_or_404(attempt_id)
     module = next(m for m in course.modules if m.quiz and m.quiz.id == attempt.quiz_id)
-    lang = wanted_language()
+    lang = wanted_content()
     quiz = module.quiz
     # a quiz withdrawn since (re-import without it) still shows its old attempts
     settings = quiz.published or {"title": quiz.title, "pass_mark": quiz.pass_mark}
-    context = {"course": course, "module": module, "attempt": attempt, "settings": settings}
+    context = {
+        "course": course,
+        "module": module,
+        "attempt": attempt,
+        "settings": settings,
+        # an explicit ?content= survives saving the form (the page posts back to itself)
+        "content": asked_content(),
+    }
     if attempt.finished:
         state = progress.course_state(db.session, attempt.user_id, course)
         certificate = progress.certificate_for(db.session, attempt.user_id, course.id)
         return render_template(
             "quizzes/result.html",
-            results=present.results(db.session, attempt, lang),
+            results=present.results(db.session, attempt, lang, source=course.source_language),
             state=state,
             certificate=certificate,
             **context,
         )
     return render_template(
         "quizzes/attempt.html",
-        questions=present.questions(db.session, attempt, lang),
+        questions=present.questions(db.session, attempt, lang, source=course.source_language),
         late=quizzes.is_late(attempt, now(), _slack()),
         now=now(),
         mine=attempt.user_id == current_user.id,
@@ -132,12 +139,14 @@ def answer(attempt_id: int):
                 db.session, user, course, attempt, values, now=now(), slack=_slack()
             )
         )
-        return redirect(url_for(".attempt", attempt_id=attempt_id), code=303)
+        return redirect(
+            url_for(".attempt", attempt_id=attempt_id, content=asked_content()), code=303
+        )
     edge.attempt(
         lambda: quizzes.save_answers(db.session, attempt, values, now=now(), slack=_slack()),
         _("Your answers are saved."),
     )
-    return redirect(url_for(".attempt", attempt_id=attempt_id), code=303)
+    return redirect(url_for(".attempt", attempt_id=attempt_id, content=asked_content()), code=303)
 
 
 def _form_answers(attempt: QuizAttempt) -> dict:

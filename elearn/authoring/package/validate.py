@@ -9,13 +9,14 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 
 from elearn.accounts.models import DOMAINS
-from elearn.authoring.models import LANGUAGES, LEVELS, MAX_HOURS, MAX_POSITION
+from elearn.authoring.models import LEVELS, MAX_HOURS, MAX_POSITION
 from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.model import CourseDoc, Issue, LessonDoc, ModuleDoc, Report
 from elearn.authoring.package.quizcheck import check_quiz
 from elearn.authoring.package.references import check_media_files
 from elearn.authoring.package.yamlio import LineDict, YamlError, is_number, load
 from elearn.core.text import BIDI_CONTROLS
+from elearn.i18n.languages import CONTENT_LANGUAGES
 
 #: ``\Z``, never ``$``, in every pattern that validates: ``$`` also matches before a final
 #: newline, so "obd\n" passed as a slug (and its export and import answered 500).
@@ -102,7 +103,7 @@ class Checker:
             return {}
         out = {}
         for lang, text in value.items():
-            if lang not in LANGUAGES:
+            if lang not in CONTENT_LANGUAGES:
                 self.error(
                     path, line, _l("%(key)s: unknown language '%(lang)s'", key=key, lang=lang)
                 )
@@ -194,18 +195,21 @@ def _course(check: Checker, data: LineDict) -> CourseDoc:
         )
     source = data.get("source_language", "fr")
     languages = data.get("languages") or [source]
-    if not isinstance(languages, list) or any(lang not in LANGUAGES for lang in languages):
+    if not isinstance(languages, list) or any(lang not in CONTENT_LANGUAGES for lang in languages):
         check.error(
             path,
             data.line_of("languages"),
-            _l("languages must be a list among %(languages)s", languages=", ".join(LANGUAGES)),
+            _l(
+                "languages must be a list among %(languages)s",
+                languages=", ".join(CONTENT_LANGUAGES),
+            ),
         )
         languages = (
-            [lang for lang in languages if lang in LANGUAGES]
+            [lang for lang in languages if lang in CONTENT_LANGUAGES]
             if isinstance(languages, list)
             else [source]
         )
-    if source not in LANGUAGES or source not in languages:
+    if source not in CONTENT_LANGUAGES or source not in languages:
         check.error(
             path,
             data.line_of("source_language"),
