@@ -1,2 +1,3 @@
-"""Trainees' side: catalogue, course pages and the lesson reader (enrolment and progress
-come with the learning issue)."""
+"""Trainees' side: catalogue, course pages, the lesson reader, enrolment, progress
+(progress.py: the one rule for lessons read, modules and courses complete) and
+certificates."""
