@@ -388,7 +388,6 @@ def test_a_race_nobody_retries_is_a_409(app, make):
     from flask import Flask
 
     from elearn.accounts.models import Centre
-    from elearn.core.errors import handle_integrity_error
 
     assert isinstance(app, Flask)
     make.centre("RABAT", "ISTA Rabat", "Rabat")
@@ -397,7 +396,7 @@ def test_a_race_nobody_retries_is_a_409(app, make):
         try:
             db.session.flush()
         except sa.exc.IntegrityError as exc:
-            response = handle_integrity_error(exc)
+            response = app.handle_user_exception(exc)  # the edge: roll back, then answer
         assert response.status_code == 409
         assert response.mimetype == "application/problem+json"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Centre)) == 1
