@@ -11,7 +11,7 @@ from elearn.accounts import services
 from elearn.accounts.models import DOMAINS, Centre, Network, Role
 from elearn.accounts.permissions import roles_required
 from elearn.api.blueprint import Blueprint
-from elearn.api.schemas import PageArgs, page_body, page_schema
+from elearn.api.schemas import PageArgs, page_body, page_schema, translatable
 from elearn.core.pagination import paginate
 from elearn.extensions import db
 
@@ -21,11 +21,7 @@ SECURED = {"security": [{"bearerAuth": []}]}
 
 class NetworkOut(Schema):
     code = fields.String()
-    name = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        metadata={"description": 'Translatable: {"fr": ..., "ar": ...}'},
-    )
+    name = translatable()
     country = fields.String(allow_none=True)
     domains = fields.List(fields.String())
 
