@@ -239,7 +239,8 @@ def list_courses(args):
     if args.get("q"):
         stmt = stmt.where(Course.search_text.contains(fold(args["q"])))
     page = paginate(db.session, stmt, args["page"], args["per_page"])
-    return page_body(page) | {"items": [reading.course_summary(c, current_user) for c in page.items]}
+    items = [reading.course_summary(c, current_user) for c in page.items]
+    return page_body(page) | {"items": items}
 
 
 @blp.route("/courses/import", methods=["POST"])

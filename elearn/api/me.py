@@ -59,6 +59,7 @@ class MyCourse(Schema):
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, UserOut)
+    @blp.problems(401)
     @blp.doc(security=[{"bearerAuth": []}])
     @login_required
     def get(self):
@@ -67,6 +68,7 @@ class Me(MethodView):
 
     @blp.arguments(MePatch)
     @blp.response(200, UserOut)
+    @blp.problems(401)
     @blp.doc(security=[{"bearerAuth": []}])
     @login_required
     def patch(self, body):

@@ -122,9 +122,7 @@ def parts_done(slug: str, upload_id: str):
 
 @blp.route("/courses/<slug>/media/uploads/<upload_id>/complete", methods=["POST"])
 @blp.response(201, MediaFile)
-@blp.problems(
-    401, 403, 404, {422: "What arrived is not what the ticket announced (it is removed)"}
-)
+@blp.problems(401, 403, 404, {422: "What arrived is not what the ticket announced (it is removed)"})
 @blp.doc(**SECURED)
 @login_required
 def complete(slug: str, upload_id: str):

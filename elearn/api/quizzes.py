@@ -33,9 +33,7 @@ class AnswersIn(Schema):
     )
 
 
-ANSWER = {
-    "description": "The saved answer, in this attempt's choice ids (null: not answered)."
-}
+ANSWER = {"description": "The saved answer, in this attempt's choice ids (null: not answered)."}
 DATETIME = {"format": "date-time"}
 
 

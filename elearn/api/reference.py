@@ -57,6 +57,7 @@ class CentrePatch(Schema):
 @blp.route("/networks", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(NetworkOut, "NetworkPage"))
+@blp.problems(401)
 @blp.doc(**SECURED)
 @login_required
 def list_networks(args):
@@ -68,6 +69,7 @@ def list_networks(args):
 @blp.route("/networks", methods=["POST"])
 @blp.arguments(NetworkIn)
 @blp.response(201, NetworkOut)
+@blp.problems(401, 403)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def create_network(body):
@@ -80,6 +82,7 @@ def create_network(body):
 @blp.route("/centres", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(CentreOut, "CentrePage"))
+@blp.problems(401)
 @blp.doc(**SECURED)
 @login_required
 def list_centres(args):
@@ -91,6 +94,7 @@ def list_centres(args):
 @blp.route("/centres", methods=["POST"])
 @blp.arguments(CentreIn)
 @blp.response(201, CentreOut)
+@blp.problems(401, 403)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def create_centre(body):
@@ -103,6 +107,7 @@ def create_centre(body):
 @blp.route("/centres/<code>", methods=["PATCH"])
 @blp.arguments(CentrePatch)
 @blp.response(200, CentreOut)
+@blp.problems(401, 403, 404)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def update_centre(body, code: str):
