@@ -136,6 +136,11 @@ def json_schema(node):
         return [json_schema(n) for n in node]
     if not isinstance(node, dict):
         return node
+    if "anyOf" in node:  # apispec's nested schema or null: [{"nullable": true, ...}, {"$ref"}]
+        kept = [json_schema(n) for n in node["anyOf"] if not n.get("nullable")]
+        if len(kept) < len(node["anyOf"]):
+            kept.append({"type": "null"})
+        return {**{k: json_schema(v) for k, v in node.items() if k != "anyOf"}, "anyOf": kept}
     out = {key: json_schema(value) for key, value in node.items() if key != "nullable"}
     if out.get("type") == "object" and "properties" in out:
         out.setdefault("additionalProperties", False)
@@ -212,6 +217,10 @@ def test_the_checker_refuses_a_body_that_breaks_its_schema(check):
     for bad in ({"course_progress_percent": "50"}, {"course_progress_percent": 5, "extra": 1}):
         with pytest.raises(AssertionError):
             check("POST", f"{V1}/courses/x/modules/m/lessons/l/complete", Fake(bad))
+    lesson = f"{V1}/courses/x/modules/m/lessons/l"
+    assert check("GET", lesson, Fake({"next": None, "previous": {"module": "m", "lesson": "k"}}))
+    with pytest.raises(AssertionError):  # a nested schema or null is still that schema
+        check("GET", lesson, Fake({"next": {"module": "m", "lesson": "l", "url": "/x"}}))
 
 
 def test_a_course_cohort_and_quiz_journey_answers_what_the_document_says(api, make, check):
@@ -337,3 +346,18 @@ def test_media_uploads_answer_what_the_document_says(api, make, check, tmp_path)
     check("POST", parts, api.post(parts, token=admin, json={"numbers": [1]}))  # 409 problem
     done = f"{uploads}/{ticket['id']}/complete"
     check("POST", done, api.post(done, token=admin))  # 422 problem: nothing arrived
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_the_reference_page_shows_what_each_operation_answers(client, lang):
+    html = client.get(f"{V1}/docs?lang={lang}").get_data(as_text=True)
+    assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}"' in html
+    lesson = html.split("/api/v1/courses/{slug}/modules/{module}/lessons/{lesson}</code>")[1]
+    assert '<a href="#schema-LessonOut">LessonOut</a>' in lesson.split("</section>")[0]
+    assert '<code class="content-type">application/zip</code>' in html  # the export
+    assert '<code class="content-type">application/problem+json</code>' in html
+    schema = html.split('id="schema-LessonOut"')[1].split("</section>")[0]
+    assert "<code>requested_lang</code>: <code>string</code>" in schema
+    assert '<a href="#schema-LessonRef">LessonRef</a> | null' in schema  # previous, next
+    grid = html.split('id="schema-CourseGrid"')[1].split("</section>")[0]
+    assert '<code>[<a href="#schema-TraineeProgress">TraineeProgress</a>]</code>' in grid
