@@ -355,7 +355,7 @@ def test_the_reference_page_shows_what_each_operation_answers(client, lang):
     lesson = html.split("/api/v1/courses/{slug}/modules/{module}/lessons/{lesson}</code>")[1]
     assert '<a href="#schema-LessonOut">LessonOut</a>' in lesson.split("</section>")[0]
     assert '<code class="content-type">application/zip</code>' in html  # the export
-    assert '<code class="content-type">application/problem+json</code>' in html
+    assert '<a href="#schema-Problem" dir="ltr"><code>application/problem+json' in html
     schema = html.split('id="schema-LessonOut"')[1].split("</section>")[0]
     assert "<code>requested_lang</code>: <code>string</code>" in schema
     assert '<a href="#schema-LessonRef">LessonRef</a> | null' in schema  # previous, next

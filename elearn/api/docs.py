@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from elearn.api import api
+from elearn.api.schemas import PROBLEM
 
 bp = Blueprint("api_reference", __name__, template_folder="templates")
 
@@ -67,12 +68,15 @@ def operations(spec: dict) -> list[dict]:
             responses = []
             for status, resp in sorted(op.get("responses", {}).items()):
                 resp = _resolve(spec, resp)
+                bodies = _body(resp.get("content", {}))
+                problem = bool(bodies) and all(b["content_type"] == PROBLEM for b in bodies)
                 responses.append(
                     {
                         "status": status,
                         "success": status.startswith("2"),
                         "description": resp.get("description", ""),
-                        "bodies": _body(resp.get("content", {})),
+                        # the page says once that errors are problem+json
+                        "bodies": [] if problem else bodies,
                     }
                 )
             out.append(
