@@ -15,7 +15,7 @@ from elearn.accounts.models import User
 from elearn.accounts.welcome import send_links
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
-from elearn.api.schemas import BINARY, XLSX, Number, UTCDateTime
+from elearn.api.schemas import BINARY, XLSX, Number, UTCDateTime, query
 from elearn.authoring import services as authoring
 from elearn.authoring.models import Course
 from elearn.cohorts import dashboard, insight, members
@@ -169,12 +169,9 @@ class QuizStats(Schema):
     )
 
 
-ARCHIVED = {
-    "in": "query",
-    "name": "archived",
-    "schema": {"type": "boolean"},
-    "description": "true: the archived cohorts instead of the current ones",
-}
+ARCHIVED = query("archived", "true: the archived cohorts instead of the current ones", "boolean")
+SHEET_COURSE = query("course", "The course's slug (default: the cohort's first by slug)")
+SHEET_LANG = query("lang", "ar: an Arabic, right-to-left sheet")
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
@@ -349,7 +346,7 @@ def _trainee(modules, row) -> dict:
 @blp.response(200, BINARY, content_type="text/csv", description="progress.csv")
 @blp.alt_response(200, schema=BINARY, content_type=XLSX, description="progress.xlsx", success=True)
 @blp.problems(401, 404)
-@blp.doc(**SECURED)
+@blp.doc(**SECURED, parameters=[SHEET_COURSE, SHEET_LANG])
 @login_required
 def progress_sheet(cohort_id: int, kind: str):
     """The grid as CSV (UTF-8 with BOM, ``;``) or XLSX; ``?course=`` picks the course

@@ -13,12 +13,14 @@ from elearn.accounts.permissions import roles_required
 from elearn.api.blueprint import Blueprint, answer
 from elearn.api.schemas import (
     BINARY,
+    LANG,
     Issue,
     Number,
     PageArgs,
     UTCDateTime,
     page_body,
     page_schema,
+    query,
     translatable,
 )
 from elearn.authoring import reading, services
@@ -397,7 +399,7 @@ def send_back(body, slug: str):
 @blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>", methods=["GET"])
 @blp.response(200, LessonOut)
 @blp.problems(401, {403: "Not enrolled in the course"}, 404)
-@blp.doc(**SECURED)
+@blp.doc(**SECURED, parameters=[LANG, query("version", "published: what trainees read (authors)")])
 @login_required
 def get_lesson(slug: str, module: str, lesson: str):
     """A lesson in ``?lang=`` (else the reader's language), saying which language it is in."""

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
-from elearn.api.schemas import Number, UTCDateTime
+from elearn.api.schemas import LANG, Number, UTCDateTime
 from elearn.authoring.models import Course
 from elearn.authoring.reading import wanted_language
 from elearn.core.clock import now
@@ -114,7 +114,7 @@ def _attempt_or_404(attempt_id: int, *, owner: bool = False) -> tuple[QuizAttemp
 @blp.response(201, Attempt, description="A new attempt")
 @blp.alt_response(200, schema=Attempt, description="The attempt still open", success=True)
 @blp.problems(401, {403: "Not enrolled in the course"}, 404, {409: "No attempt is left"})
-@blp.doc(**SECURED)
+@blp.doc(**SECURED, parameters=[LANG])
 @login_required
 def start(slug: str, module: str):
     """Start an attempt (201), or get back the one still open (200); 409 when none is left.
@@ -138,7 +138,7 @@ def start(slug: str, module: str):
 @blp.route("/attempts/<int:attempt_id>", methods=["GET"])
 @blp.response(200, Attempt)
 @blp.problems(401, 404)
-@blp.doc(**SECURED)
+@blp.doc(**SECURED, parameters=[LANG])
 @login_required
 def get(attempt_id: int):
     """The attempt; once submitted, its result (owner, admins)."""
@@ -164,7 +164,7 @@ def save(body, attempt_id: int):
 @blp.arguments(AnswersIn)
 @blp.response(200, Result)
 @blp.problems(401, {403: "Not your attempt"}, 404, {409: "Already submitted"})
-@blp.doc(**SECURED)
+@blp.doc(**SECURED, parameters=[LANG])
 @login_required
 def submit(body, attempt_id: int):
     """Grade the attempt once (a second submit is 409); past the time limit and its grace

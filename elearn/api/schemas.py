@@ -15,6 +15,15 @@ BINARY = {"type": "string", "format": "binary"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def query(name: str, description: str, kind: str = "string") -> dict:
+    """A query parameter read from ``request.args`` rather than through a schema."""
+    return {"in": "query", "name": name, "schema": {"type": kind}, "description": description}
+
+
+#: The API's content language (it has no interface language of its own).
+LANG = query("lang", "Language of the content; else the account's, then Accept-Language.")
+
+
 class UTCDateTime(fields.DateTime):
     """ISO 8601 in UTC with a ``Z``, as the API contract says."""
 
