@@ -352,6 +352,7 @@ def test_media_uploads_answer_what_the_document_says(api, make, check, tmp_path)
 def test_the_reference_page_shows_what_each_operation_answers(client, lang):
     html = client.get(f"{V1}/docs?lang={lang}").get_data(as_text=True)
     assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}"' in html
+    assert "Bearer &lt;token&gt;" in html  # shown, not swallowed as a tag
     lesson = html.split("/api/v1/courses/{slug}/modules/{module}/lessons/{lesson}</code>")[1]
     assert '<a href="#schema-LessonOut">LessonOut</a>' in lesson.split("</section>")[0]
     assert '<code class="content-type">application/zip</code>' in html  # the export
