@@ -6,15 +6,18 @@ application's problem+json handlers, not flask-smorest's own format.
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
 from elearn.accounts.auth import bearer_token
-from elearn.api.schemas import ProblemSchema
+from elearn.api.schemas import PROBLEM, ProblemSchema
 from elearn.core.errors import problem
 from elearn.core.security import SAFE_METHODS
 from elearn.extensions import csrf
@@ -27,6 +30,19 @@ class ElearnApi(Api):
 
     def _register_error_handlers(self):
         """The app's own handlers answer every error (problem+json under /api/)."""
+
+    def _register_responses(self):
+        """flask-smorest's shared error responses, documented with the content type the
+        app's handlers really send (``application/problem+json``)."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 api = ElearnApi()

@@ -15,6 +15,7 @@ from elearn.accounts.models import User
 from elearn.accounts.welcome import send_links
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
+from elearn.api.schemas import BINARY, XLSX, Number, UTCDateTime, query
 from elearn.authoring import services as authoring
 from elearn.authoring.models import Course
 from elearn.cohorts import dashboard, insight, members
@@ -26,7 +27,6 @@ from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.db import MAX_ROW_ID
 from elearn.core.errors import problem
-from elearn.core.jsonio import iso
 from elearn.extensions import db
 
 blp = Blueprint("cohorts_api", __name__, description="Cohorts")
@@ -54,6 +54,127 @@ class StatsArgs(Schema):
     cohort = fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID))
 
 
+class CohortOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    centre = fields.String(metadata={"description": "The centre's code."})
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    archived = fields.Boolean()
+    courses = fields.List(fields.String(), metadata={"description": "Course slugs."})
+    trainers = fields.List(fields.String(), metadata={"description": "Trainers' e-mails."})
+    members = fields.Integer(metadata={"description": "How many trainees."})
+
+
+class CohortList(Schema):
+    items = fields.List(fields.Nested(CohortOut))
+    total = fields.Integer()
+
+
+class CohortCreated(Schema):
+    id = fields.Integer()
+
+
+class MemberError(Schema):
+    row = fields.Integer(metadata={"description": "1-based row of the list or CSV."})
+    email = fields.String()
+    message = fields.String()
+
+
+class MembersAdded(Schema):
+    added = fields.List(fields.String(), metadata={"description": "E-mails added."})
+    already_members = fields.List(fields.String())
+    created_accounts = fields.List(fields.String())
+    errors = fields.List(fields.Nested(MemberError))
+    emails_not_sent = fields.Integer(
+        metadata={"description": "How many new accounts' link e-mails could not be sent."}
+    )
+
+
+class ModuleColumn(Schema):
+    """A module of the grid (``dashboard.ModuleInfo``)."""
+
+    slug = fields.String()
+    quiz = fields.Function(
+        lambda m: m.quiz_id is not None,
+        metadata={"type": "boolean", "description": "Whether the module has a quiz."},
+    )
+
+
+class ModuleCell(Schema):
+    module = fields.String()
+    status = fields.String(metadata={"description": "not_started, in_progress or complete"})
+    lessons_completed = fields.Integer(attribute="done")
+    best_quiz_percent = Number(attribute="best_percent", allow_none=True)
+    attempts = fields.Integer()
+
+
+class TraineeProgress(Schema):
+    user_id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    percent = fields.Integer()
+    last_activity = UTCDateTime(allow_none=True)
+    completed = fields.Boolean()
+    needs_attention = fields.List(
+        fields.String(), metadata={"description": "inactive, failed_last or exhausted"}
+    )
+    modules = fields.List(fields.Nested(ModuleCell))
+
+
+class CohortSummary(Schema):
+    members = fields.Integer()
+    enrolled = fields.Integer()
+    started = fields.Integer()
+    completed = fields.Integer()
+    average_quiz_percent = Number(allow_none=True)
+
+
+class CourseGrid(Schema):
+    course = fields.String()
+    modules = fields.List(fields.Nested(ModuleColumn))
+    summary = fields.Nested(CohortSummary)
+    trainees = fields.List(fields.Nested(TraineeProgress))
+
+
+class CohortProgress(Schema):
+    cohort = fields.Integer()
+    courses = fields.List(fields.Nested(CourseGrid))
+
+
+class WrongAnswer(Schema):
+    value = fields.Raw(metadata={"description": "As most trainees wrote it."})
+    count = fields.Integer()
+
+
+class QuestionStats(Schema):
+    id = fields.String(attribute="key")
+    type = fields.String()
+    attempts = fields.Integer()
+    percent_correct = Number(allow_none=True)
+    discrimination = Number(allow_none=True, metadata={"description": "Kelley's D, -1 to 1"})
+    most_chosen_wrong = fields.Nested(WrongAnswer, attribute="top_wrong", allow_none=True)
+
+
+class QuizItems(Schema):
+    module = fields.String(attribute="module.slug")
+    trainees = fields.Integer(metadata={"description": "Trainees with a finished attempt."})
+    questions = fields.List(fields.Nested(QuestionStats))
+
+
+class QuizStats(Schema):
+    course = fields.String()
+    cohort = fields.Integer(allow_none=True, metadata={"description": "The cohort asked for."})
+    quizzes = fields.List(
+        fields.Nested(QuizItems), metadata={"description": "``cohorts.insight.items``"}
+    )
+
+
+ARCHIVED = query("archived", "true: the archived cohorts instead of the current ones", "boolean")
+SHEET_COURSE = query("course", "The course's slug (default: the cohort's first by slug)")
+SHEET_LANG = query("lang", "ar: an Arabic, right-to-left sheet")
+
+
 def _cohort_or_404(cohort_id: int) -> Cohort:
     if not (current_user.is_admin or cohorts.is_trainer(current_user)):
         abort(404)
@@ -67,8 +188,8 @@ def _body(cohort: Cohort) -> dict:
         "id": cohort.id,
         "name": cohort.name,
         "centre": cohort.centre.code,
-        "starts_on": cohort.starts_on.isoformat(),
-        "ends_on": cohort.ends_on.isoformat() if cohort.ends_on else None,
+        "starts_on": cohort.starts_on,
+        "ends_on": cohort.ends_on,
         "archived": cohort.archived_at is not None,
         "courses": sorted(c.slug for c in courses),
         "trainers": sorted(t.email for t in trainers),
@@ -77,7 +198,9 @@ def _body(cohort: Cohort) -> dict:
 
 
 @blp.route("/cohorts", methods=["GET"])
-@blp.doc(**SECURED)
+@blp.response(200, CohortList)
+@blp.problems(401)
+@blp.doc(**SECURED, parameters=[ARCHIVED])
 @login_required
 def list_cohorts():
     """The cohorts you manage (trainers: your centre's and those you are listed on)."""
@@ -88,6 +211,8 @@ def list_cohorts():
 
 @blp.route("/cohorts", methods=["POST"])
 @blp.arguments(CohortIn)
+@blp.response(201, CohortCreated)
+@blp.problems(401, {403: "Only trainers and administrators create cohorts"})
 @blp.doc(**SECURED)
 @login_required
 def create(body):
@@ -116,10 +241,12 @@ def create(body):
         unknown_trainers=unknown,
     )
     cohort = cohorts.create_cohort(db.session, current_user, fields_, now=now())
-    return {"id": cohort.id}, 201
+    return cohort
 
 
 @blp.route("/cohorts/<int:cohort_id>", methods=["GET"])
+@blp.response(200, CohortOut)
+@blp.problems(401, 404)
 @blp.doc(**SECURED)
 @login_required
 def get(cohort_id: int):
@@ -128,6 +255,8 @@ def get(cohort_id: int):
 
 
 @blp.route("/cohorts/<int:cohort_id>/members", methods=["POST"])
+@blp.response(200, MembersAdded)
+@blp.problems(401, 404, 413, {422: "Neither a JSON list of e-mails nor a CSV"})
 @blp.doc(
     **SECURED,
     requestBody={
@@ -163,16 +292,12 @@ def add_members(cohort_id: int):
     )
     edge.commit_now()  # the accounts and their links exist before anyone is told of them
     unsent = send_links(report.links)
-    return {
-        "added": report.added,
-        "already_members": report.already_members,
-        "created_accounts": report.created_accounts,
-        "errors": report.errors,
-        "emails_not_sent": unsent,
-    }
+    return {**vars(report), "errors": report.errors, "emails_not_sent": unsent}
 
 
 @blp.route("/cohorts/<int:cohort_id>/progress", methods=["GET"])
+@blp.response(200, CohortProgress)
+@blp.problems(401, 404)
 @blp.doc(**SECURED)
 @login_required
 def progress(cohort_id: int):
@@ -186,7 +311,7 @@ def progress(cohort_id: int):
         out.append(
             {
                 "course": course.slug,
-                "modules": [{"slug": m.slug, "quiz": m.quiz_id is not None} for m in modules],
+                "modules": modules,
                 "summary": dashboard.summary(rows),
                 "trainees": [_trainee(modules, r) for r in rows],
             }
@@ -195,19 +320,21 @@ def progress(cohort_id: int):
 
 
 def _trainee(modules, row) -> dict:
+    """A row of the grid with each cell named by its module (``TraineeProgress``)."""
     return {
+        "user_id": row.user_id,
         "email": row.email,
         "name": row.name,
         "percent": row.percent,
-        "last_activity": iso(row.last_activity),
+        "last_activity": row.last_activity,
         "completed": row.completed_at is not None,
         "needs_attention": row.flags,
         "modules": [
             {
                 "module": m.slug,
                 "status": c.status,
-                "lessons_completed": c.done,
-                "best_quiz_percent": c.best_percent,
+                "done": c.done,
+                "best_percent": c.best_percent,
                 "attempts": c.attempts,
             }
             for m, c in zip(modules, row.cells, strict=True)
@@ -216,7 +343,10 @@ def _trainee(modules, row) -> dict:
 
 
 @blp.route("/cohorts/<int:cohort_id>/progress.<any(csv, xlsx):kind>", methods=["GET"])
-@blp.doc(**SECURED)
+@blp.response(200, BINARY, content_type="text/csv", description="progress.csv")
+@blp.alt_response(200, schema=BINARY, content_type=XLSX, description="progress.xlsx", success=True)
+@blp.problems(401, 404)
+@blp.doc(**SECURED, parameters=[SHEET_COURSE, SHEET_LANG])
 @login_required
 def progress_sheet(cohort_id: int, kind: str):
     """The grid as CSV (UTF-8 with BOM, ``;``) or XLSX; ``?course=`` picks the course
@@ -230,6 +360,8 @@ def progress_sheet(cohort_id: int, kind: str):
 
 @blp.route("/courses/<slug>/quiz-stats", methods=["GET"])
 @blp.arguments(StatsArgs, location="query")
+@blp.response(200, QuizStats)
+@blp.problems(401, {403: "Neither an author nor a trainer of a cohort on it"}, 404)
 @blp.doc(**SECURED)
 @login_required
 def quiz_stats(args, slug: str):
@@ -252,22 +384,5 @@ def quiz_stats(args, slug: str):
     return {
         "course": course.slug,
         "cohort": cohort.id if cohort else None,
-        "quizzes": [
-            {
-                "module": entry["module"].slug,
-                "trainees": entry["trainees"],
-                "questions": [
-                    {
-                        "id": q["key"],
-                        "type": q["type"],
-                        "attempts": q["attempts"],
-                        "percent_correct": q["percent_correct"],
-                        "discrimination": q["discrimination"],
-                        "most_chosen_wrong": q["top_wrong"],
-                    }
-                    for q in entry["questions"]
-                ],
-            }
-            for entry in insight.items(db.session, course, cohort=cohort)
-        ],
+        "quizzes": insight.items(db.session, course, cohort=cohort),
     }

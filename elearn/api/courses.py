@@ -10,15 +10,25 @@ from sqlalchemy import or_, select
 
 from elearn.accounts.models import Network, Role
 from elearn.accounts.permissions import roles_required
-from elearn.api.blueprint import Blueprint
-from elearn.api.schemas import PageArgs, ProblemSchema, page_body
+from elearn.api.blueprint import Blueprint, answer
+from elearn.api.schemas import (
+    BINARY,
+    LANG,
+    Issue,
+    Number,
+    PageArgs,
+    UTCDateTime,
+    page_body,
+    page_schema,
+    query,
+    translatable,
+)
 from elearn.authoring import reading, services
 from elearn.authoring.models import Course, CourseAuthor, CourseStatus
 from elearn.authoring.package.files import read_zip
 from elearn.authoring.package.importer import check_package, import_course, staged_import
 from elearn.core.db import utcnow
 from elearn.core.errors import problem
-from elearn.core.jsonio import iso
 from elearn.core.pagination import paginate
 from elearn.core.security import SAFE_METHODS
 from elearn.core.text import fold
@@ -69,6 +79,120 @@ class CourseState(Schema):
     status = fields.String(metadata={"description": "draft, in_review, published or archived"})
 
 
+class Competency(Schema):
+    code = fields.String()
+    title = translatable()
+
+
+class CourseSummary(Schema):
+    """What the catalogue says of a course: the published version, or the working copy for
+    its authors (``authoring.reading.course_summary``)."""
+
+    slug = fields.String()
+    domain = fields.String()
+    network = fields.String(metadata={"description": "The network's code."})
+    status = fields.String(metadata={"description": "draft, in_review, published or archived"})
+    title = translatable()
+    summary = translatable()
+    level = fields.String()
+    estimated_hours = Number()
+    languages = fields.List(fields.String())
+
+
+class QuizSummary(Schema):
+    title = translatable()
+    pass_mark = fields.Integer()
+    max_attempts = fields.Integer(allow_none=True)
+    time_limit_minutes = fields.Integer(allow_none=True)
+    question_count = fields.Integer()
+
+
+class LessonOutline(Schema):
+    slug = fields.String()
+    title = translatable()
+    kind = fields.String(metadata={"description": "theory or practical"})
+    duration_minutes = fields.Integer(allow_none=True)
+    languages = fields.List(fields.String())
+
+
+class ModuleOutline(Schema):
+    slug = fields.String()
+    title = translatable()
+    lessons = fields.List(fields.Nested(LessonOutline))
+    quiz = fields.Nested(QuizSummary, allow_none=True)
+
+
+class CourseDetail(CourseSummary):
+    competencies = fields.List(fields.Nested(Competency))
+    modules = fields.List(fields.Nested(ModuleOutline))
+    revision = fields.String(
+        metadata={"description": "Authors only: the working copy's revision (publish?revision=)."}
+    )
+    submitted_revision = fields.String(
+        allow_none=True,
+        metadata={"description": "Authors only: the revision waiting for review, else null."},
+    )
+
+
+class DryRun(Schema):
+    valid = fields.Boolean()
+    errors = fields.List(fields.Nested(Issue))
+    warnings = fields.List(fields.Nested(Issue))
+
+
+class Imported(CourseState):
+    warnings = fields.List(fields.Nested(Issue))
+
+
+class LessonRef(Schema):
+    module = fields.String()
+    lesson = fields.String()
+
+
+class LessonOut(Schema):
+    """A lesson for one reader in one language (``authoring.reading.lesson_view``)."""
+
+    title = fields.String()
+    lang = fields.String(metadata={"description": "The language the text is in."})
+    requested_lang = fields.String(metadata={"description": "The language asked for."})
+    html = fields.String(metadata={"description": "Rendered and sanitised at save time."})
+    dir = fields.String(metadata={"description": "ltr or rtl, for lang"})
+    languages = fields.List(fields.String())
+    kind = fields.String(metadata={"description": "theory or practical"})
+    duration_minutes = fields.Integer(allow_none=True)
+    competencies = fields.List(fields.String(), metadata={"description": "Competency codes."})
+    equipment = fields.List(fields.String())
+    safety = fields.String(allow_none=True)
+    previous = fields.Nested(LessonRef, allow_none=True)
+    next = fields.Nested(LessonRef, allow_none=True)
+    completed = fields.Boolean(metadata={"description": "Whether the caller completed it."})
+
+
+class Enrolment(Schema):
+    course = fields.String(metadata={"description": "The course's slug."})
+    enrolled_at = UTCDateTime()
+
+
+class CourseProgress(Schema):
+    course_progress_percent = fields.Integer()
+
+
+class TranslationRow(Schema):
+    module = fields.String()
+    lesson = fields.String()
+    states = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Language → missing, stale or current"},
+    )
+
+
+class TranslationBoard(Schema):
+    source_language = fields.String()
+    languages = fields.List(fields.String())
+    lessons = fields.List(fields.Nested(TranslationRow))
+
+
 def _visible(stmt):
     """Published courses for everyone; authors and admins also see their drafts."""
     live = (Course.published.is_not(None)) & (Course.status != CourseStatus.ARCHIVED)
@@ -105,6 +229,8 @@ def _authored_or_404(slug: str) -> Course:
 
 @blp.route("/courses", methods=["GET"])
 @blp.arguments(CourseFilter, location="query")
+@blp.response(200, page_schema(CourseSummary, "CoursePage"))
+@blp.problems(401)
 @blp.doc(**SECURED)
 @login_required
 def list_courses(args):
@@ -117,14 +243,25 @@ def list_courses(args):
     if args.get("q"):
         stmt = stmt.where(Course.search_text.contains(fold(args["q"])))
     page = paginate(db.session, stmt, args["page"], args["per_page"])
-    body = page_body(page)
-    body["items"] = [reading.course_summary(c, current_user) for c in page.items]
-    return body
+    items = [reading.course_summary(c, current_user) for c in page.items]
+    return page_body(page) | {"items": items}
 
 
 @blp.route("/courses/import", methods=["POST"])
 @blp.arguments(ImportArgs, location="query")
-@blp.doc(**SECURED)
+@blp.response(201, Imported, description="Imported (all or nothing)")
+@blp.alt_response(200, schema=DryRun, description="dry_run: what an import would say", success=True)
+@blp.problems(401, 403, 413)
+@blp.doc(
+    **SECURED,
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": BINARY}, "required": ["file"]}
+            }
+        }
+    },
+)
 @roles_required(Role.EXPERT, Role.ADMIN)
 def import_package(args):
     """Validate (``dry_run``) or import a package .zip sent as multipart ``file``."""
@@ -145,7 +282,7 @@ def import_package(args):
         errors = [i.as_dict() for i in report.errors]
         warnings = [i.as_dict() for i in report.warnings]
         if args["dry_run"]:
-            return {"valid": report.valid, "errors": errors, "warnings": warnings}
+            return answer(DryRun, {"valid": report.valid, "errors": errors, "warnings": warnings})
         if not report.valid:
             return problem(422, _l("The package has errors; nothing was imported."), errors=errors)
         with staged_import(get_storage()) as staged:
@@ -157,10 +294,12 @@ def import_package(args):
                 now=utcnow(),
                 publish=args["publish"],
             )
-    return {"slug": course.slug, "status": course.status, "warnings": warnings}, 201
+    return {"slug": course.slug, "status": course.status, "warnings": warnings}
 
 
 @blp.route("/courses/<slug>", methods=["GET"])
+@blp.response(200, CourseDetail)
+@blp.problems(401, 404)
 @blp.doc(**SECURED)
 @login_required
 def get_course(slug: str):
@@ -179,6 +318,8 @@ def get_course(slug: str):
 
 
 @blp.route("/courses/<slug>/export", methods=["GET"])
+@blp.response(200, BINARY, content_type="application/zip", description="The package .zip")
+@blp.problems(401, 403, 404)
 @blp.doc(**SECURED)
 @login_required
 def export_course(slug: str):
@@ -196,10 +337,13 @@ def export_course(slug: str):
 
 @blp.route("/courses/<slug>/submit", methods=["POST"])
 @blp.response(200, CourseState)
-@blp.alt_response(403, schema=ProblemSchema, description="Not an author of this course")
-@blp.alt_response(404, schema=ProblemSchema, description="No such course, or not yours")
-@blp.alt_response(
-    409, schema=ProblemSchema, description="Archived, or this revision is already in review"
+@blp.problems(
+    401,
+    {
+        403: "Not an author of this course",
+        404: "No such course, or not yours",
+        409: "Archived, or this revision is already in review",
+    },
 )
 @blp.doc(**SECURED)
 @login_required
@@ -208,18 +352,19 @@ def submit(slug: str):
     review changed since it was submitted."""
     course = _authored_or_404(slug)
     services.submit_for_review(db.session, course, current_user, utcnow())
-    return {"slug": course.slug, "status": course.status}
+    return course
 
 
 @blp.route("/courses/<slug>/publish", methods=["POST"])
 @blp.arguments(PublishArgs, location="query")
 @blp.response(200, CourseState)
-@blp.alt_response(403, schema=ProblemSchema, description="Only administrators publish")
-@blp.alt_response(404, schema=ProblemSchema, description="No such course")
-@blp.alt_response(
-    409,
-    schema=ProblemSchema,
-    description="Not in review, changed since it was submitted, or not the revision given",
+@blp.problems(
+    401,
+    {
+        403: "Only administrators publish",
+        404: "No such course",
+        409: "Not in review, changed since it was submitted, or not the revision given",
+    },
 )
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
@@ -228,22 +373,26 @@ def publish(args, slug: str):
     unchanged since it was submitted (and, with ``revision``, be that revision)."""
     course = _course_or_404(slug)
     services.publish(db.session, course, current_user, utcnow(), revision_seen=args.get("revision"))
-    return {"slug": course.slug, "status": course.status}
+    return course
 
 
 @blp.route("/courses/<slug>/return", methods=["POST"])
 @blp.arguments(ReturnArgs)
+@blp.response(200, CourseState)
+@blp.problems(401, 403, 404, {409: "Not in review"})
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def send_back(body, slug: str):
     """Send a course in review back to its authors with a comment (admins)."""
     course = _course_or_404(slug)
     services.return_to_author(db.session, course, current_user, utcnow(), body["comment"])
-    return {"slug": course.slug, "status": course.status}
+    return course
 
 
 @blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>", methods=["GET"])
-@blp.doc(**SECURED)
+@blp.response(200, LessonOut)
+@blp.problems(401, {403: "Not enrolled in the course"}, 404)
+@blp.doc(**SECURED, parameters=[LANG, query("version", "published: what trainees read (authors)")])
 @login_required
 def get_lesson(slug: str, module: str, lesson: str):
     """A lesson in ``?lang=`` (else the reader's language), saying which language it is in."""
@@ -261,6 +410,8 @@ def get_lesson(slug: str, module: str, lesson: str):
 
 @blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>", methods=["PUT"])
 @blp.arguments(LessonPut)
+@blp.response(200, LessonOut, description="The saved working copy, in that language")
+@blp.problems(401, 403, 404)
 @blp.doc(**SECURED)
 @login_required
 def put_lesson(body, slug: str, module: str, lesson: str):
@@ -289,19 +440,21 @@ def put_lesson(body, slug: str, module: str, lesson: str):
 
 
 @blp.route("/courses/<slug>/enrolment", methods=["POST"])
+@blp.response(201, Enrolment, description="Enrolled")
+@blp.alt_response(200, schema=Enrolment, description="Already enrolled", success=True)
+@blp.problems(401, {403: "The course is not open for enrolment"}, 404)
 @blp.doc(**SECURED)
 @login_required
 def enrol(slug: str):
     """Enrol in an open course (idempotent: 201 the first time, 200 after)."""
     course = _course_or_404(slug)
     row, created = learning.enrol(db.session, current_user, course, now=utcnow())
-    return {
-        "course": course.slug,
-        "enrolled_at": iso(row.created_at),
-    }, 201 if created else 200
+    return {"course": course.slug, "enrolled_at": row.created_at}, 201 if created else 200
 
 
 @blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>/complete", methods=["POST"])
+@blp.response(200, CourseProgress)
+@blp.problems(401, {403: "Not enrolled in the course"}, 404)
 @blp.doc(**SECURED)
 @login_required
 def complete_lesson(slug: str, module: str, lesson: str):
@@ -315,6 +468,8 @@ def complete_lesson(slug: str, module: str, lesson: str):
 
 
 @blp.route("/courses/<slug>/translations", methods=["GET"])
+@blp.response(200, TranslationBoard)
+@blp.problems(401, 403, 404)
 @blp.doc(**SECURED)
 @login_required
 def translations(slug: str):

@@ -10,10 +10,13 @@ from marshmallow import Schema, fields, validate
 from elearn.accounts import services
 from elearn.accounts.views import start_session
 from elearn.api.blueprint import Blueprint
+from elearn.api.courses import LessonRef
+from elearn.api.schemas import Number, translatable
 from elearn.api.users import UserOut
 from elearn.core.db import utcnow
 from elearn.extensions import db
 from elearn.i18n.languages import INTERFACE_LANGUAGES
+from elearn.learning import services as learning
 
 blp = Blueprint("me", __name__, description="The signed-in account")
 
@@ -28,9 +31,36 @@ class MePatch(Schema):
     )
 
 
+class QuizResult(Schema):
+    module = fields.String()
+    best_percent = Number(allow_none=True)
+    passed = fields.Boolean()
+    attempts_used = fields.Integer()
+
+
+class MyCourse(Schema):
+    """One of ``learning.services.my_courses``, under the names of the API contract."""
+
+    slug = fields.String(attribute="course.slug")
+    title = fields.Function(
+        lambda e: (e["course"].published or {}).get("title", e["course"].title),
+        metadata=translatable().metadata,
+    )
+    progress_percent = fields.Integer(attribute="percent")
+    completed_lessons = fields.Integer(attribute="completed")
+    total_lessons = fields.Integer(attribute="total")
+    next_lesson = fields.Nested(LessonRef, attribute="next", allow_none=True)
+    quizzes = fields.List(fields.Nested(QuizResult))
+    completed = fields.Boolean(attribute="complete")
+    certificate = fields.String(
+        allow_none=True, metadata={"description": "The certificate's verification code."}
+    )
+
+
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, UserOut)
+    @blp.problems(401)
     @blp.doc(security=[{"bearerAuth": []}])
     @login_required
     def get(self):
@@ -39,6 +69,7 @@ class Me(MethodView):
 
     @blp.arguments(MePatch)
     @blp.response(200, UserOut)
+    @blp.problems(401)
     @blp.doc(security=[{"bearerAuth": []}])
     @login_required
     def patch(self, body):
@@ -63,27 +94,11 @@ class Me(MethodView):
 
 
 @blp.route("/me/courses", methods=["GET"])
+@blp.response(200, MyCourse(many=True))
+@blp.problems(401)
 @blp.doc(security=[{"bearerAuth": []}])
 @login_required
 def my_courses():
     """Each enrolled course: progress, the next lesson to read, quiz results (best attempt)
     and, once the course is complete, the certificate's verification code."""
-    from elearn.learning.services import my_courses as entries
-
-    return [
-        {
-            "slug": e["course"].slug,
-            "title": (e["course"].published or {}).get("title", e["course"].title),
-            "progress_percent": e["percent"],
-            "completed_lessons": e["completed"],
-            "total_lessons": e["total"],
-            "next_lesson": e["next"],
-            "quizzes": [
-                {key: q[key] for key in ("module", "best_percent", "passed", "attempts_used")}
-                for q in e["quizzes"]
-            ],
-            "completed": e["complete"],
-            "certificate": e["certificate"],
-        }
-        for e in entries(db.session, current_user)
-    ]
+    return learning.my_courses(db.session, current_user)

@@ -43,6 +43,23 @@ class TicketOut(Schema):
     fields = fields.Dict(metadata={"description": "Form fields to send before the file."})
 
 
+class PartURLs(Schema):
+    urls = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Part number → presigned URL to PUT that part to."},
+    )
+
+
+class PartsDone(Schema):
+    done = fields.List(fields.Integer(), metadata={"description": "Part numbers received."})
+
+
+class MediaFile(Schema):
+    path = fields.String(metadata={"description": "How lessons refer to the file."})
+    url = fields.String(metadata={"description": "Where readers get it."})
+
+
 def _authored_course(slug: str):
     from elearn.api.courses import _authored_or_404
 
@@ -52,6 +69,7 @@ def _authored_course(slug: str):
 @blp.route("/courses/<slug>/media/uploads", methods=["POST"])
 @blp.arguments(TicketIn)
 @blp.response(201, TicketOut)
+@blp.problems(401, 403, 404, 429)
 @blp.doc(**SECURED)
 @login_required
 @limiter.limit("120 per hour", key_func=lambda: f"user:{current_user.id}", scope="upload")
@@ -78,6 +96,8 @@ def _upload_or_404(course, upload_id: str) -> MediaUpload:
 
 @blp.route("/courses/<slug>/media/uploads/<upload_id>/parts", methods=["POST"])
 @blp.arguments(PartsIn)
+@blp.response(200, PartURLs)
+@blp.problems(401, 403, 404, {409: "This upload is not sent in parts"})
 @blp.doc(**SECURED)
 @login_required
 def part_urls(body, slug: str, upload_id: str):
@@ -87,6 +107,8 @@ def part_urls(body, slug: str, upload_id: str):
 
 
 @blp.route("/courses/<slug>/media/uploads/<upload_id>/parts", methods=["GET"])
+@blp.response(200, PartsDone)
+@blp.problems(401, 403, 404)
 @blp.doc(**SECURED)
 @login_required
 def parts_done(slug: str, upload_id: str):
@@ -99,6 +121,8 @@ def parts_done(slug: str, upload_id: str):
 
 
 @blp.route("/courses/<slug>/media/uploads/<upload_id>/complete", methods=["POST"])
+@blp.response(201, MediaFile)
+@blp.problems(401, 403, 404, {422: "What arrived is not what the ticket announced (it is removed)"})
 @blp.doc(**SECURED)
 @login_required
 def complete(slug: str, upload_id: str):
@@ -111,4 +135,4 @@ def complete(slug: str, upload_id: str):
         edge.commit_now()  # the refused object is gone; keep the ticket's state
         raise
     services.touched(course, utcnow())  # a new file in the working copy
-    return {"path": asset.path, "url": media_url(course.slug, asset.path)}, 201
+    return {"path": asset.path, "url": media_url(course.slug, asset.path)}

@@ -8,10 +8,10 @@ from marshmallow import Schema, fields
 
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
+from elearn.api.schemas import LANG, Number, UTCDateTime
 from elearn.authoring.models import Course
 from elearn.core import edge
 from elearn.core.clock import now
-from elearn.core.jsonio import iso
 from elearn.extensions import db
 from elearn.i18n.locale import wanted_content
 from elearn.quizzes import present
@@ -34,6 +34,65 @@ class AnswersIn(Schema):
     )
 
 
+ANSWER = {"description": "The saved answer, in this attempt's choice ids (null: not answered)."}
+DATETIME = {"format": "date-time"}
+
+
+class Choice(Schema):
+    id = fields.String(metadata={"description": "This attempt's id for the choice."})
+    text_html = fields.String(allow_none=True)
+
+
+class QuestionResult(Schema):
+    id = fields.String()
+    correct = fields.Boolean()
+    points_awarded = Number()
+    feedback_html = fields.String()
+    answer = fields.Raw(allow_none=True, metadata=ANSWER)
+
+
+class AttemptQuestion(QuestionResult):
+    """A question as the trainee sees it; ``correct``, ``points_awarded`` and
+    ``feedback_html`` only once the attempt is submitted (``quizzes.present``)."""
+
+    type = fields.String(
+        metadata={"description": "single, multiple, true_false, numeric or short_text"}
+    )
+    points = Number()
+    prompt_html = fields.String(allow_none=True)
+    choices = fields.List(fields.Nested(Choice))
+
+
+class Result(Schema):
+    """How a submitted attempt was graded. The dates are written by ``quizzes.present``."""
+
+    status = fields.String(metadata={"description": "open, submitted or expired"})
+    submitted_at = fields.String(allow_none=True, metadata=DATETIME)
+    score = Number(allow_none=True)
+    max_score = Number(allow_none=True)
+    percent = Number(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    expired = fields.Boolean()
+    questions = fields.List(fields.Nested(QuestionResult))
+
+
+class Attempt(Result):
+    """An attempt: its questions in its own order, and once submitted its result."""
+
+    id = fields.Integer()
+    attempt_number = fields.Integer()
+    started_at = fields.String(metadata=DATETIME)
+    expires_at = fields.String(allow_none=True, metadata=DATETIME)
+    saved_at = fields.String(allow_none=True, metadata=DATETIME)
+    questions = fields.List(fields.Nested(AttemptQuestion))
+
+
+class Saved(Schema):
+    id = fields.Integer()
+    saved_at = UTCDateTime(allow_none=True)
+    answered = fields.Integer(metadata={"description": "How many questions have an answer."})
+
+
 def _slack():
     return quizzes.grace(current_app.config)
 
@@ -53,7 +112,10 @@ def _attempt_or_404(attempt_id: int, *, owner: bool = False) -> tuple[QuizAttemp
 
 
 @blp.route("/courses/<slug>/modules/<module>/quiz/attempts", methods=["POST"])
-@blp.doc(**SECURED)
+@blp.response(201, Attempt, description="A new attempt")
+@blp.alt_response(200, schema=Attempt, description="The attempt still open", success=True)
+@blp.problems(401, {403: "Not enrolled in the course"}, 404, {409: "No attempt is left"})
+@blp.doc(**SECURED, parameters=[LANG])
 @login_required
 def start(slug: str, module: str):
     """Start an attempt (201), or get back the one still open (200); 409 when none is left.
@@ -76,7 +138,9 @@ def start(slug: str, module: str):
 
 
 @blp.route("/attempts/<int:attempt_id>", methods=["GET"])
-@blp.doc(**SECURED)
+@blp.response(200, Attempt)
+@blp.problems(401, 404)
+@blp.doc(**SECURED, parameters=[LANG])
 @login_required
 def get(attempt_id: int):
     """The attempt; once submitted, its result (owner, admins)."""
@@ -88,22 +152,22 @@ def get(attempt_id: int):
 
 @blp.route("/attempts/<int:attempt_id>/answers", methods=["PUT"])
 @blp.arguments(AnswersIn)
+@blp.response(200, Saved)
+@blp.problems(401, {403: "Not your attempt"}, 404, {409: "Submitted, or out of time"})
 @blp.doc(**SECURED)
 @login_required
 def save(body, attempt_id: int):
     """Save answers as the trainee goes (merged; 409 once submitted or out of time)."""
     attempt, _course = _attempt_or_404(attempt_id, owner=True)
     quizzes.save_answers(db.session, attempt, body["answers"], now=now(), slack=_slack())
-    return {
-        "id": attempt.id,
-        "saved_at": iso(attempt.saved_at),
-        "answered": len(attempt.answers),
-    }
+    return {"id": attempt.id, "saved_at": attempt.saved_at, "answered": len(attempt.answers)}
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @blp.arguments(AnswersIn)
-@blp.doc(**SECURED)
+@blp.response(200, Result)
+@blp.problems(401, {403: "Not your attempt"}, 404, {409: "Already submitted"})
+@blp.doc(**SECURED, parameters=[LANG])
 @login_required
 def submit(body, attempt_id: int):
     """Grade the attempt once (a second submit is 409); past the time limit and its grace

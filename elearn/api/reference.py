@@ -11,7 +11,7 @@ from elearn.accounts import services
 from elearn.accounts.models import DOMAINS, Centre, Network, Role
 from elearn.accounts.permissions import roles_required
 from elearn.api.blueprint import Blueprint
-from elearn.api.schemas import PageArgs, page_body, page_schema
+from elearn.api.schemas import PageArgs, page_body, page_schema, translatable
 from elearn.core.pagination import paginate
 from elearn.extensions import db
 from elearn.i18n.languages import INTERFACE_LANGUAGES
@@ -22,11 +22,7 @@ SECURED = {"security": [{"bearerAuth": []}]}
 
 class NetworkOut(Schema):
     code = fields.String()
-    name = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        metadata={"description": 'Translatable: {"fr": ..., "ar": ...}'},
-    )
+    name = translatable()
     country = fields.String(allow_none=True)
     domains = fields.List(fields.String())
 
@@ -62,6 +58,7 @@ class CentrePatch(Schema):
 @blp.route("/networks", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(NetworkOut, "NetworkPage"))
+@blp.problems(401)
 @blp.doc(**SECURED)
 @login_required
 def list_networks(args):
@@ -73,6 +70,7 @@ def list_networks(args):
 @blp.route("/networks", methods=["POST"])
 @blp.arguments(NetworkIn)
 @blp.response(201, NetworkOut)
+@blp.problems(401, 403)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def create_network(body):
@@ -84,6 +82,7 @@ def create_network(body):
 @blp.route("/centres", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(CentreOut, "CentrePage"))
+@blp.problems(401)
 @blp.doc(**SECURED)
 @login_required
 def list_centres(args):
@@ -95,6 +94,7 @@ def list_centres(args):
 @blp.route("/centres", methods=["POST"])
 @blp.arguments(CentreIn)
 @blp.response(201, CentreOut)
+@blp.problems(401, 403)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def create_centre(body):
@@ -106,6 +106,7 @@ def create_centre(body):
 @blp.route("/centres/<code>", methods=["PATCH"])
 @blp.arguments(CentrePatch)
 @blp.response(200, CentreOut)
+@blp.problems(401, 403, 404)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def update_centre(body, code: str):

@@ -1,4 +1,4 @@
-"""Shared API schemas: problems, pages of results, UTC timestamps."""
+"""Shared API schemas: problems, pages of results, UTC timestamps, numbers as stored, files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,21 @@ from datetime import UTC
 from marshmallow import Schema, fields, validate
 
 from elearn.core.pagination import MAX_PAGE, MAX_PER_PAGE
+
+#: What every error of the API is sent as (``core.errors.problem``).
+PROBLEM = "application/problem+json"
+#: A downloaded file: the body is the file's bytes.
+BINARY = {"type": "string", "format": "binary"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def query(name: str, description: str, kind: str = "string") -> dict:
+    """A query parameter read from ``request.args`` rather than through a schema."""
+    return {"in": "query", "name": name, "schema": {"type": kind}, "description": description}
+
+
+#: The API's content language (it has no interface language of its own).
+LANG = query("lang", "Language of the content; else the account's, then Accept-Language.")
 
 
 class UTCDateTime(fields.DateTime):
@@ -18,12 +33,43 @@ class UTCDateTime(fields.DateTime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class Number(fields.Number):
+    """A number sent as it is stored: ``3`` stays ``3`` and ``2.5`` stays ``2.5``, where
+    ``Float`` would write ``3.0`` and ``Integer`` would cut ``2.5``."""
+
+    num_type = float  # what loading would give; dumping keeps the value as it is
+
+    def _format_num(self, value):
+        return value
+
+
+def translatable(**kwargs) -> fields.Dict:
+    """A text given in each language of the course, ``{"fr": ..., "ar": ...}``."""
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": 'Translatable: {"fr": ..., "ar": ...}'},
+        **kwargs,
+    )
+
+
 class ProblemSchema(Schema):
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
     detail = fields.String()
-    errors = fields.List(fields.Dict())
+    errors = fields.List(
+        fields.Dict(),
+        metadata={"description": "Each failing field or line: {path, line?, message}."},
+    )
+
+
+class Issue(Schema):
+    """One error or warning at a place: a field, a package file and its line, a CSV row."""
+
+    path = fields.String()
+    line = fields.Integer()
+    message = fields.String()
 
 
 class PageArgs(Schema):

@@ -11,7 +11,7 @@ from elearn.accounts import services
 from elearn.accounts.models import AccessToken
 from elearn.accounts.views import TooManyFailuresError, check_credentials, login_limits
 from elearn.api.blueprint import Blueprint
-from elearn.api.schemas import ProblemSchema, UTCDateTime
+from elearn.api.schemas import UTCDateTime
 from elearn.core.db import utcnow
 from elearn.core.errors import problem
 from elearn.extensions import db
@@ -44,8 +44,7 @@ class TokenInfo(Schema):
 @blp.route("/tokens", methods=["POST"])
 @blp.arguments(TokenRequest)
 @blp.response(201, NewToken)
-@blp.alt_response(401, schema=ProblemSchema, description="Wrong e-mail or password")
-@blp.alt_response(429, schema=ProblemSchema, description="Too many attempts")
+@blp.problems({401: "Wrong e-mail or password"}, 413, 429)
 @login_limits
 def create_token(body):
     """Create a token from an e-mail and password. Failed tries per account share one
@@ -68,6 +67,7 @@ def create_token(body):
 
 @blp.route("/tokens", methods=["GET"])
 @blp.response(200, TokenInfo(many=True))
+@blp.problems(401)
 @blp.doc(security=[{"bearerAuth": []}])
 @login_required
 def list_tokens():
@@ -76,7 +76,8 @@ def list_tokens():
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
-@blp.response(204)
+@blp.response(204, description="Revoked")
+@blp.problems(401, 404)
 @blp.doc(security=[{"bearerAuth": []}])
 @login_required
 def revoke_token(token_id: int):

@@ -82,6 +82,7 @@ def _visible_users():
 @blp.route("/users", methods=["GET"])
 @blp.arguments(UserFilter, location="query")
 @blp.response(200, UserPage)
+@blp.problems(401, 403)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN, Role.TRAINER)
 def list_users(args):
@@ -101,6 +102,7 @@ def list_users(args):
 @blp.route("/users", methods=["POST"])
 @blp.arguments(UserIn)
 @blp.response(201, UserOut)
+@blp.problems(401, 403)
 @blp.doc(**SECURED)
 @login_required
 def create_user(body):
@@ -125,6 +127,7 @@ def create_user(body):
 
 @blp.route("/users/<int:user_id>", methods=["GET"])
 @blp.response(200, UserOut)
+@blp.problems(401, 403, 404)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN, Role.TRAINER)
 def get_user(user_id: int):
@@ -138,6 +141,7 @@ def get_user(user_id: int):
 @blp.route("/users/<int:user_id>", methods=["PATCH"])
 @blp.arguments(UserPatch)
 @blp.response(200, UserOut)
+@blp.problems(401, 403, 404)
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def update_user(body, user_id: int):
