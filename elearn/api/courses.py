@@ -162,7 +162,13 @@ class LessonOut(Schema):
     duration_minutes = fields.Integer(allow_none=True)
     competencies = fields.List(fields.String(), metadata={"description": "Competency codes."})
     equipment = fields.List(fields.String())
+    equipment_lang = fields.String(
+        allow_none=True, metadata={"description": "The language the equipment list is in."}
+    )
     safety = fields.String(allow_none=True)
+    safety_lang = fields.String(
+        allow_none=True, metadata={"description": "The language the safety note is in."}
+    )
     previous = fields.Nested(LessonRef, allow_none=True)
     next = fields.Nested(LessonRef, allow_none=True)
     completed = fields.Boolean(metadata={"description": "Whether the caller completed it."})
