@@ -3,9 +3,9 @@ publication: the one place that says what a published course is made of.
 
 Readers need the outline on every lesson page, the page trainees open most; progress,
 certificates, the trainer's dashboard, the exports, the API and the item analysis read the
-same values, so they can never disagree on which modules, lessons and quizzes count. Building it
-from ORM rows cost about 1,200 JSON documents and 700 row objects per request for a
-60-lesson bilingual course — most of the page's time (docs/performance.md). It changes
+same values, so they can never disagree on which modules, lessons and quizzes count.
+Building it from ORM rows cost about 1,200 JSON documents and 700 row objects per request
+for a 60-lesson bilingual course — most of the page's time (docs/performance.md). It changes
 only when the course is published again, and every publication stamps the course's
 snapshot with a new random ``version``: a worker that meets a version it has not built
 builds it, so any number of processes stay right without being told to forget anything.
@@ -107,7 +107,7 @@ def outlines(session, courses: list[Course]) -> dict[int, Outline]:
     missing = [c for c in courses if c.id not in found]
     if not missing:
         return found
-    built = build_many(session, [c.id for c in missing])
+    built = build(session, [c.id for c in missing])
     found.update(built)
     with lock:
         for course in missing:
@@ -132,13 +132,9 @@ def _store() -> tuple[OrderedDict, threading.Lock]:
     return found
 
 
-def build(session, course_id: int) -> Outline:
-    """Modules and lessons that are part of the published version, in reading order."""
-    return build_many(session, [course_id])[course_id]
-
-
-def build_many(session, course_ids: list[int]) -> dict[int, Outline]:
-    """:func:`build` for several courses in the same three queries.
+def build(session, course_ids: list[int]) -> dict[int, Outline]:
+    """Per course, the modules and lessons that are part of the published version, in
+    reading order: three queries whatever the number of courses.
 
     A lesson counts when its own snapshot and its module's are published: a lesson archived
     or taken out of the package is gone from the outline at the next publication, and so
