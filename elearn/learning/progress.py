@@ -63,7 +63,7 @@ def read_quiz_results_with(reader: QuizResultsReader) -> None:
     _quiz_results_reader[:] = [reader]
 
 
-def read_quiz_results(session, user_ids, quiz_ids: list[int]) -> dict[tuple[int, int], QuizResult]:
+def _read_quiz_results(session, user_ids, quiz_ids: list[int]) -> dict[tuple[int, int], QuizResult]:
     if not quiz_ids:
         return {}
     if not _quiz_results_reader:
@@ -184,7 +184,7 @@ def state_of(
     """One trainee's state in one course, from the published outline, their quiz results
     (quiz id → result) and either the lesson ids they read (``done``) or, where only
     counts are at hand (the dashboard, one row per trainee), how many per module id."""
-    read = frozenset(done)
+    read = frozenset(done).intersection(outline.lesson_ids) if done else frozenset()
     modules = []
     for module in counted_modules(outline):
         lessons = outline.lessons.get(module.id, ())
@@ -219,7 +219,7 @@ def states(session, user_id: int, courses: list[Course]) -> dict[int, CourseStat
     outlines = published.outlines(session, courses)
     done = completed_ids(session, user_id, [i for o in outlines.values() for i in o.lesson_ids])
     quiz_ids = [i for o in outlines.values() for i in o.quiz_ids]
-    results = {q: r for (_u, q), r in read_quiz_results(session, [user_id], quiz_ids).items()}
+    results = {q: r for (_u, q), r in _read_quiz_results(session, [user_id], quiz_ids).items()}
     return {cid: state_of(o, results, done=done) for cid, o in outlines.items()}
 
 
