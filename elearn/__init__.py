@@ -53,7 +53,9 @@ def _init_extensions(app: Flask) -> None:
     from elearn.core.db import close_sessions_safely, configure_engine
     from elearn.extensions import babel, csrf, db, limiter, login_manager
     from elearn.i18n import formatting, locale
+    from elearn.learning import progress
     from elearn.media import storage
+    from elearn.quizzes import results as quiz_results
 
     db.init_app(app)
     close_sessions_safely(app, db)
@@ -71,6 +73,8 @@ def _init_extensions(app: Flask) -> None:
     assets.init_app(app)
     locale.init_app(app)
     formatting.init_app(app)
+    # progress sits below quizzes: it is handed the reader of quiz results, never imports it
+    progress.read_quiz_results_with(quiz_results.of)
 
 
 def _register_blueprints(app: Flask) -> None:

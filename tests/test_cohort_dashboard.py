@@ -13,6 +13,7 @@ import openpyxl
 from elearn.core.db import utcnow
 from tests.cohortkit import create_cohort, staff
 from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for
+from tests.test_studio import publish_from_the_page
 
 
 def add(api, token, cohort_id, emails):
@@ -155,3 +156,77 @@ def test_exports_say_what_the_grid_says_with_arabic_names_and_no_live_formula(ap
     assert SLUG in api.get(f"/api/v1/cohorts/{cohort_id}", token=people.sale_token).get_data(
         as_text=True
     )
+
+
+def test_the_dashboard_and_its_exports_say_what_each_trainee_sees_before_and_after_a_lesson_goes(
+    api, make, app
+):
+    """The trainer's numbers are the trainee's own: the same percent and module statuses on
+    the cohort's API, its CSV and the trainee's course page and My courses, also once a
+    lesson some of them read is archived and the course published again."""
+    people = staff(api, make)
+    cohort_id = create_cohort(api, people.sale_token)
+    emails = trainees(make, 5)
+    add(api, people.sale_token, cohort_id, emails)
+    tokens = {email: make.token(email) for email in emails}
+    pads, fluid = LESSONS
+    reads = {emails[0]: [pads], emails[1]: [pads, fluid], emails[2]: [pads, fluid]}
+    reads[emails[4]] = [fluid]
+    for email, lessons in reads.items():
+        for url in lessons:
+            assert api.post(url + "/complete", token=tokens[email]).status_code == 200
+    for email, answers in ((emails[1], {}), (emails[2], RIGHT)):
+        attempt = api.post(QUIZ, token=tokens[email]).get_json()
+        submitted = api.post(
+            f"/api/v1/attempts/{attempt['id']}/submit",
+            token=tokens[email],
+            json={"answers": answers_for(attempt, answers) if answers else {}},
+        )
+        assert submitted.status_code == 200, submitted.get_json()
+
+    def trainer_sees() -> dict[str, tuple]:
+        body = api.get(f"/api/v1/cohorts/{cohort_id}/progress", token=people.sale_token)
+        rows = sheet_rows(api, people.sale_token, cohort_id, "csv")[1:]
+        csv_percent = {r[1]: int(r[2]) for r in rows}
+        return {
+            t["email"]: (
+                t["percent"],
+                csv_percent[t["email"]],
+                [m["status"] for m in t["modules"]],
+                sum(m["lessons_completed"] for m in t["modules"]),
+            )
+            for t in body.get_json()["courses"][0]["trainees"]
+        }
+
+    def trainee_sees(email) -> tuple:
+        mine = api.get("/api/v1/me/courses", token=tokens[email]).get_json()[0]
+        browser = app.test_client()
+        browser.login(email)
+        page = browser.get(f"/courses/{SLUG}").get_data(as_text=True)
+        statuses = re.findall(r'class="status status-(\w+)"', page)
+        if mine["completed"]:  # the page shows the certificate instead of a bar
+            assert 'class="badge done"' in page and mine["progress_percent"] == 100
+        else:
+            shown = re.search(r'<progress max="100" value="(\d+)"', page)
+            assert int(shown.group(1)) == mine["progress_percent"]
+        return mine["progress_percent"], statuses, mine["completed_lessons"]
+
+    def agree() -> dict[str, int]:
+        seen = trainer_sees()
+        for email in emails:
+            api_percent, csv_percent, statuses, read = seen[email]
+            assert (api_percent, statuses, read) == trainee_sees(email), email
+            assert csv_percent == api_percent
+        return {email: seen[email][0] for email in emails}
+
+    # two lessons and a quiz: a lesson read is a third; the quiz passed completes the course
+    assert agree() == dict(zip(emails, [33, 67, 100, 0, 33], strict=True))
+
+    admin = app.test_client()
+    admin.login(people.admin.email)
+    studio = f"/studio/{SLUG}"
+    assert admin.post_form(f"{studio}/modules/checks/lessons/fluid/archive").status_code == 303
+    assert admin.post_form(studio + "/submit").status_code == 303
+    assert publish_from_the_page(admin, SLUG).status_code == 303
+    # "fluid" no longer counts for anyone: one lesson and the quiz are left
+    assert agree() == dict(zip(emails, [50, 50, 100, 0, 0], strict=True))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from elearn import create_app
 from elearn.extensions import db
 from elearn.learning.models import LessonCompletion
+from tests.conftest import Client, base_config, count_queries
 from tests.test_api_courses import package, upload
 
 LESSON = "/api/v1/courses/engine-basics/modules/basics/lessons/{}"
@@ -108,3 +110,35 @@ def test_catalogue_filters_and_folded_search(app, api, make):
     assert slugs("level=beginner") and not slugs("level=advanced")
     assert slugs("language=ar") and not slugs("language=en")
     assert browser.get("/courses?level=%27%20OR%201=1--&q=%25").status_code == 200
+
+
+def test_a_new_worker_builds_the_outlines_my_learning_needs_in_one_go(app, api, make, database_url):
+    """A worker that has no outline in memory yet (just started, or the course was
+    published again) reads every course's structure in the same few queries, whatever the
+    number of courses on the page."""
+    setup_course(api, make)
+    upload_more(api, make)
+    one, two = make.user("trainee"), make.user("trainee")
+    for trainee, slugs in ((one, ["engine-basics"]), (two, ["engine-basics", "engine-basics-2"])):
+        token = make.token(trainee.email)
+        for slug in slugs:
+            assert api.post(f"/api/v1/courses/{slug}/enrolment", token=token).status_code < 300
+
+    def first_page(trainee) -> tuple[str, int]:
+        worker = create_app(base_config(database_url))
+        worker.test_client_class = Client
+        try:
+            browser = worker.test_client()
+            browser.login(trainee.email)
+            with count_queries(worker) as sent:
+                page = browser.get("/my/learning").get_data(as_text=True)
+            return page, len(sent)
+        finally:
+            with worker.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+    page_one, cold_one = first_page(one)
+    page_two, cold_two = first_page(two)
+    assert page_one.count('value="0"') == 1 and page_two.count('value="0"') == 2
+    assert cold_one == cold_two

@@ -92,7 +92,7 @@ class MembersAdded(Schema):
 
 
 class ModuleColumn(Schema):
-    """A module of the grid (``dashboard.ModuleInfo``)."""
+    """A module of the grid (``authoring.published.PublishedModule``)."""
 
     slug = fields.String()
     quiz = fields.Function(

@@ -1,9 +1,11 @@
 """The published outline of a course as plain frozen values, built once per process and
-publication.
+publication: the one place that says what a published course is made of.
 
-Readers need the outline on every lesson page, the page trainees open most. Building it
-from ORM rows cost about 1,200 JSON documents and 700 row objects per request for a
-60-lesson bilingual course — most of the page's time (docs/performance.md). It changes
+Readers need the outline on every lesson page, the page trainees open most; progress,
+certificates, the trainer's dashboard, the exports, the API and the item analysis read the
+same values, so they can never disagree on which modules, lessons and quizzes count.
+Building it from ORM rows cost about 1,200 JSON documents and 700 row objects per request
+for a 60-lesson bilingual course — most of the page's time (docs/performance.md). It changes
 only when the course is published again, and every publication stamps the course's
 snapshot with a new random ``version``: a worker that meets a version it has not built
 builds it, so any number of processes stay right without being told to forget anything.
@@ -16,7 +18,9 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -38,6 +42,10 @@ class PublishedModule:
     #: The live quiz's settings and question count, or None.
     quiz: dict | None
     quiz_id: int | None
+
+    @property
+    def title(self) -> dict:
+        return self.published.get("title") or {}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -62,6 +70,16 @@ class Entry:
 class Outline:
     entries: tuple[Entry, ...]
     modules: tuple[PublishedModule, ...]
+    #: Module id → its published lessons in reading order (every module has an entry).
+    lessons: Mapping[int, tuple[PublishedLesson, ...]]
+
+    @property
+    def lesson_ids(self) -> list[int]:
+        return [entry.lesson.id for entry in self.entries]
+
+    @property
+    def quiz_ids(self) -> list[int]:
+        return [m.quiz_id for m in self.modules if m.quiz_id is not None]
 
 
 def new_version() -> str:
@@ -72,22 +90,38 @@ def new_version() -> str:
 def outline(session, course: Course) -> Outline:
     """The course's published outline: from this process's memory when this version of the
     course was built here before, else in three queries."""
-    version = (course.published or {}).get("version")
-    if version is None:  # published before versions were stamped: not cacheable
-        return build(session, course.id)
+    return outlines(session, [course])[course.id]
+
+
+def outlines(session, courses: list[Course]) -> dict[int, Outline]:
+    """Each course's published outline; the versions this process has not built yet are
+    built together, in three queries whatever their number (My learning lists many)."""
+    found: dict[int, Outline] = {}
     store, lock = _store()
-    key = (course.id, version)
     with lock:
-        found = store.get(key)
-        if found is not None:
-            store.move_to_end(key)
-            return found
-    built = build(session, course.id)
+        for course in courses:
+            key = _key(course)
+            if key is not None and key in store:
+                store.move_to_end(key)
+                found[course.id] = store[key]
+    missing = [c for c in courses if c.id not in found]
+    if not missing:
+        return found
+    built = build(session, [c.id for c in missing])
+    found.update(built)
     with lock:
-        store[key] = built
+        for course in missing:
+            key = _key(course)
+            if key is not None:  # published before versions were stamped: not cacheable
+                store[key] = built[course.id]
         while len(store) > MAX_OUTLINES:
             store.popitem(last=False)
-    return built
+    return found
+
+
+def _key(course: Course) -> tuple[int, str] | None:
+    version = (course.published or {}).get("version")
+    return None if version is None else (course.id, version)
 
 
 def _store() -> tuple[OrderedDict, threading.Lock]:
@@ -98,18 +132,24 @@ def _store() -> tuple[OrderedDict, threading.Lock]:
     return found
 
 
-def build(session, course_id: int) -> Outline:
-    """Modules and lessons that are part of the published version, in reading order."""
+def build(session, course_ids: list[int]) -> dict[int, Outline]:
+    """Per course, the modules and lessons that are part of the published version, in
+    reading order: three queries whatever the number of courses.
+
+    A lesson counts when its own snapshot and its module's are published: a lesson archived
+    or taken out of the package is gone from the outline at the next publication, and so
+    from every reader, progress and dashboard at once."""
     module_rows = session.execute(
-        select(Module.id, Module.slug, Module.published, Quiz.id, Quiz.published)
+        select(Module.course_id, Module.id, Module.slug, Module.published, Quiz.id)
+        .add_columns(Quiz.published)
         .outerjoin(Quiz, (Quiz.module_id == Module.id) & Quiz.published.is_not(None))
-        .where(Module.course_id == course_id, Module.published.is_not(None))
+        .where(Module.course_id.in_(course_ids), Module.published.is_not(None))
     ).all()
     counts = dict(
         session.execute(
             select(Question.quiz_id, func.count())
             .where(
-                Question.quiz_id.in_([r[3] for r in module_rows if r[3] is not None]),
+                Question.quiz_id.in_([r[4] for r in module_rows if r[4] is not None]),
                 Question.published.is_not(None),
             )
             .group_by(Question.quiz_id)
@@ -129,21 +169,12 @@ def build(session, course_id: int) -> Outline:
             LessonContent,
             (LessonContent.lesson_id == Lesson.id) & LessonContent.published.is_not(None),
         )
-        .where(Module.course_id == course_id, Lesson.published.is_not(None))
+        .where(Module.course_id.in_(course_ids), Lesson.published.is_not(None))
     ).all()
-    modules = sorted(
-        (
-            PublishedModule(
-                id=mid,
-                slug=slug,
-                published=snap,
-                quiz=None if qid is None else {**qsnap, "question_count": counts.get(qid, 0)},
-                quiz_id=qid,
-            )
-            for mid, slug, snap, qid, qsnap in module_rows
-        ),
-        key=lambda m: m.published["position"],
-    )
+    modules: dict[int, list[PublishedModule]] = {cid: [] for cid in course_ids}
+    for course_id, mid, slug, snap, qid, qsnap in module_rows:
+        quiz = None if qid is None else {**qsnap, "question_count": counts.get(qid, 0)}
+        modules[course_id].append(PublishedModule(mid, slug, snap, quiz, qid))
     lessons: dict[int, tuple[int, PublishedLesson]] = {}
     for module_id, lid, slug, snap, lang, csnap in lesson_rows:
         if lid not in lessons:
@@ -153,11 +184,17 @@ def build(session, course_id: int) -> Outline:
     by_module: dict[int, list[PublishedLesson]] = {}
     for module_id, lesson in lessons.values():
         by_module.setdefault(module_id, []).append(lesson)
-    entries = []
-    for module in modules:
-        ordered = sorted(by_module.get(module.id, []), key=lambda ls: ls.published["position"])
-        entries += [Entry(module, lesson) for lesson in ordered]
-    return Outline(tuple(entries), tuple(modules))
+    return {cid: _assemble(found, by_module) for cid, found in modules.items()}
+
+
+def _assemble(found: list[PublishedModule], by_module: dict) -> Outline:
+    ordered_modules = tuple(sorted(found, key=lambda m: m.published["position"]))
+    entries, lessons = [], {}
+    for module in ordered_modules:
+        ordered = by_module.get(module.id, [])
+        lessons[module.id] = tuple(sorted(ordered, key=lambda ls: ls.published["position"]))
+        entries += [Entry(module, lesson) for lesson in lessons[module.id]]
+    return Outline(tuple(entries), ordered_modules, MappingProxyType(lessons))
 
 
 def lesson_html(session, lesson_id: int, lang: str) -> str:

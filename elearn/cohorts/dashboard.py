@@ -1,9 +1,12 @@
 """The trainer's view of a cohort on one course: the grid, its summary, who needs attention.
 
-Everything is computed in a fixed number of queries, whatever the cohort's size: members
-with their enrolment (1), the course outline (3), lessons completed per trainee and module
-(1), quiz results per trainee and quiz with whether the last attempt passed (1),
-completions per day (1). Python does the rest, in one pass.
+Each row is the trainee's own ``progress.CourseState``, computed by the same rule from the
+same published outline as their course page, so the dashboard, its exports and the API can
+never say something else than the trainee sees. Everything is read in a fixed number of
+queries, whatever the cohort's size: members with their enrolment (1), the course outline
+(this worker's memory, or 3), lessons completed per trainee and module (1), quiz results
+per trainee and quiz (1, ``quizzes.results``), completions per day (1). Python does the
+rest, in one pass.
 """
 
 from __future__ import annotations
@@ -12,35 +15,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 
 from elearn.accounts.models import User
-from elearn.authoring.models import Course, Lesson, Module, Quiz
+from elearn.authoring import published
+from elearn.authoring.models import Course, Lesson, Module
+from elearn.authoring.published import Outline, PublishedModule
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.core.text import fold
+from elearn.learning import progress
 from elearn.learning.models import Enrolment, LessonCompletion
-from elearn.quizzes.models import AttemptStatus, QuizAttempt
+from elearn.learning.progress import CourseState, ModuleState
+from elearn.quizzes import results as quiz_results
 
 INACTIVE_DAYS = 7
-
-
-@dataclass(slots=True)
-class ModuleInfo:
-    id: int
-    slug: str
-    title: dict
-    lessons: int
-    quiz_id: int | None = None
-    max_attempts: int = 0
-
-
-@dataclass(slots=True)
-class Cell:
-    status: str  # not_started | in_progress | complete
-    done: int
-    best_percent: float | None
-    attempts: int
-    passed: bool
 
 
 @dataclass(slots=True)
@@ -51,52 +39,17 @@ class Row:
     enrolled: bool
     last_activity: datetime | None
     completed_at: datetime | None
-    cells: list[Cell]
-    percent: int = 0
+    state: CourseState
     flags: list[str] = field(default_factory=list)  # inactive | failed_last | exhausted
 
+    @property
+    def cells(self) -> tuple[ModuleState, ...]:
+        """One per column of the grid (``progress.counted_modules``), in module order."""
+        return self.state.modules
 
-def outline(session, course: Course) -> list[ModuleInfo]:
-    """The course's live modules in order, with lesson counts and quizzes (3 queries)."""
-    counts = dict(
-        session.execute(
-            select(Lesson.module_id, func.count(Lesson.id))
-            .join(Module, Module.id == Lesson.module_id)
-            .where(Module.course_id == course.id, Lesson.published.is_not(None))
-            .group_by(Lesson.module_id)
-        ).all()
-    )
-    rows = [
-        (module_id, slug, published, counts.get(module_id, 0))
-        for module_id, slug, published in session.execute(
-            select(Module.id, Module.slug, Module.published).where(
-                Module.course_id == course.id, Module.published.is_not(None)
-            )
-        )
-    ]
-    quizzes = {
-        module_id: (quiz_id, published)
-        for module_id, quiz_id, published in session.execute(
-            select(Quiz.module_id, Quiz.id, Quiz.published).where(
-                Quiz.module_id.in_([r[0] for r in rows]), Quiz.published.is_not(None)
-            )
-        )
-    }
-    modules = []
-    for module_id, slug, published, lessons in sorted(rows, key=lambda r: r[2]["position"]):
-        quiz_id, settings = quizzes.get(module_id, (None, {}))
-        if lessons or quiz_id:
-            modules.append(
-                ModuleInfo(
-                    module_id,
-                    slug,
-                    published["title"],
-                    lessons,
-                    quiz_id,
-                    (settings or {}).get("max_attempts") or 0,
-                )
-            )
-    return modules
+    @property
+    def percent(self) -> int:
+        return self.state.percent
 
 
 def _members(session, cohort: Cohort, course: Course, *, after=None, limit=None):
@@ -121,62 +74,39 @@ def _cohort_members(cohort: Cohort):
     return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
 
 
-def _done_per_module(session, members, module_ids: list[int]):
+def _done_per_module(session, members, outline: Outline) -> dict[tuple[int, int], int]:
+    """Lessons of the published outline read, per trainee and module."""
+    lesson_ids = outline.lesson_ids
+    if not lesson_ids:
+        return {}
     rows = session.execute(
         select(LessonCompletion.user_id, Lesson.module_id, func.count())
         .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .where(
-            LessonCompletion.user_id.in_(members),
-            Lesson.module_id.in_(module_ids),
-            Lesson.published.is_not(None),
-        )
+        .where(LessonCompletion.user_id.in_(members), LessonCompletion.lesson_id.in_(lesson_ids))
         .group_by(LessonCompletion.user_id, Lesson.module_id)
     ).all()
     return {(uid, mid): n for uid, mid, n in rows}
 
 
-def _quiz_results(session, members, quiz_ids: list[int]):
-    """Per trainee and quiz: best percent, passed ever, attempts, and whether the last
-    finished attempt passed (the last finished number equals the last passing one)."""
-    if not quiz_ids:
-        return {}, {}
-    finished = QuizAttempt.status != AttemptStatus.OPEN
-    passing = and_(finished, QuizAttempt.passed.is_(True))
-    rows = session.execute(
-        select(
-            QuizAttempt.user_id,
-            QuizAttempt.quiz_id,
-            func.max(QuizAttempt.percent),
-            func.count(),
-            func.max(case((finished, QuizAttempt.number), else_=None)),
-            func.max(case((passing, QuizAttempt.number), else_=None)),
-        )
-        .where(QuizAttempt.user_id.in_(members), QuizAttempt.quiz_id.in_(quiz_ids))
-        .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
-    ).all()
-    results = {(u, q): (best, passed is not None, n) for u, q, best, n, _last, passed in rows}
-    last_passed = {
-        (u, q): last == passed for u, q, _b, _n, last, passed in rows if last is not None
-    }
-    return results, last_passed
-
-
-def grid(session, cohort: Cohort, course: Course, *, now: datetime) -> tuple[list, list[Row]]:
-    modules = outline(session, course)
+def grid(
+    session, cohort: Cohort, course: Course, *, now: datetime
+) -> tuple[tuple[PublishedModule, ...], list[Row]]:
+    """The grid's columns (the modules that count) and one row per member."""
+    outline = published.outline(session, course)
     members = _cohort_members(cohort)
-    done = _done_per_module(session, members, [m.id for m in modules])
-    results = _quiz_results(session, members, [m.quiz_id for m in modules if m.quiz_id])
+    done = _done_per_module(session, members, outline)
+    results = quiz_results.of(session, members, outline.quiz_ids)
     people = _members(session, cohort, course)
-    return modules, _rows(cohort, modules, people, done, results, now=now)
+    return progress.counted_modules(outline), _rows(cohort, outline, people, done, results, now=now)
 
 
 def grid_slices(
     session, cohort: Cohort, course: Course, *, now: datetime, size: int = 1000
-) -> tuple[list, Iterator[list[Row]]]:
+) -> tuple[tuple[PublishedModule, ...], Iterator[list[Row]]]:
     """The same rows as :func:`grid`, in name order, ``size`` trainees at a time: what a
     streamed export needs so its memory stays flat whatever the cohort's size (three
     queries a slice)."""
-    modules = outline(session, course)
+    outline = published.outline(session, course)
 
     def slices() -> Iterator[list[Row]]:
         after = None
@@ -186,41 +116,35 @@ def grid_slices(
             if not page:
                 return
             ids = [p[0] for p in page]
-            done = _done_per_module(session, ids, [m.id for m in modules])
-            results = _quiz_results(session, ids, [m.quiz_id for m in modules if m.quiz_id])
-            yield _rows(cohort, modules, page, done, results, now=now)
+            done = _done_per_module(session, ids, outline)
+            results = quiz_results.of(session, ids, outline.quiz_ids)
+            yield _rows(cohort, outline, page, done, results, now=now)
             if not more:
                 return
             after = (page[-1][1], page[-1][0])
 
-    return modules, slices()
+    return progress.counted_modules(outline), slices()
 
 
-def _rows(cohort, modules, people, done, results, *, now: datetime) -> list[Row]:
-    results, last_passed = results
-    units = sum(m.lessons for m in modules) + sum(1 for m in modules if m.quiz_id)
+def _rows(cohort, outline: Outline, people, done, results, *, now: datetime) -> list[Row]:
+    modules = progress.counted_modules(outline)
     rows = []
     starts = datetime.combine(cohort.starts_on, time.min, tzinfo=UTC)
     quiet_before = now - timedelta(days=INACTIVE_DAYS)
     for uid, name, email, enrolled_at, last_activity, completed_at in people:
-        cells, got = [], 0
-        for m in modules:
-            n = done.get((uid, m.id), 0)
-            best, passed, attempts = results.get((uid, m.quiz_id), (None, False, 0))
-            complete = n >= m.lessons and (m.quiz_id is None or passed)
-            started = n or attempts
-            status = "complete" if complete else "in_progress" if started else "not_started"
-            cells.append(Cell(status, n, best, attempts, passed))
-            got += min(n, m.lessons) + (1 if m.quiz_id and passed else 0)
-        row = Row(uid, name, email, enrolled_at is not None, last_activity, completed_at, cells)
-        row.percent = round(100 * got / units) if units else 0
+        state = progress.state_of(
+            outline,
+            {m.quiz_id: results[uid, m.quiz_id] for m in modules if (uid, m.quiz_id) in results},
+            done_per_module={m.id: done.get((uid, m.id), 0) for m in modules},
+        )
+        row = Row(uid, name, email, enrolled_at is not None, last_activity, completed_at, state)
         quiet = max(last_activity or enrolled_at or starts, starts) < quiet_before
-        row.flags = _flags(row, modules, last_passed, quiet)
+        row.flags = _flags(row, modules, quiet)
         rows.append(row)
     return rows
 
 
-def _flags(row: Row, modules: list[ModuleInfo], last_passed, quiet: bool) -> list[str]:
+def _flags(row: Row, modules: tuple[PublishedModule, ...], quiet: bool) -> list[str]:
     """Why a trainer should look: quiet for a week (counted from the last activity, else
     from enrolment or the cohort's start), failed the last attempt, or out of attempts."""
     flags = []
@@ -229,9 +153,10 @@ def _flags(row: Row, modules: list[ModuleInfo], last_passed, quiet: bool) -> lis
     for module, cell in zip(modules, row.cells, strict=True):
         if module.quiz_id is None or cell.passed:
             continue
-        if module.max_attempts and cell.attempts >= module.max_attempts:
+        max_attempts = (module.quiz or {}).get("max_attempts") or 0
+        if max_attempts and cell.attempts >= max_attempts:
             flags.append("exhausted")
-        elif last_passed.get((row.user_id, module.quiz_id)) is False:
+        elif cell.quiz is not None and cell.quiz.last_passed is False:
             flags.append("failed_last")
     return sorted(set(flags))
 
@@ -241,7 +166,7 @@ def summary(rows: list[Row]) -> dict:
     return {
         "members": len(rows),
         "enrolled": sum(1 for r in rows if r.enrolled),
-        "started": sum(1 for r in rows if any(c.status != "not_started" for c in r.cells)),
+        "started": sum(1 for r in rows if r.state.started),
         "completed": sum(1 for r in rows if r.completed_at is not None),
         "average_quiz_percent": round(sum(bests) / len(bests), 1) if bests else None,
     }

@@ -10,10 +10,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from elearn.authoring.models import Course, Lesson, Module, Question, Quiz
+from elearn.authoring import published
+from elearn.authoring.models import Course, Lesson, LessonContent, Module, Question, Quiz
+from elearn.authoring.published import Outline
 from elearn.authoring.rendering import trusted
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.cohorts.stats import AttemptRecord, competency_mastery, item_analysis
+from elearn.learning import progress
 from elearn.learning.models import LessonCompletion
 from elearn.quizzes.models import AttemptStatus, QuizAttempt
 
@@ -62,8 +65,6 @@ def timeline(session, user_id: int, course_ids: list[int]) -> list[dict]:
 
 
 def _lesson_titles(session, lesson_ids: list[int]) -> dict[int, dict]:
-    from elearn.authoring.models import LessonContent
-
     titles: dict[int, dict] = {}
     if not lesson_ids:
         return titles
@@ -72,41 +73,26 @@ def _lesson_titles(session, lesson_ids: list[int]) -> dict[int, dict]:
             LessonContent.lesson_id.in_(lesson_ids), LessonContent.published.is_not(None)
         )
     ).all()
-    for lesson_id, lang, published in rows:
-        titles.setdefault(lesson_id, {})[lang] = published["title"]
+    for lesson_id, lang, snapshot in rows:
+        titles.setdefault(lesson_id, {})[lang] = snapshot["title"]
     return titles
 
 
-def _live_questions(session, course: Course) -> list[tuple[int, Question]]:
+def _live_questions(session, outline: Outline) -> list[tuple[int, Question]]:
+    """The published questions of the outline's live quizzes: what trainees were asked."""
+    if not outline.quiz_ids:
+        return []
     return session.execute(
-        select(Quiz.id, Question)
-        .join(Question, Question.quiz_id == Quiz.id)
-        .join(Module, Module.id == Quiz.module_id)
-        .where(
-            Module.course_id == course.id,
-            Module.published.is_not(None),
-            Quiz.published.is_not(None),
-            Question.published.is_not(None),
+        select(Question.quiz_id, Question).where(
+            Question.quiz_id.in_(outline.quiz_ids), Question.published.is_not(None)
         )
     ).all()
 
 
 def mastery(session, user_id: int, course: Course) -> dict[str, int | None]:
-    lessons = session.execute(
-        select(Lesson.id, Lesson.published)
-        .join(Module, Module.id == Lesson.module_id)
-        .where(Module.course_id == course.id, Lesson.published.is_not(None))
-        .where(Module.published.is_not(None))
-    ).all()
-    completed = set(
-        session.scalars(
-            select(LessonCompletion.lesson_id).where(
-                LessonCompletion.user_id == user_id,
-                LessonCompletion.lesson_id.in_([lid for lid, _p in lessons]),
-            )
-        )
-    )
-    questions = _live_questions(session, course)
+    outline = published.outline(session, course)
+    completed = progress.completed_ids(session, user_id, outline.lesson_ids)
+    questions = _live_questions(session, outline)
     best: dict[int, QuizAttempt] = {}
     for attempt in session.scalars(
         select(QuizAttempt).where(
@@ -124,7 +110,7 @@ def mastery(session, user_id: int, course: Course) -> dict[str, int | None]:
         for key, result in (attempt.results or {}).items()
     }
     return competency_mastery(
-        [(lid, (snap or {}).get("competencies") or []) for lid, snap in lessons],
+        [(e.lesson.id, e.lesson.published.get("competencies") or []) for e in outline.entries],
         completed,
         [
             (
@@ -143,8 +129,9 @@ def items(
 ) -> list[dict]:
     """Per live quiz of the course (or only ``quiz_id``), in module order: its questions
     with their statistics."""
+    outline = published.outline(session, course)
     by_quiz: dict[int, list[Question]] = {}
-    for live_quiz_id, question in _live_questions(session, course):
+    for live_quiz_id, question in _live_questions(session, outline):
         if quiz_id is None or live_quiz_id == quiz_id:
             by_quiz.setdefault(live_quiz_id, []).append(question)
     if not by_quiz:
@@ -179,14 +166,12 @@ def items(
         records.setdefault(quiz_id, []).append(
             AttemptRecord(user_id, score or 0, max_score or 0, results or {}, answers or {})
         )
-    modules = {
-        quiz.id: (module, quiz)
-        for quiz, module in session.execute(
-            select(Quiz, Module)
-            .join(Module, Module.id == Quiz.module_id)
-            .where(Quiz.id.in_(list(by_quiz)))
-            .options(lazyload(Quiz.questions))
-        ).all()
+    modules = {m.quiz_id: m for m in outline.modules if m.quiz_id in by_quiz}
+    quizzes = {
+        quiz.id: quiz
+        for quiz in session.scalars(
+            select(Quiz).where(Quiz.id.in_(list(by_quiz))).options(lazyload(Quiz.questions))
+        )
     }
     out = []
     for quiz_id, questions in by_quiz.items():
@@ -196,7 +181,7 @@ def items(
             {"key": q.key, "type": q.published["type"], "spec": q.published["spec"]}
             for q in questions
         ]
-        module, quiz = modules[quiz_id]
+        module, quiz = modules[quiz_id], quizzes[quiz_id]
         stats = item_analysis(specs, records.get(quiz_id, []))
         out.append(
             {

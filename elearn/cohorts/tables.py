@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 from flask_babel import gettext as _
 
-from elearn.cohorts.dashboard import ModuleInfo, Row
+from elearn.authoring.published import PublishedModule
+from elearn.cohorts.dashboard import Row
 from elearn.i18n.formatting import (
     FLAG_LABELS,
     MODULE_STATUS_LABELS,
@@ -19,7 +20,7 @@ from elearn.i18n.formatting import (
 )
 
 
-def header(modules: list[ModuleInfo], lang: str, source: str | None = None) -> list[str]:
+def header(modules: tuple[PublishedModule, ...], lang: str, source: str | None = None) -> list[str]:
     """The column names in ``lang``; a module title missing in it falls back like any
     content (to ``source``, the course's source language, first)."""
     columns = [_("Name"), _("E-mail"), _("Progress (%)"), _("Last activity"), _("Completed")]
@@ -32,7 +33,7 @@ def header(modules: list[ModuleInfo], lang: str, source: str | None = None) -> l
     return columns
 
 
-def rows(modules: list[ModuleInfo], grid: list[Row]) -> Iterator[list]:
+def rows(modules: tuple[PublishedModule, ...], grid: list[Row]) -> Iterator[list]:
     # Labels are translated once, not per cell: a 10,000-row export would otherwise look
     # the catalog up hundreds of thousands of times.
     status = {key: str(label) for key, label in MODULE_STATUS_LABELS.items()}

@@ -1,72 +1,147 @@
 """Where a trainee stands in a course: lessons read, quizzes passed, what comes next.
 
-A module is complete when its live lessons are complete and its quiz (if any) is passed;
-a course when all its modules are. The percent counts lessons and quizzes alike, so 100 %
-means complete. Everything is computed for many courses at once in a fixed number of
-queries (My learning, the API, the trainer's dashboard later).
+The one rule, for every page that says how far someone is (the course page, My learning,
+the quiz result, the API, certificates, the trainer's dashboard and its exports): a module
+is complete when its published lessons are read and its quiz, if it has one, is passed; a
+course when all its modules are. The percent counts lessons and quizzes alike, so 100 %
+means complete. What counts is the published outline (``authoring/published.py``), so a
+lesson archived or taken out disappears from every one of them at the next publication.
+
+Quiz attempts belong to the quizzes package, which sits above this one: progress takes
+their results as :class:`QuizResult` values, given by the caller (the dashboard) or read
+through the reader the quizzes package supplies (:func:`read_quiz_results_with`, wired by
+``create_app``), so learning never imports quizzes.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.authoring import published
-from elearn.authoring.models import Course, Lesson, Module, Quiz
+from elearn.authoring.models import Course
+from elearn.authoring.published import Outline, PublishedModule
 from elearn.learning.models import Certificate, Enrolment, LessonCompletion
-from elearn.quizzes.models import QuizAttempt
 
 #: Crockford-like: no 0/O, 1/I/L, U, so a code read over the phone is typed right.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class QuizResult:
+    """One trainee's attempts at one quiz, as the quizzes package grades them."""
+
+    best_percent: float | None
+    passed: bool
+    attempts_used: int
+    #: Whether the last finished attempt passed (None: none finished yet).
+    last_passed: bool | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "best_percent": self.best_percent,
+            "passed": self.passed,
+            "attempts_used": self.attempts_used,
+        }
+
+
+NO_ATTEMPT = QuizResult(None, False, 0)
+
+#: ``reader(session, user_ids, quiz_ids) -> {(user_id, quiz_id): QuizResult}``; user_ids
+#: may be a list or a subquery of ids.
+QuizResultsReader = Callable[..., dict[tuple[int, int], QuizResult]]
+_quiz_results_reader: list[QuizResultsReader] = []
+
+
+def read_quiz_results_with(reader: QuizResultsReader) -> None:
+    """Called once by the wiring (``create_app``) with the quizzes package's reader."""
+    _quiz_results_reader[:] = [reader]
+
+
+def _read_quiz_results(session, user_ids, quiz_ids: list[int]) -> dict[tuple[int, int], QuizResult]:
+    if not quiz_ids:
+        return {}
+    if not _quiz_results_reader:
+        raise RuntimeError("no quiz results reader: create_app wires quizzes.results.of")
+    return _quiz_results_reader[0](session, user_ids, quiz_ids)
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleState:
     slug: str
-    title: dict = field(default_factory=dict)
-    lessons: list[int] = field(default_factory=list)
-    done: int = 0
+    title: dict
+    #: Published lessons of the module, and how many of them the trainee has read.
+    lessons: int
+    done: int
     quiz_id: int | None = None
-    quiz: dict | None = None  # best_percent, passed, attempts_used
+    #: The trainee's results at the module's quiz; None when there is no quiz or no attempt.
+    quiz: QuizResult | None = None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.quiz and self.quiz.passed)
+
+    @property
+    def best_percent(self) -> float | None:
+        return self.quiz.best_percent if self.quiz else None
+
+    @property
+    def attempts(self) -> int:
+        return self.quiz.attempts_used if self.quiz else 0
+
+    @property
+    def lessons_done(self) -> bool:
+        return self.done >= self.lessons
 
     @property
     def complete(self) -> bool:
-        lessons_done = self.done == len(self.lessons)
-        return lessons_done and (self.quiz_id is None or bool(self.quiz and self.quiz["passed"]))
+        return self.lessons_done and (self.quiz_id is None or self.passed)
 
     @property
     def status(self) -> str:
         if self.complete:
             return "complete"
-        if self.done or (self.quiz and self.quiz["attempts_used"]):
+        if self.done or self.attempts:
             return "in_progress"
         return "not_started"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class CourseState:
-    lessons: list[tuple[int, str, str]]
-    done: set[int]
-    modules: list[ModuleState]
+    modules: tuple[ModuleState, ...]
+    #: The published lessons in reading order as (id, module slug, lesson slug), and those
+    #: read: known when the lessons read are (a trainee's pages); empty on the dashboard,
+    #: which counts per module and never asks what comes next.
+    lessons: tuple[tuple[int, str, str], ...] = ()
+    done: frozenset[int] = frozenset()
 
     @property
     def completed_lessons(self) -> int:
-        return sum(1 for lid, _m, _s in self.lessons if lid in self.done)
+        return sum(m.done for m in self.modules)
+
+    @property
+    def total_lessons(self) -> int:
+        return sum(m.lessons for m in self.modules)
 
     @property
     def percent(self) -> int:
         quizzes = [m for m in self.modules if m.quiz_id is not None]
-        total = len(self.lessons) + len(quizzes)
-        got = self.completed_lessons + sum(1 for m in quizzes if m.quiz and m.quiz["passed"])
+        total = self.total_lessons + len(quizzes)
+        got = self.completed_lessons + sum(1 for m in quizzes if m.passed)
         return round(100 * got / total) if total else 0
 
     @property
     def complete(self) -> bool:
         return bool(self.modules) and all(m.complete for m in self.modules)
+
+    @property
+    def started(self) -> bool:
+        return any(m.status != "not_started" for m in self.modules)
 
     @property
     def done_slugs(self) -> set[tuple[str, str]]:
@@ -81,97 +156,76 @@ class CourseState:
     def next_quiz(self) -> str | None:
         """The first module whose lessons are read but whose quiz is not passed."""
         for module in self.modules:
-            if module.done == len(module.lessons) and not module.complete:
+            if module.lessons_done and not module.complete:
                 return module.slug
         return None
 
     def quiz_results(self) -> list[dict]:
         return [
-            {"module": m.slug, "title": m.title, **(m.quiz or empty_result())}
+            {"module": m.slug, "title": m.title, **(m.quiz or NO_ATTEMPT).as_dict()}
             for m in self.modules
             if m.quiz_id is not None
         ]
 
 
-def empty_result() -> dict:
-    return {"best_percent": None, "passed": False, "attempts_used": 0}
+def counted_modules(outline: Outline) -> tuple[PublishedModule, ...]:
+    """The modules that ask something of the trainee: a module with neither lessons nor a
+    quiz is left out of every state, column and percent."""
+    return tuple(m for m in outline.modules if outline.lessons.get(m.id) or m.quiz_id is not None)
 
 
-def states(session, user_id: int, course_ids: list[int]) -> dict[int, CourseState]:
-    """Progress in each course, in four queries whatever the number of courses."""
-    if not course_ids:
-        return {}
-    rows = session.execute(
-        select(
-            Module.course_id,
-            Module.id,
-            Module.slug,
-            Module.published,
-            Lesson.id,
-            Lesson.slug,
-            Lesson.published,
-        )
-        .outerjoin(Lesson, (Lesson.module_id == Module.id) & Lesson.published.is_not(None))
-        .where(Module.course_id.in_(course_ids), Module.published.is_not(None))
-    ).all()
-    rows.sort(key=lambda r: (r[0], r[3]["position"], (r[6] or {}).get("position", 0)))
-    quizzes = dict(
-        session.execute(
-            select(Quiz.module_id, Quiz.id)
-            .join(Module, Module.id == Quiz.module_id)
-            .where(Module.course_id.in_(course_ids), Quiz.published.is_not(None))
-        ).all()
-    )
-    results = quiz_results(session, user_id, list(quizzes.values()))
-    lesson_ids = [r[4] for r in rows if r[4] is not None]
-    done = completed_ids(session, user_id, lesson_ids)
-    out = {cid: CourseState([], done, []) for cid in course_ids}
-    modules: dict[int, ModuleState] = {}
-    for course_id, module_id, module_slug, snap, lesson_id, lesson_slug, _lsnap in rows:
-        state = out[course_id]
-        if module_id not in modules:
-            quiz_id = quizzes.get(module_id)
-            modules[module_id] = ModuleState(
-                module_slug,
-                snap.get("title") or {},
-                quiz_id=quiz_id,
-                quiz=results.get(quiz_id) if quiz_id else None,
+def state_of(
+    outline: Outline,
+    quizzes: Mapping[int, QuizResult],
+    *,
+    done: Collection[int] = (),
+    done_per_module: Mapping[int, int] | None = None,
+) -> CourseState:
+    """One trainee's state in one course, from the published outline, their quiz results
+    (quiz id → result) and either the lesson ids they read (``done``) or, where only
+    counts are at hand (the dashboard, one row per trainee), how many per module id."""
+    read = frozenset(done).intersection(outline.lesson_ids) if done else frozenset()
+    modules = []
+    for module in counted_modules(outline):
+        lessons = outline.lessons.get(module.id, ())
+        if done_per_module is None:
+            count = sum(1 for lesson in lessons if lesson.id in read)
+        else:
+            count = min(done_per_module.get(module.id, 0), len(lessons))
+        modules.append(
+            ModuleState(
+                module.slug,
+                module.title,
+                len(lessons),
+                count,
+                module.quiz_id,
+                quizzes.get(module.quiz_id) if module.quiz_id is not None else None,
             )
-            state.modules.append(modules[module_id])
-        if lesson_id is not None:
-            state.lessons.append((lesson_id, module_slug, lesson_slug))
-            modules[module_id].lessons.append(lesson_id)
-            modules[module_id].done += lesson_id in done
-    # a module with neither lessons nor a quiz asks nothing of the trainee
-    for state in out.values():
-        state.modules = [m for m in state.modules if m.lessons or m.quiz_id is not None]
-    return out
+        )
+    reading = (
+        ()
+        if done_per_module is not None
+        else tuple((e.lesson.id, e.module.slug, e.lesson.slug) for e in outline.entries)
+    )
+    return CourseState(tuple(modules), reading, read)
+
+
+def states(session, user_id: int, courses: list[Course]) -> dict[int, CourseState]:
+    """Progress in each course, in two queries whatever the number of courses (their
+    outlines come from this worker's memory, three more queries for those it has not
+    built)."""
+    if not courses:
+        return {}
+    outlines = published.outlines(session, courses)
+    done = completed_ids(session, user_id, [i for o in outlines.values() for i in o.lesson_ids])
+    quiz_ids = [i for o in outlines.values() for i in o.quiz_ids]
+    results = {q: r for (_u, q), r in _read_quiz_results(session, [user_id], quiz_ids).items()}
+    return {cid: state_of(o, results, done=done) for cid, o in outlines.items()}
 
 
 def course_state(session, user_id: int, course: Course) -> CourseState:
-    """One course's progress in two queries: its structure is the published outline each
-    worker keeps in memory (authoring/published.py), only the trainee's rows are read."""
-    outline = published.outline(session, course)
-    quiz_ids = [m.quiz_id for m in outline.modules if m.quiz_id is not None]
-    results = quiz_results(session, user_id, quiz_ids)
-    done = completed_ids(session, user_id, [e.lesson.id for e in outline.entries])
-    state = CourseState([], done, [])
-    modules: dict[int, ModuleState] = {}
-    for module in outline.modules:
-        modules[module.id] = ModuleState(
-            module.slug,
-            module.published.get("title") or {},
-            quiz_id=module.quiz_id,
-            quiz=results.get(module.quiz_id) if module.quiz_id else None,
-        )
-    for entry in outline.entries:
-        lesson_id, module = entry.lesson.id, modules[entry.module.id]
-        state.lessons.append((lesson_id, entry.module.slug, entry.lesson.slug))
-        module.lessons.append(lesson_id)
-        module.done += lesson_id in done
-    # a module with neither lessons nor a quiz asks nothing of the trainee
-    state.modules = [m for m in modules.values() if m.lessons or m.quiz_id is not None]
-    return state
+    """One course's progress in two queries: only the trainee's rows are read."""
+    return states(session, user_id, [course])[course.id]
 
 
 def completed_ids(session, user_id: int, lesson_ids: list[int]) -> set[int]:
@@ -184,26 +238,6 @@ def completed_ids(session, user_id: int, lesson_ids: list[int]) -> set[int]:
             )
         )
     )
-
-
-def quiz_results(session, user_id: int, quiz_ids: list[int]) -> dict[int, dict]:
-    """Per quiz: the best finished attempt's percent, whether any passed, attempts used."""
-    if not quiz_ids:
-        return {}
-    rows = session.execute(
-        select(
-            QuizAttempt.quiz_id,
-            func.max(QuizAttempt.percent),
-            func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
-            func.count(QuizAttempt.id),
-        )
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(quiz_ids))
-        .group_by(QuizAttempt.quiz_id)
-    ).all()
-    return {
-        quiz_id: {"best_percent": best, "passed": bool(passed), "attempts_used": used}
-        for quiz_id, best, passed, used in rows
-    }
 
 
 def record_activity(session, user, course: Course, row: Enrolment, *, now: datetime) -> CourseState:

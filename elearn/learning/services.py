@@ -103,7 +103,7 @@ def my_courses(session, user) -> list[dict]:
         .where(Enrolment.user_id == user.id)
         .order_by(Enrolment.completed_at.is_not(None), Enrolment.created_at.desc())
     ).all()
-    found = progress.states(session, user.id, [course.id for _e, course, _c in rows])
+    found = progress.states(session, user.id, [course for _e, course, _c in rows])
     out = []
     for enrolled, course, code in rows:
         state = found[course.id]
@@ -112,7 +112,7 @@ def my_courses(session, user) -> list[dict]:
                 "course": course,
                 "enrolment": enrolled,
                 "completed": state.completed_lessons,
-                "total": len(state.lessons),
+                "total": state.total_lessons,
                 "percent": state.percent,
                 "next": state.next_lesson,
                 "next_quiz": state.next_quiz,
