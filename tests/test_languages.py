@@ -268,13 +268,13 @@ def test_an_export_header_takes_a_missing_module_title_from_the_source_language(
 
 
 def test_the_apis_lang_never_becomes_the_interface_of_the_session(app, make):
-    """``?lang=ar`` on the API asks for the Arabic text: the same browser's pages stay in
-    the language they were in, and so do the API's own messages."""
+    """``?lang=ar`` on the API asks for that answer in Arabic: the same browser's pages
+    stay in the language they were in, and so does the API's next answer."""
     make.user("trainee", email="reader@example.org")
     browser = app.test_client()
     assert browser.login("reader@example.org").status_code == 303
     browser.get("/api/v1/courses?lang=ar")
     page = browser.get("/my/learning").get_data(as_text=True)
     assert '<html lang="fr" dir="ltr"' in page
-    problem = browser.get("/api/v1/courses/nothing-here?lang=ar").get_json()
+    problem = browser.get("/api/v1/courses/nothing-here").get_json()
     assert problem["status"] == 404 and not any("\u0600" <= c <= "\u06ff" for c in problem["title"])

@@ -51,12 +51,12 @@ def resolve_locale(
 def current_language() -> str:
     """The two-letter interface language of this request (computed once, kept on ``g``)."""
     if "lang" not in g:
-        # on the API ``?lang=`` names the content asked for (wanted_content("lang")): it
-        # neither chooses nor remembers the language of the messages there (its reference
-        # page is a page like any other)
+        query = request.args.get("lang")
+        # on the API ``?lang=`` names the language of that one answer (its content, its
+        # sheets): it is never remembered for the session's pages (the API's reference page
+        # is a page like any other)
         is_api = request.path.startswith("/api/") and request.blueprint != "api_reference"
-        query = None if is_api else request.args.get("lang")
-        if query in INTERFACE_LANGUAGES:
+        if query in INTERFACE_LANGUAGES and not is_api:
             session[SESSION_KEY] = query
         preference = None
         try:
