@@ -154,7 +154,7 @@ def test_nothing_about_the_answers_is_readable_before_submission(app, api, make)
     assert "Épaisseur minimale" in page  # the questions are there, only the answers are not
     # the correction appears once submitted, and only then
     api.post(f"/api/v1/attempts/{attempt['id']}/submit", token=token, json={})
-    done = browser.get(f"/attempts/{attempt['id']}").get_data(as_text=True)
+    done = browser.get(f"/attempts/{attempt['id']}?content=fr").get_data(as_text=True)
     assert "SECRET-FEEDBACK-B" not in done  # that feedback belongs to a choice not picked
     assert "absorbe" in done  # the question's own feedback, after submission
 
