@@ -69,7 +69,7 @@ class CourseState(Schema):
 
 def _visible(stmt):
     """Published courses for everyone; authors and admins also see their drafts."""
-    live = (Course.published.is_not(None)) & (Course.status != CourseStatus.ARCHIVED)
+    live = Course.is_live
     if current_user.is_admin:
         return stmt
     if Role.EXPERT in current_user.roles:

@@ -20,7 +20,6 @@ from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import clean_text
 from elearn.learning.models import Enrolment
-from elearn.learning.services import is_live
 
 
 class CohortError(DomainError):
@@ -122,7 +121,7 @@ def _check(actor, fields: CohortFields, cohort: Cohort | None = None) -> None:
     if fields.ends_on is not None and fields.ends_on < fields.starts_on:
         raise CohortError(_l("The cohort cannot end before it starts."), field="ends_on")
     for course in fields.courses:
-        if not is_live(course):
+        if not course.is_live:
             raise CohortError(
                 _l("Only published courses can be assigned: %(slug)s is not.", slug=course.slug),
                 field="courses",

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from elearn.accounts.models import Centre, Role, User, UserRole
-from elearn.authoring.models import Course, CourseStatus
+from elearn.authoring.models import Course
 from elearn.cohorts import charts, dashboard, insight
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.forms import CohortForm
@@ -54,11 +54,7 @@ def _fill(form: CohortForm) -> None:
     if not current_user.is_admin:
         centres = [c for c in centres if c.id == current_user.centre_id]
     form.centre.choices = [(str(c.id), _isolated(f"{c.name} ({c.city})")) for c in centres]
-    live = db.session.scalars(
-        select(Course)
-        .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
-        .order_by(Course.slug)
-    )
+    live = db.session.scalars(select(Course).where(Course.is_live).order_by(Course.slug))
     lang = request.args.get("lang") or getattr(current_user, "locale", "fr")
     form.courses.choices = [(str(c.id), translated(c.published["title"], lang)) for c in live]
     trainers = db.session.scalars(

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from elearn.authoring.models import Course, CourseStatus
+from elearn.authoring.models import Course
 from elearn.authoring.services import may_author
 from elearn.core.errors import DomainError
 from elearn.learning import progress
@@ -20,10 +20,6 @@ from elearn.learning.models import Enrolment
 
 class LearningError(DomainError):
     """A learning action that is not possible, with what to do instead."""
-
-
-def is_live(course: Course) -> bool:
-    return course.published is not None and course.status != CourseStatus.ARCHIVED
 
 
 def enrolment(session, user, course: Course) -> Enrolment | None:
@@ -39,7 +35,7 @@ def may_read(session, user, course: Course) -> bool:
     and trainers when one of their cohorts follows the course."""
     if may_author(user, course):
         return True
-    if not is_live(course):
+    if not course.is_live:
         return False
     if enrolment(session, user, course) is not None:
         return True
@@ -65,7 +61,7 @@ def reader_state(session, user, course: Course, lesson_id: int) -> tuple[bool, b
 
 def enrol(session, user, course: Course, *, now: datetime, source: str = "self"):
     """Enrol once (a retry or a double click changes nothing). Returns (row, created)."""
-    if not is_live(course):
+    if not course.is_live:
         raise LearningError(_l("This course is not published."), status=404)
     existing = enrolment(session, user, course)
     if existing is not None:
@@ -157,11 +153,7 @@ def catalogue_query(
     from elearn.accounts.models import Network
     from elearn.core.text import fold
 
-    stmt = (
-        select(Course)
-        .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
-        .order_by(Course.slug)
-    )
+    stmt = select(Course).where(Course.is_live).order_by(Course.slug)
     if q.strip():
         stmt = stmt.where(Course.search_text.contains(fold(q)))
     if domain:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from elearn.accounts.models import Network
 from elearn.authoring import reading, services
-from elearn.authoring.models import Course, CourseStatus
+from elearn.authoring.models import Course
 from elearn.core.db import utcnow
 from elearn.core.errors import DomainError
 from elearn.core.pagination import paginate
@@ -22,7 +22,7 @@ bp = Blueprint("learning", __name__, template_folder="templates")
 
 def published_course_or_404(slug: str) -> Course:
     course = services.course_by_slug(db.session, slug)
-    if course is None or course.published is None or course.status == CourseStatus.ARCHIVED:
+    if course is None or not course.is_live:
         abort(404)
     return course
 
@@ -89,7 +89,7 @@ def lesson(slug: str, module: str, lesson: str):
     # enrolled-and-completed, the lesson's HTML; the outline comes from this process's
     # memory (authoring/published.py; tests/test_progress.py counts them).
     course = reading.course_for_reader(slug)
-    if course is None or not learning.is_live(course):
+    if course is None or not course.is_live:
         abort(404)
     item = reading.find_lesson(course, module, lesson, draft=False)
     enrolled, completed = (
