@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     _init_extensions(app)
+    _connect_domains()
     _register_blueprints(app)
 
     if app.config["PROXY_COUNT"]:
@@ -72,6 +73,15 @@ def _init_extensions(app: Flask) -> None:
     formatting.init_app(app)
 
 
+def _connect_domains() -> None:
+    """Hand lower domains the rules that higher ones own, so imports point one way:
+    learning and quizzes learn who follows a trainee or a course from cohorts."""
+    from elearn.cohorts import policy as cohorts_policy
+    from elearn.learning import policy as learning_policy
+
+    learning_policy.register_followers(cohorts_policy.FOLLOWERS)
+
+
 def _register_blueprints(app: Flask) -> None:
     from elearn.accounts.admin_views import bp as admin_bp
     from elearn.accounts.views import bp as accounts_bp
@@ -84,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.core.views import bp as core_bp
     from elearn.i18n.views import bp as i18n_bp
     from elearn.learning.certificate_views import bp as certificates_bp
+    from elearn.learning.media_views import bp as course_media_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media.library import bp as media_library_bp
     from elearn.media.views import bp as media_bp
@@ -94,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(course_media_bp)
     app.register_blueprint(studio_bp)
     app.register_blueprint(studio_editor_bp)
     app.register_blueprint(learning_bp)

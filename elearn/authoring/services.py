@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from elearn.accounts.models import Role, User
+from elearn.accounts.models import User
 from elearn.authoring import published
 from elearn.authoring.models import (
     Course,
@@ -45,32 +45,6 @@ class AuthoringError(DomainError):
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-# -- who may do what ----------------------------------------------------------------------
-
-
-def may_author(user: User | None, course: Course) -> bool:
-    """Admins; experts of the course's network; experts listed as its authors."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_admin:
-        return True
-    if Role.EXPERT not in user.roles:
-        return False
-    return user.network_id == course.network_id or any(a.id == user.id for a in course.authors)
-
-
-def may_create_in(user: User | None, network_code: str) -> bool:
-    if user is None:
-        return True  # an operator at the command line
-    if user.is_admin:
-        return True
-    return (
-        Role.EXPERT in user.roles
-        and user.network is not None
-        and (user.network.code == network_code)
-    )
 
 
 def search_text(course: Course) -> str:

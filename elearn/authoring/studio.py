@@ -4,36 +4,25 @@ from __future__ import annotations
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from elearn.authoring import services
-from elearn.authoring.models import Course, CourseAuthor, Lesson, Module
+from elearn.authoring import policy, services
+from elearn.authoring.models import Course, Lesson, Module
 from elearn.core.actions import commit_or_explain
 from elearn.core.security import SAFE_METHODS
 from elearn.extensions import db
 
 
 def authored_courses() -> list[Course]:
-    stmt = select(Course).order_by(Course.updated_at.desc())
-    if not current_user.is_admin:
-        stmt = stmt.where(
-            or_(
-                Course.network_id == current_user.network_id,
-                Course.id.in_(
-                    select(CourseAuthor.course_id).where(CourseAuthor.user_id == current_user.id)
-                ),
-            )
-        )
-    return list(db.session.scalars(stmt))
+    stmt = select(Course).where(policy.authored_by(current_user))
+    return list(db.session.scalars(stmt.order_by(Course.updated_at.desc())))
 
 
 def course_or_404(slug: str) -> Course:
     """The course if the current user may author it; 404 otherwise (no hint it exists).
     A form that changes it holds the course first (``services.lock``), so a publication
     never runs half-way through a change."""
-    course = services.course_by_slug(db.session, slug)
-    if course is None or not services.may_author(current_user, course):
-        abort(404)
+    course = policy.authored_course_or_404(db.session, current_user, slug)
     if request.method not in SAFE_METHODS:
         services.lock(db.session, course)
     return course

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from elearn.accounts.models import Centre, Role, User, UserRole
 from elearn.authoring.models import Course
-from elearn.cohorts import charts, dashboard, insight
+from elearn.cohorts import charts, dashboard, insight, policy
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.forms import CohortForm
 from elearn.cohorts.models import Cohort
@@ -34,12 +34,12 @@ ATTENTION_SHOWN = 10
 @bp.before_request
 @login_required
 def _staff_only():
-    if not (current_user.is_admin or cohorts.is_trainer(current_user)):
+    if not (current_user.is_admin or policy.is_trainer(current_user)):
         abort(404)
 
 
 def cohort_or_404(cohort_id: int) -> Cohort:
-    return cohorts.cohort_for(db.session, current_user, cohort_id) or abort(404)
+    return policy.cohort_or_404(db.session, current_user, cohort_id)
 
 
 @bp.get("/cohorts")

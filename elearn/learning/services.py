@@ -1,4 +1,4 @@
-"""Learning rules: who may read a course, enrolling.
+"""Learning rules: enrolling, reading, progress (who may read a course: ``policy.py``).
 
 Plain functions over an explicit session; they flush and never commit.
 """
@@ -12,7 +12,6 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.authoring.models import Course
-from elearn.authoring.services import may_author
 from elearn.core.errors import DomainError
 from elearn.learning import progress
 from elearn.learning.models import Enrolment
@@ -28,20 +27,6 @@ def enrolment(session, user, course: Course) -> Enrolment | None:
     return session.scalar(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
     )
-
-
-def may_read(session, user, course: Course) -> bool:
-    """Authors and admins read the working copy; trainees the published one once enrolled,
-    and trainers when one of their cohorts follows the course."""
-    if may_author(user, course):
-        return True
-    if not course.is_live:
-        return False
-    if enrolment(session, user, course) is not None:
-        return True
-    from elearn.cohorts.services import teaches_course  # cohorts build on learning
-
-    return teaches_course(session, user, course.id)
 
 
 def reader_state(session, user, course: Course, lesson_id: int) -> tuple[bool, bool]:
