@@ -75,11 +75,15 @@ def _init_extensions(app: Flask) -> None:
 
 def _connect_domains() -> None:
     """Hand lower domains the rules that higher ones own, so imports point one way:
-    learning and quizzes learn who follows a trainee or a course from cohorts."""
+    learning and quizzes learn who follows a trainee or a course from cohorts, and the
+    Studio shows cohorts' item analysis under its quizzes."""
+    from elearn.authoring import studio
+    from elearn.cohorts import insight
     from elearn.cohorts import policy as cohorts_policy
     from elearn.learning import policy as learning_policy
 
     learning_policy.register_followers(cohorts_policy.FOLLOWERS)
+    studio.show_item_analysis(insight.items)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -87,8 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.accounts.views import bp as accounts_bp
     from elearn.api import init_app as init_api
     from elearn.authoring.editor_views import bp as studio_editor_bp
+    from elearn.authoring.library_views import bp as media_library_bp
     from elearn.authoring.views import bp as studio_bp
-    from elearn.cohorts.item_views import bp as item_stats_bp
     from elearn.cohorts.member_views import bp as cohort_members_bp
     from elearn.cohorts.views import bp as cohorts_bp
     from elearn.core.views import bp as core_bp
@@ -96,7 +100,6 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.learning.certificate_views import bp as certificates_bp
     from elearn.learning.media_views import bp as course_media_bp
     from elearn.learning.views import bp as learning_bp
-    from elearn.media.library import bp as media_library_bp
     from elearn.media.views import bp as media_bp
     from elearn.quizzes.views import bp as quizzes_bp
 
@@ -113,10 +116,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(cohort_members_bp)
-    app.register_blueprint(item_stats_bp)
     app.register_blueprint(media_library_bp)
     init_api(app)
 
-    from elearn.cli import register_commands
+    from elearn.commands import register_commands
 
     register_commands(app)

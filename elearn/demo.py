@@ -14,8 +14,11 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from elearn.accounts import passwords, services
-from elearn.cli import fail
+from elearn.authoring.cli import import_or_report
 from elearn.config import PROJECT_ROOT
+from elearn.core.cli import fail
+from elearn.core.clock import now
+from elearn.demo_cohort import COHORT_NAME, load_demo_cohort
 from elearn.extensions import db
 from elearn.i18n.formatting import STATUS_LABELS
 
@@ -117,9 +120,6 @@ def demo_command(force: bool) -> None:
     accounts = load_demo(db.session, password_hash)
     db.session.commit()
     load_sample_courses()
-    from elearn.core.clock import now
-    from elearn.demo_cohort import COHORT_NAME, load_demo_cohort
-
     if load_demo_cohort(db.session, now=now(), password_hash=password_hash) is not None:
         db.session.commit()
         click.echo(_("Cohort %(name)s: ready.", name=COHORT_NAME))
@@ -131,8 +131,6 @@ def demo_command(force: bool) -> None:
 
 def load_sample_courses(folder: Path = PROJECT_ROOT / "courses") -> None:
     """Import and publish every package under ``courses/`` (one transaction each)."""
-    from elearn.authoring.cli import import_or_report
-
     for path in sorted(p for p in folder.iterdir() if (p / "course.yml").is_file()):
         course = import_or_report(path, publish=True)
         if course is not None:

@@ -21,7 +21,7 @@ from elearn.authoring.package.quizcheck import check_quiz
 from elearn.authoring.package.validate import Checker
 from elearn.authoring.package.yamlio import dump
 from elearn.authoring.rendering import trusted
-from elearn.authoring.studio import course_or_404, lesson_or_404, module_or_404
+from elearn.authoring.studio import course_or_404, item_analysis, lesson_or_404, module_or_404
 from elearn.core.db import utcnow
 from elearn.core.errors import DomainError, problem
 from elearn.extensions import db
@@ -213,14 +213,18 @@ def edit_quiz(slug: str, module: str):
 
 def _answers_so_far(course, module) -> list[dict]:
     """How trainees answer the published questions, shown under the editor so an author
-    rewriting a question sees why. The statistics belong to cohorts; this view only
-    composes them (authoring's services never read attempts)."""
-    from elearn.cohorts.insight import items
-
+    rewriting a question sees why (the statistics are cohorts', registered at wiring)."""
     quiz = module.quiz
-    if quiz is None or quiz.published is None or course.published is None:
+    if quiz is None or quiz.published is None:
         return []
-    return items(db.session, course, quiz_id=quiz.id)
+    return item_analysis(course, quiz_id=quiz.id)
+
+
+@bp.get("/<slug>/questions")
+def course_items(slug: str):
+    """How every quiz of the course fares, all cohorts together, without names."""
+    course = course_or_404(slug)
+    return render_template("authoring/items.html", course=course, quizzes=item_analysis(course))
 
 
 @bp.get("/<slug>/translations")

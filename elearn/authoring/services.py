@@ -32,11 +32,12 @@ from elearn.authoring.rendering import (
     render_markdown,
     too_complex,
 )
-from elearn.authoring.urls import lesson_url, media_url
+from elearn.authoring.urls import lesson_url
 from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import fold
 from elearn.media.models import MediaAsset
+from elearn.media.urls import media_url
 
 
 class AuthoringError(DomainError):
@@ -168,8 +169,6 @@ def render_for(session, course: Course, module_slug: str, markdown: str):
 
     A text too costly to render is refused here, saying what to change, for the editor's
     preview as for saving."""
-    from elearn.media.models import MediaAsset
-
     reason = too_complex(markdown)
     if reason:
         raise AuthoringError(complexity_message(reason), field="markdown")

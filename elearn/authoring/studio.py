@@ -1,6 +1,9 @@
-"""Helpers shared by the Studio's views: finding what the signed-in author may touch."""
+"""Helpers shared by the Studio's views: finding what the signed-in author may touch, and
+the panels higher domains add to it."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import abort, request
 from flask_login import current_user
@@ -36,6 +39,30 @@ def module_or_404(course: Course, slug: str) -> Module:
 def lesson_or_404(module: Module, slug: str) -> Lesson:
     lesson = next((x for x in module.lessons if x.slug == slug), None)
     return lesson or abort(404)
+
+
+def _no_statistics(session, course: Course, *, quiz_id: int | None = None) -> list[dict]:
+    return []
+
+
+#: How trainees answer a course's questions, per live quiz (cohorts' item analysis,
+#: ``cohorts.insight.items``), handed over by the app's wiring (``elearn._connect_domains``):
+#: authoring sits below cohorts and never reads attempts itself.
+_item_analysis: Callable[..., list[dict]] = _no_statistics
+
+
+def show_item_analysis(items: Callable[..., list[dict]]) -> None:
+    """Register what the Studio shows under its quizzes (idempotent: a slot, not a list)."""
+    global _item_analysis
+    _item_analysis = items
+
+
+def item_analysis(course: Course, *, quiz_id: int | None = None) -> list[dict]:
+    """Every trainee's first attempt at the course's live quizzes, without names; nothing
+    before the course is published."""
+    if course.published is None:
+        return []
+    return _item_analysis(db.session, course, quiz_id=quiz_id)
 
 
 #: The Studio's name for the shared commit-or-explain edge.
