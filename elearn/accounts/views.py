@@ -21,8 +21,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from elearn.accounts import services, throttle
-from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, TokenForm
+from elearn.accounts import links, services, throttle
+from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, SetupPasswordForm, TokenForm
 from elearn.accounts.models import AccessToken, Network
 from elearn.core.clock import now
 from elearn.core.db import utcnow
@@ -233,9 +233,6 @@ def revoke_token(token_id: int):
 @limiter.limit("30 per hour", scope="password-setup")
 def setup_password(token: str):
     """The link a trainee receives when a trainer adds them: choose a password, get in."""
-    from elearn.accounts import links
-    from elearn.accounts.forms import SetupPasswordForm
-
     link = links.valid_link(db.session, token, now=utcnow())
     if link is None:
         return error_page(

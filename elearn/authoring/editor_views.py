@@ -14,6 +14,7 @@ from elearn.accounts.models import Role
 from elearn.accounts.permissions import roles_required
 from elearn.authoring import outline, reading, services
 from elearn.authoring.models import LessonRevision
+from elearn.authoring.package.exporter import _quiz_yaml
 from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.importer import apply_quiz
 from elearn.authoring.package.model import CourseDoc
@@ -176,8 +177,6 @@ def history(slug: str, module: str, lesson: str):
 
 @bp.route("/<slug>/modules/<module>/quiz", methods=["GET", "POST"])
 def edit_quiz(slug: str, module: str):
-    from elearn.authoring.package.exporter import _quiz_yaml
-
     course = course_or_404(slug)
     parent = module_or_404(course, module)
     has_quiz = parent.quiz is not None and parent.quiz.archived_at is None

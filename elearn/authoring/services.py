@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import undefer
 
 from elearn.accounts.models import User
 from elearn.authoring import published
@@ -35,7 +36,7 @@ from elearn.authoring.rendering import (
 from elearn.authoring.urls import lesson_url
 from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
-from elearn.core.text import fold
+from elearn.core.text import clean_text, fold
 from elearn.media.models import MediaAsset
 from elearn.media.urls import media_url
 
@@ -57,8 +58,6 @@ def load_texts(session, course: Course, *columns) -> list[LessonContent]:
     """Load the (deferred) texts of every lesson of a course in one query, before a bulk
     operation reads or rewrites them. Keep the returned list while working: the session
     only holds its objects weakly."""
-    from sqlalchemy.orm import undefer
-
     return list(
         session.scalars(
             select(LessonContent)
@@ -202,8 +201,6 @@ def edit_lesson(
     now: datetime,
 ) -> LessonContent:
     """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
-    from elearn.core.text import clean_text
-
     title = clean_text(title)
     if not title or len(title) > 300:
         raise AuthoringError(_l("Give the lesson a title (at most 300 characters)."), field="title")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from elearn.authoring.models import Course, Lesson, Module, Question, Quiz
+from elearn.authoring.models import Course, Lesson, LessonContent, Module, Question, Quiz
 from elearn.authoring.rendering import trusted
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.cohorts.stats import AttemptRecord, competency_mastery, item_analysis
@@ -62,8 +62,6 @@ def timeline(session, user_id: int, course_ids: list[int]) -> list[dict]:
 
 
 def _lesson_titles(session, lesson_ids: list[int]) -> dict[int, dict]:
-    from elearn.authoring.models import LessonContent
-
     titles: dict[int, dict] = {}
     if not lesson_ids:
         return titles

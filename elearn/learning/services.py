@@ -8,13 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import String, cast, exists, select
 from sqlalchemy.exc import IntegrityError
 
+from elearn.accounts.models import Network
 from elearn.authoring.models import Course
 from elearn.core.errors import DomainError
+from elearn.core.text import fold
 from elearn.learning import progress
-from elearn.learning.models import Enrolment
+from elearn.learning.models import Certificate, Enrolment, LessonCompletion
 
 
 class LearningError(DomainError):
@@ -32,8 +34,6 @@ def enrolment(session, user, course: Course) -> Enrolment | None:
 def reader_state(session, user, course: Course, lesson_id: int) -> tuple[bool, bool]:
     """(enrolled in the course, completed this lesson) in one round-trip: the lesson page
     is the page trainees open most."""
-    from elearn.learning.models import LessonCompletion
-
     if user is None or not user.is_authenticated:
         return False, False
     enrolled = exists().where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
@@ -72,8 +72,6 @@ def enrol(session, user, course: Course, *, now: datetime, source: str = "self")
 def my_courses(session, user) -> list[dict]:
     """Each enrolled course with its progress, quiz results, where to continue and the
     certificate once earned: a constant number of queries for any number of courses."""
-    from elearn.learning.models import Certificate
-
     rows = session.execute(
         select(Enrolment, Course, Certificate.code)
         .join(Course, Course.id == Enrolment.course_id)
@@ -111,8 +109,6 @@ def completed_ids(session, user, lesson_ids: list[int]) -> set[int]:
 
 def complete_lesson(session, user, course: Course, lesson, *, now: datetime) -> int:
     """Record the completion once and return the course's progress percent."""
-    from elearn.learning.models import LessonCompletion
-
     row = enrolment(session, user, course)
     if row is None:
         raise LearningError(_l("Enrol in the course to read its lessons."), status=403)
@@ -133,10 +129,6 @@ def catalogue_query(
 ):
     """Published courses matching the filters; the search folds accents and Arabic variants
     ("صيانه" finds "صيانة"). Unknown filter values simply match nothing."""
-    from sqlalchemy import String, cast
-
-    from elearn.accounts.models import Network
-    from elearn.core.text import fold
 
     stmt = select(Course).where(Course.is_live).order_by(Course.slug)
     if q.strip():

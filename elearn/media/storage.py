@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from flask import Flask, current_app
 
+from elearn.media import types
 from elearn.media.backend import Leftover, Storage, StorageError, StoredObject, check_key
 
 #: Temporary files are named so: ``keys`` hides them, ``leftovers`` finds them.
@@ -304,8 +305,6 @@ def build_storage(config) -> Storage:
 
 
 def init_app(app: Flask) -> None:
-    from elearn.media import types
-
     types.configure(app.config["MEDIA_LIMITS"])
     app.extensions["elearn.storage"] = build_storage(app.config)
     app.register_error_handler(StorageError, _storage_unavailable)
