@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from elearn.accounts import policy as accounts
 from elearn.accounts.models import User
 from elearn.authoring import policy as authoring
 from elearn.authoring.models import Course, CourseStatus
@@ -16,10 +17,11 @@ from elearn.cohorts.models import Cohort
 from elearn.core.db import utcnow
 from elearn.extensions import db, login_manager
 from elearn.learning import policy as learning
+from elearn.learning.models import Certificate
 from elearn.quizzes import policy as quizzes
 from elearn.quizzes.models import QuizAttempt
 from tests.cohortkit import create_cohort, staff
-from tests.quizkit import QUIZ, SLUG, enrolled_trainee
+from tests.quizkit import QUIZ, SLUG, certify, enrolled_trainee
 from tests.test_api_courses import package, upload
 
 PEOPLE = (
@@ -191,3 +193,41 @@ def test_who_sees_an_attempt_agrees_with_its_query(app, world):
     assert seen["member"] == {world["member"]}
     assert seen["sale"] == {world["member"]}  # a member of their cohort, not the outsider
     assert seen["kenitra"] == seen["expert"] == seen["anonymous"] == set()
+
+
+def test_who_sees_an_account_agrees_with_its_query(app, world):
+    with app.app_context():
+        people = everyone(world)
+        users = db.session.scalars(select(User)).all()
+        seen = {}
+        for name in PEOPLE:
+            viewer = people[name]
+            by_query = set(
+                db.session.scalars(select(User.id).where(accounts.visible_users(viewer)))
+            )
+            assert by_query == {u.id for u in users if accounts.may_see_user(viewer, u)}, name
+            seen[name] = by_query
+    assert seen["admin"] == {u.id for u in users}
+    trainees = {world["member"], world["outsider"], world["trainee"]}
+    assert seen["sale"] == seen["colleague"] == trainees  # Salé's trainees, not its staff
+    assert seen["kenitra"] == seen["expert"] == seen["member"] == seen["anonymous"] == set()
+
+
+def test_who_sees_a_certificate_agrees_with_its_query(app, api, world, make):
+    token = make.token("member@ofppt.example")
+    code = certify(api, token)
+    with app.app_context():
+        people = everyone(world)
+        certificates = db.session.scalars(select(Certificate)).all()
+        assert [c.code for c in certificates] == [code]
+        seen = {}
+        for name in PEOPLE:
+            user = people[name]
+            by_query = set(
+                db.session.scalars(select(Certificate.code).where(learning.seen_certificates(user)))
+            )
+            by_rule = {c.code for c in certificates if learning.may_see_certificate(user, c)}
+            assert by_query == by_rule, name
+            seen[name] = by_query
+    assert seen["member"] == seen["admin"] == {code}
+    assert seen["sale"] == seen["outsider"] == seen["anonymous"] == set()

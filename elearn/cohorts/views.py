@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from elearn.accounts.models import Centre, Role, User, UserRole
+from elearn.accounts.permissions import roles_required
 from elearn.authoring.models import Course
 from elearn.cohorts import charts, dashboard, insight, policy
 from elearn.cohorts import services as cohorts
@@ -32,10 +33,9 @@ ATTENTION_SHOWN = 10
 
 
 @bp.before_request
-@login_required
+@roles_required(Role.TRAINER, Role.ADMIN, refused=404)
 def _staff_only():
-    if not (current_user.is_admin or policy.is_trainer(current_user)):
-        abort(404)
+    return None
 
 
 def cohort_or_404(cohort_id: int) -> Cohort:

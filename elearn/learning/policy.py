@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from elearn.accounts.models import User
 from elearn.authoring.models import Course
 from elearn.authoring.policy import authored_by, may_author
-from elearn.learning.models import Enrolment
+from elearn.learning.models import Certificate, Enrolment
+from elearn.learning.progress import find_certificate
 
 
 @dataclass(frozen=True)
@@ -100,3 +101,24 @@ def live_course_or_404(session, slug: str) -> Course:
     """A live course's description, for anyone signed in; 404 when it is not live."""
     course = session.scalar(select(Course).where(Course.slug == slug, Course.is_live))
     return course if course is not None else abort(404)
+
+
+def may_see_certificate(user: User | None, certificate: Certificate) -> bool:
+    """Its holder and admins (anyone may check a code on the public /verify page, which
+    shows less)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or certificate.user_id == user.id
+
+
+def seen_certificates(user: User | None) -> ColumnElement[bool]:
+    """``may_see_certificate`` as a condition on ``Certificate``."""
+    if user is None or not user.is_authenticated:
+        return false()
+    return true() if user.is_admin else Certificate.user_id == user.id
+
+
+def certificate_or_404(session, user: User | None, code: str) -> Certificate:
+    """The certificate if ``user`` may see it; 404 otherwise (never confirms it exists)."""
+    found = find_certificate(session, code)
+    return found if found is not None and may_see_certificate(user, found) else abort(404)
