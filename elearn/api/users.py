@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -97,11 +97,9 @@ def list_users(args):
 @blp.arguments(UserIn)
 @blp.response(201, UserOut)
 @blp.doc(**SECURED)
-@login_required
+@roles_required(Role.ADMIN, Role.TRAINER)
 def create_user(body):
     """Create an account (admin: any; trainer: trainees of their own centre)."""
-    if not current_user.has_role(Role.ADMIN, Role.TRAINER):
-        abort(403)
     centre = services.centre_by_code(db.session, body.get("centre"))
     if not policy.may_create_user(current_user, body["roles"], centre):
         abort(403)

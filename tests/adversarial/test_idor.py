@@ -169,12 +169,12 @@ def bodies(values) -> dict:
 #: A 2xx is the caller's own view or a public page, which must show nothing of the others
 #: (the test searches every answer for B's and Salé's data).
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
-    ("accounts.home", "GET"): (200, 200, 200, 200),
     ("accounts.account", "GET"): (302, 200, 200, 200),  # own account page
     ("accounts.account", "POST"): (302, 303, 303, 303),  # own profile (saved unchanged)
     ("accounts.change_password", "GET"): (302, 200, 200, 200),
     ("accounts.change_password", "POST"): (302, 200, 200, 200),  # own password form, redisplayed
     ("accounts.create_token", "POST"): (302, 303, 303, 303),  # own token; no name: back to /account
+    ("accounts.home", "GET"): (200, 200, 200, 200),
     ("accounts.login", "GET"): (200, 302, 302, 302),
     ("accounts.login", "POST"): (200, 302, 302, 302),  # B's e-mail, a guessed password
     ("accounts.logout", "POST"): (302, 303, 303, 303),  # own session
