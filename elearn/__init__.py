@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     _init_extensions(app)
+    _connect_domains()
     _register_blueprints(app)
 
     if app.config["PROXY_COUNT"]:
@@ -77,20 +78,33 @@ def _init_extensions(app: Flask) -> None:
     progress.read_quiz_results_with(quiz_results.of)
 
 
+def _connect_domains() -> None:
+    """Hand lower domains the rules that higher ones own, so imports point one way:
+    learning and quizzes learn who follows a trainee or a course from cohorts, and the
+    Studio shows cohorts' item analysis under its quizzes."""
+    from elearn.authoring import studio
+    from elearn.cohorts import insight
+    from elearn.cohorts import policy as cohorts_policy
+    from elearn.learning import policy as learning_policy
+
+    learning_policy.register_followers(cohorts_policy.FOLLOWERS)
+    studio.show_item_analysis(insight.items)
+
+
 def _register_blueprints(app: Flask) -> None:
     from elearn.accounts.admin_views import bp as admin_bp
     from elearn.accounts.views import bp as accounts_bp
     from elearn.api import init_app as init_api
     from elearn.authoring.editor_views import bp as studio_editor_bp
+    from elearn.authoring.library_views import bp as media_library_bp
     from elearn.authoring.views import bp as studio_bp
-    from elearn.cohorts.item_views import bp as item_stats_bp
     from elearn.cohorts.member_views import bp as cohort_members_bp
     from elearn.cohorts.views import bp as cohorts_bp
     from elearn.core.views import bp as core_bp
     from elearn.i18n.views import bp as i18n_bp
     from elearn.learning.certificate_views import bp as certificates_bp
+    from elearn.learning.media_views import bp as course_media_bp
     from elearn.learning.views import bp as learning_bp
-    from elearn.media.library import bp as media_library_bp
     from elearn.media.views import bp as media_bp
     from elearn.quizzes.views import bp as quizzes_bp
 
@@ -99,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(course_media_bp)
     app.register_blueprint(studio_bp)
     app.register_blueprint(studio_editor_bp)
     app.register_blueprint(learning_bp)
@@ -106,10 +121,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(cohort_members_bp)
-    app.register_blueprint(item_stats_bp)
     app.register_blueprint(media_library_bp)
     init_api(app)
 
-    from elearn.cli import register_commands
+    from elearn.commands import register_commands
 
     register_commands(app)

@@ -14,9 +14,12 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from elearn.accounts import passwords, services
-from elearn.cli import fail
+from elearn.authoring.cli import import_or_report
 from elearn.config import PROJECT_ROOT
+from elearn.core.cli import fail
+from elearn.core.clock import now
 from elearn.core.edge import unit_of_work
+from elearn.demo_cohort import COHORT_NAME, load_demo_cohort
 from elearn.extensions import db
 from elearn.i18n.formatting import STATUS_LABELS
 
@@ -118,9 +121,6 @@ def demo_command(force: bool) -> None:
     with unit_of_work():
         accounts = load_demo(db.session, password_hash)
     load_sample_courses()  # each course all or nothing, on its own
-    from elearn.core.clock import now
-    from elearn.demo_cohort import COHORT_NAME, load_demo_cohort
-
     with unit_of_work():
         cohort = load_demo_cohort(db.session, now=now(), password_hash=password_hash)
     if cohort is not None:
@@ -133,8 +133,6 @@ def demo_command(force: bool) -> None:
 
 def load_sample_courses(folder: Path = PROJECT_ROOT / "courses") -> None:
     """Import and publish every package under ``courses/`` (one transaction each)."""
-    from elearn.authoring.cli import import_or_report
-
     for path in sorted(p for p in folder.iterdir() if (p / "course.yml").is_file()):
         course = import_or_report(path, publish=True)
         if course is not None:

@@ -47,7 +47,7 @@ def load_demo_cohort(session, *, now: datetime, password_hash: str) -> Cohort | 
     centre = accounts.centre_by_code_or_none(session, "SALE")
     trainer = accounts.find_user(session, TRAINER)
     course = session.scalar(select(Course).where(Course.slug == COURSE))
-    if centre is None or trainer is None or course is None or not course.published:
+    if centre is None or trainer is None or course is None or not course.is_live:
         return None
     exists = session.scalar(
         select(Cohort).where(Cohort.name == COHORT_NAME, Cohort.centre_id == centre.id)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from elearn.accounts import services
 from elearn.accounts.models import Role
-from elearn.cli import fail, read_password
+from elearn.core.cli import fail, read_password
 from elearn.core.db import utcnow
 from elearn.core.edge import unit_of_work
 from elearn.core.errors import DomainError

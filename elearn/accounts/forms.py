@@ -72,11 +72,6 @@ class TokenForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
-    lang = HiddenField(validators=[DataRequired()])
-    next = HiddenField()
-
-
 class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])

@@ -10,8 +10,9 @@ from flask_login import current_user
 from elearn.extensions import login_manager
 
 
-def roles_required(*roles: str):
-    """Anonymous → sign in (401 on the API); signed in without the role → 403."""
+def roles_required(*roles: str, refused: int = 403):
+    """Anonymous → sign in (401 on the API); signed in without the role → 403, or
+    ``refused`` where even a refusal would say too much (cohorts answer 404)."""
 
     def decorator(view):
         @wraps(view)
@@ -19,7 +20,7 @@ def roles_required(*roles: str):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not current_user.has_role(*roles):
-                abort(403)
+                abort(refused)
             return view(*args, **kwargs)
 
         return wrapped

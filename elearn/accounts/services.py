@@ -208,18 +208,6 @@ def update_user(
     return user
 
 
-def may_create_user(actor: User, roles: Iterable[str], centre: Centre | None) -> bool:
-    """Admins create anyone; a trainer only trainees of their own centre."""
-    if actor.is_admin:
-        return True
-    return (
-        Role.TRAINER in actor.roles
-        and set(roles) == {Role.TRAINEE.value}
-        and centre is not None
-        and centre.id == actor.centre_id
-    )
-
-
 def authenticate(session, email: str, password: str, *, now: datetime) -> User | None:
     """Return the user for a good e-mail and password; equal work when the account is unknown."""
     user = find_user(session, email)

@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
-from elearn.accounts import services, throttle
-from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, TokenForm
-from elearn.accounts.models import AccessToken
+from elearn.accounts import links, services, throttle
+from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, SetupPasswordForm, TokenForm
+from elearn.accounts.models import AccessToken, Network
 from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.db import utcnow
@@ -32,6 +33,13 @@ from elearn.extensions import db, limiter
 from elearn.i18n.locale import SESSION_KEY
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def home():
+    """The programme's front page: who you are, where to go, the networks taking part."""
+    networks = db.session.scalars(select(Network).order_by(Network.code)).all()
+    return render_template("accounts/home.html", networks=networks)
 
 
 def login_limits(view):
@@ -93,7 +101,7 @@ def start_session(user) -> None:
     session.permanent = True
 
 
-def _next_url(default: str = "core.home") -> str:
+def _next_url(default: str = "accounts.home") -> str:
     target = request.values.get("next")
     return target if is_safe_next(target) else url_for(default)
 
@@ -219,9 +227,6 @@ def revoke_token(token_id: int):
 @limiter.limit("30 per hour", scope="password-setup")
 def setup_password(token: str):
     """The link a trainee receives when a trainer adds them: choose a password, get in."""
-    from elearn.accounts import links
-    from elearn.accounts.forms import SetupPasswordForm
-
     link = links.valid_link(db.session, token, now=utcnow())
     if link is None:
         return error_page(

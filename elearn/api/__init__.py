@@ -96,4 +96,5 @@ def init_app(app: Flask) -> None:
         csrf.exempt(module.blp)  # checked in _guard instead, only for cookie sessions
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.before_request(_guard)
+    app.extensions["elearn.api"] = api  # the reference page reads its spec from here
     app.register_blueprint(docs.bp)

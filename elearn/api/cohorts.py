@@ -16,9 +16,10 @@ from elearn.accounts.welcome import send_links
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
 from elearn.api.schemas import BINARY, XLSX, Number, UTCDateTime, query
+from elearn.authoring import policy as authoring_policy
 from elearn.authoring import services as authoring
 from elearn.authoring.models import Course
-from elearn.cohorts import dashboard, insight, members
+from elearn.cohorts import dashboard, insight, members, policy
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.csvimport import parse_members
 from elearn.cohorts.models import Cohort
@@ -176,9 +177,7 @@ SHEET_LANG = query("lang", "ar: an Arabic, right-to-left sheet")
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
-    if not (current_user.is_admin or cohorts.is_trainer(current_user)):
-        abort(404)
-    return cohorts.cohort_for(db.session, current_user, cohort_id) or abort(404)
+    return policy.cohort_or_404(db.session, current_user, cohort_id)
 
 
 def _body(cohort: Cohort) -> dict:
@@ -217,7 +216,7 @@ def list_cohorts():
 @login_required
 def create(body):
     """Create a cohort (trainers: for their own centre); its members join its courses."""
-    if not (current_user.is_admin or cohorts.is_trainer(current_user)):
+    if not (current_user.is_admin or policy.is_trainer(current_user)):
         return problem(403, _l("Only trainers and administrators create cohorts."))
     courses, missing = [], []
     for slug in body["courses"]:
@@ -373,8 +372,8 @@ def quiz_stats(args, slug: str):
         cohort = _cohort_or_404(args["cohort"])
         if course.id not in cohort.course_ids:
             abort(404)
-    elif not authoring.may_author(current_user, course):
-        if cohorts.is_trainer(current_user):
+    elif not authoring_policy.may_author(current_user, course):
+        if policy.is_trainer(current_user):
             return problem(
                 422,
                 _l("Name one of your cohorts: ?cohort=<id>."),

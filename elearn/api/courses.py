@@ -6,7 +6,7 @@ from flask import abort, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from elearn.accounts.models import Network, Role
 from elearn.accounts.permissions import roles_required
@@ -23,8 +23,8 @@ from elearn.api.schemas import (
     query,
     translatable,
 )
-from elearn.authoring import reading, services
-from elearn.authoring.models import Course, CourseAuthor, CourseStatus
+from elearn.authoring import policy, reading, services
+from elearn.authoring.models import Course, CourseStatus
 from elearn.authoring.package.files import read_zip
 from elearn.authoring.package.importer import check_package, import_course, staged_import
 from elearn.core.db import utcnow
@@ -35,6 +35,7 @@ from elearn.core.text import fold
 from elearn.extensions import db
 from elearn.i18n.languages import CONTENT_LANGUAGES
 from elearn.i18n.locale import wanted_content
+from elearn.learning import policy as learning_policy
 from elearn.learning import services as learning
 from elearn.media.storage import get_storage
 
@@ -199,34 +200,15 @@ class TranslationBoard(Schema):
     lessons = fields.List(fields.Nested(TranslationRow))
 
 
-def _visible(stmt):
-    """Published courses for everyone; authors and admins also see their drafts."""
-    live = (Course.published.is_not(None)) & (Course.status != CourseStatus.ARCHIVED)
-    if current_user.is_admin:
-        return stmt
-    if Role.EXPERT in current_user.roles:
-        mine = or_(
-            Course.network_id == current_user.network_id,
-            Course.id.in_(
-                select(CourseAuthor.course_id).where(CourseAuthor.user_id == current_user.id)
-            ),
-        )
-        return stmt.where(or_(live, mine))
-    return stmt.where(live)
-
-
 def _course_or_404(slug: str) -> Course:
-    course = db.session.scalar(_visible(select(Course).where(Course.slug == slug)))
-    if course is None:
-        abort(404)
-    return course
+    return policy.visible_course_or_404(db.session, current_user, slug)
 
 
 def _authored_or_404(slug: str) -> Course:
     """A course the caller authors; a request that may change it holds it first
     (``services.lock``), so a publication never runs half-way through a change."""
     course = _course_or_404(slug)
-    if not services.may_author(current_user, course):
+    if not policy.may_author(current_user, course):
         abort(404 if course.published is None else 403)
     if request.method not in SAFE_METHODS:
         services.lock(db.session, course)
@@ -241,7 +223,7 @@ def _authored_or_404(slug: str) -> Course:
 @login_required
 def list_courses(args):
     """Published courses; authors and admins also see their drafts."""
-    stmt = _visible(select(Course)).order_by(Course.slug)
+    stmt = select(Course).where(policy.seen_by(current_user)).order_by(Course.slug)
     if args.get("domain"):
         stmt = stmt.where(Course.domain == args["domain"])
     if args.get("network"):
@@ -313,7 +295,7 @@ def get_course(slug: str):
     Authors also get the working copy's ``revision`` (what ``publish?revision=`` takes) and
     ``submitted_revision`` (the one waiting for review, else null)."""
     course = _course_or_404(slug)
-    draft = services.may_author(current_user, course)
+    draft = policy.may_author(current_user, course)
     body = reading.course_detail(course, draft=draft)
     if draft:
         body["revision"] = services.revision(db.session, course)
@@ -403,9 +385,9 @@ def send_back(body, slug: str):
 def get_lesson(slug: str, module: str, lesson: str):
     """A lesson in ``?lang=`` (else the reader's language), saying which language it is in."""
     course = _course_or_404(slug)
-    if not learning.may_read(db.session, current_user, course):
+    if not learning_policy.may_read_course(db.session, current_user, course):
         return problem(403, _l("Enrol in the course to read its lessons."))
-    draft = services.may_author(current_user, course) and request.args.get("version") != "published"
+    draft = policy.may_author(current_user, course) and request.args.get("version") != "published"
     found = reading.find_lesson(course, module, lesson, draft=draft)
     if found is None:
         abort(404)

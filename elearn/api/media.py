@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
 from elearn.api.blueprint import Blueprint
+from elearn.api.courses import _authored_or_404
 from elearn.api.schemas import UTCDateTime
 from elearn.authoring import services
 from elearn.core import edge
@@ -61,8 +62,6 @@ class MediaFile(Schema):
 
 
 def _authored_course(slug: str):
-    from elearn.api.courses import _authored_or_404
-
     return _authored_or_404(slug)
 
 

@@ -14,7 +14,7 @@ from elearn.core import edge
 from elearn.core.clock import now
 from elearn.extensions import db
 from elearn.i18n.locale import wanted_content
-from elearn.quizzes import present
+from elearn.quizzes import policy, present
 from elearn.quizzes import services as quizzes
 from elearn.quizzes.models import QuizAttempt
 
@@ -103,9 +103,7 @@ def _attempt_or_404(attempt_id: int, *, owner: bool = False) -> tuple[QuizAttemp
         mine = quizzes.load_for_update(db.session, attempt_id, user_id=current_user.id)
         if mine is not None:
             return mine, db.session.get(Course, mine.course_id)
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or not quizzes.may_see(db.session, current_user, attempt):
-        abort(404)
+    attempt = policy.attempt_or_404(db.session, current_user, attempt_id)
     if owner and attempt.user_id != current_user.id:
         abort(403)
     return attempt, db.session.get(Course, attempt.course_id)

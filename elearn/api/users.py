@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from elearn.accounts import services
+from elearn.accounts import policy, services
 from elearn.accounts.models import Role, User, UserRole
 from elearn.accounts.permissions import roles_required
 from elearn.api.blueprint import Blueprint
@@ -72,11 +72,7 @@ SECURED = {"security": [{"bearerAuth": []}]}
 
 def _visible_users():
     """Admins see everyone; a trainer sees the trainees of their own centre."""
-    stmt = select(User).order_by(User.name, User.id)
-    if current_user.is_admin:
-        return stmt
-    trainees = select(UserRole.user_id).where(UserRole.role == Role.TRAINEE)
-    return stmt.where(User.centre_id == current_user.centre_id, User.id.in_(trainees))
+    return select(User).where(policy.visible_users(current_user)).order_by(User.name, User.id)
 
 
 @blp.route("/users", methods=["GET"])
@@ -104,13 +100,11 @@ def list_users(args):
 @blp.response(201, UserOut)
 @blp.problems(401, 403)
 @blp.doc(**SECURED)
-@login_required
+@roles_required(Role.ADMIN, Role.TRAINER)
 def create_user(body):
     """Create an account (admin: any; trainer: trainees of their own centre)."""
-    if not current_user.has_role(Role.ADMIN, Role.TRAINER):
-        abort(403)
     centre = services.centre_by_code(db.session, body.get("centre"))
-    if not services.may_create_user(current_user, body["roles"], centre):
+    if not policy.may_create_user(current_user, body["roles"], centre):
         abort(403)
     user = services.create_user(
         db.session,
@@ -132,10 +126,7 @@ def create_user(body):
 @roles_required(Role.ADMIN, Role.TRAINER)
 def get_user(user_id: int):
     """One account, if you may see it."""
-    user = db.session.scalar(_visible_users().where(User.id == user_id))
-    if user is None:
-        abort(404)
-    return user
+    return policy.user_or_404(db.session, current_user, user_id)
 
 
 @blp.route("/users/<int:user_id>", methods=["PATCH"])

@@ -14,6 +14,7 @@ from elearn.accounts.models import Role
 from elearn.accounts.permissions import roles_required
 from elearn.authoring import outline, reading, services
 from elearn.authoring.models import LessonRevision
+from elearn.authoring.package.exporter import _quiz_yaml
 from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.importer import apply_quiz
 from elearn.authoring.package.model import CourseDoc
@@ -21,7 +22,7 @@ from elearn.authoring.package.quizcheck import check_quiz
 from elearn.authoring.package.validate import Checker
 from elearn.authoring.package.yamlio import dump
 from elearn.authoring.rendering import trusted
-from elearn.authoring.studio import course_or_404, lesson_or_404, module_or_404
+from elearn.authoring.studio import course_or_404, item_analysis, lesson_or_404, module_or_404
 from elearn.core.db import utcnow
 from elearn.core.edge import attempt
 from elearn.core.errors import DomainError, problem
@@ -178,8 +179,6 @@ def history(slug: str, module: str, lesson: str):
 
 @bp.route("/<slug>/modules/<module>/quiz", methods=["GET", "POST"])
 def edit_quiz(slug: str, module: str):
-    from elearn.authoring.package.exporter import _quiz_yaml
-
     course = course_or_404(slug)
     parent = module_or_404(course, module)
     has_quiz = parent.quiz is not None and parent.quiz.archived_at is None
@@ -214,14 +213,18 @@ def edit_quiz(slug: str, module: str):
 
 def _answers_so_far(course, module) -> list[dict]:
     """How trainees answer the published questions, shown under the editor so an author
-    rewriting a question sees why. The statistics belong to cohorts; this view only
-    composes them (authoring's services never read attempts)."""
-    from elearn.cohorts.insight import items
-
+    rewriting a question sees why (the statistics are cohorts', registered at wiring)."""
     quiz = module.quiz
-    if quiz is None or quiz.published is None or course.published is None:
+    if quiz is None or quiz.published is None:
         return []
-    return items(db.session, course, quiz_id=quiz.id)
+    return item_analysis(course, quiz_id=quiz.id)
+
+
+@bp.get("/<slug>/questions")
+def course_items(slug: str):
+    """How every quiz of the course fares, all cohorts together, without names."""
+    course = course_or_404(slug)
+    return render_template("authoring/items.html", course=course, quizzes=item_analysis(course))
 
 
 @bp.get("/<slug>/translations")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.accounts.models import Network, User
@@ -70,6 +71,17 @@ class Course(db.Model):
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
+
+    @hybrid_property
+    def is_live(self) -> bool:
+        """Readers see the course: a version is published and the course is not archived.
+        One rule for Python and SQL (``select(Course).where(Course.is_live)``)."""
+        return self.published is not None and self.status != CourseStatus.ARCHIVED
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_expression(cls):
+        return and_(cls.published.is_not(None), cls.status != CourseStatus.ARCHIVED)
 
 
 class CourseAuthor(db.Model):

@@ -7,10 +7,24 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from elearn.accounts.models import User
-from elearn.authoring.models import MAX_HOURS, MAX_MINUTES, Course, CourseStatus, Lesson, Module
-from elearn.authoring.package.validate import SLUG
-from elearn.authoring.services import AuthoringError, save_content, touched
+from elearn.accounts.models import DOMAINS, User
+from elearn.authoring.models import (
+    LEVELS,
+    MAX_HOURS,
+    MAX_MINUTES,
+    Course,
+    CourseStatus,
+    Lesson,
+    Module,
+)
+from elearn.authoring.package.validate import RESERVED_SLUGS, SLUG
+from elearn.authoring.services import (
+    AuthoringError,
+    course_by_slug,
+    save_content,
+    search_text,
+    touched,
+)
 from elearn.core.db import again_if_raced
 from elearn.core.text import clean_text
 from elearn.i18n.languages import CONTENT_LANGUAGES
@@ -149,10 +163,6 @@ def create_course(
     user: User,
     now: datetime,
 ) -> Course:
-    from elearn.accounts.models import DOMAINS
-    from elearn.authoring.package.validate import RESERVED_SLUGS
-    from elearn.authoring.services import course_by_slug, search_text
-
     slug = _slug(slug, RESERVED_SLUGS)
     if domain not in DOMAINS:
         raise AuthoringError(_l("Choose a domain."), field="domain")
@@ -198,9 +208,6 @@ def update_settings(
     competencies: list[tuple[str, dict]],
     now: datetime,
 ) -> None:
-    from elearn.authoring.models import LEVELS
-    from elearn.authoring.services import search_text
-
     titles = {lang: clean_text(t) for lang, t in titles.items() if clean_text(t)}
     if course.source_language not in titles:
         raise AuthoringError(_l("The title in the source language is required."), field="title")

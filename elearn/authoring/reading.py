@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import defer, selectinload
 
-from elearn.authoring import published, services
+from elearn.authoring import policy, published, services
 from elearn.authoring.models import Course, Lesson, Module, Quiz
 from elearn.authoring.rendering import trusted
 from elearn.extensions import db
@@ -165,7 +165,7 @@ def lesson_view(course: Course, item, lang: str, *, draft: bool) -> dict:
 
 
 def course_summary(course: Course, user) -> dict:
-    live = course.published if course.published and not services.may_author(user, course) else None
+    live = course.published if course.published and not policy.may_author(user, course) else None
     meta = live or {
         "title": course.title,
         "summary": course.summary,

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import undefer
 
-from elearn.accounts.models import Role, User
+from elearn.accounts.models import User
 from elearn.authoring import published
 from elearn.authoring.models import (
     Course,
@@ -32,11 +33,12 @@ from elearn.authoring.rendering import (
     render_markdown,
     too_complex,
 )
-from elearn.authoring.urls import lesson_url, media_url
+from elearn.authoring.urls import lesson_url
 from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
-from elearn.core.text import fold
+from elearn.core.text import clean_text, fold
 from elearn.media.models import MediaAsset
+from elearn.media.urls import media_url
 
 
 class AuthoringError(DomainError):
@@ -45,32 +47,6 @@ class AuthoringError(DomainError):
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-# -- who may do what ----------------------------------------------------------------------
-
-
-def may_author(user: User | None, course: Course) -> bool:
-    """Admins; experts of the course's network; experts listed as its authors."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_admin:
-        return True
-    if Role.EXPERT not in user.roles:
-        return False
-    return user.network_id == course.network_id or any(a.id == user.id for a in course.authors)
-
-
-def may_create_in(user: User | None, network_code: str) -> bool:
-    if user is None:
-        return True  # an operator at the command line
-    if user.is_admin:
-        return True
-    return (
-        Role.EXPERT in user.roles
-        and user.network is not None
-        and (user.network.code == network_code)
-    )
 
 
 def search_text(course: Course) -> str:
@@ -82,8 +58,6 @@ def load_texts(session, course: Course, *columns) -> list[LessonContent]:
     """Load the (deferred) texts of every lesson of a course in one query, before a bulk
     operation reads or rewrites them. Keep the returned list while working: the session
     only holds its objects weakly."""
-    from sqlalchemy.orm import undefer
-
     return list(
         session.scalars(
             select(LessonContent)
@@ -194,8 +168,6 @@ def render_for(session, course: Course, module_slug: str, markdown: str):
 
     A text too costly to render is refused here, saying what to change, for the editor's
     preview as for saving."""
-    from elearn.media.models import MediaAsset
-
     reason = too_complex(markdown)
     if reason:
         raise AuthoringError(complexity_message(reason), field="markdown")
@@ -229,8 +201,6 @@ def edit_lesson(
     now: datetime,
 ) -> LessonContent:
     """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
-    from elearn.core.text import clean_text
-
     title = clean_text(title)
     if not title or len(title) > 300:
         raise AuthoringError(_l("Give the lesson a title (at most 300 characters)."), field="title")

@@ -1,17 +1,11 @@
-"""The stable URLs written into rendered HTML (rendered once, so they must never change).
+"""The stable lesson URLs written into rendered HTML (rendered once, so they must never
+change; a media file's is ``elearn.media.urls.media_url``).
 
 Per-request decisions — may this person see it, which signed URL to hand out — happen when
 these URLs are requested, not when the lesson is rendered.
 """
 
 from __future__ import annotations
-
-from urllib.parse import quote
-
-
-def media_url(course_slug: str, path: str) -> str:
-    """``media/obd.jpg`` → ``/courses/<slug>/media/obd.jpg``."""
-    return f"/courses/{course_slug}/{quote(path)}"
 
 
 def lesson_url(course_slug: str, module_slug: str, lesson_slug: str, lang: str | None = None):

@@ -11,6 +11,7 @@ from elearn.accounts.models import Network, Role
 from elearn.accounts.permissions import roles_required
 from elearn.authoring import outline, services
 from elearn.authoring.models import Course, CourseEvent, CourseStatus
+from elearn.authoring.package.exporter import course_zip_file
 from elearn.authoring.package.files import read_zip
 from elearn.authoring.package.importer import check_package, import_course, staged_import
 from elearn.authoring.studio import (
@@ -226,8 +227,6 @@ def submit(slug: str):
 
 @bp.get("/<slug>/export")
 def export(slug: str):
-    from elearn.authoring.package.exporter import course_zip_file
-
     course = course_or_404(slug)
     return send_file(
         course_zip_file(db.session, course, get_storage()),

@@ -1,8 +1,7 @@
-"""Cohort rules: who manages which cohort, creating and editing them, their members.
+"""Cohort rules: creating and editing cohorts, their courses and members.
 
-Plain functions over an explicit session; they flush and never commit. Trainers manage the
-cohorts of their own centre and those they are listed on; admins manage all; everyone else
-gets ``None`` from the lookups, so views answer 404 and never confirm a cohort exists.
+Plain functions over an explicit session; they flush and never commit. Who manages which
+cohort is ``cohorts/policy.py``.
 """
 
 from __future__ import annotations
@@ -11,84 +10,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from elearn.accounts.models import Centre, Role, User
 from elearn.authoring.models import Course
+from elearn.cohorts import policy
 from elearn.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
 from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import clean_text
 from elearn.learning.models import Enrolment
-from elearn.learning.services import is_live
 
 
 class CohortError(DomainError):
     """A cohort change that is not possible, with what to do instead."""
 
 
-def is_trainer(user) -> bool:
-    return user.is_authenticated and Role.TRAINER in user.roles
-
-
-def may_manage(user, cohort: Cohort) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_admin:
-        return True
-    return is_trainer(user) and (
-        cohort.centre_id == user.centre_id or user.id in cohort.trainer_ids
-    )
-
-
 def visible_query(user, *, archived: bool = False):
     """The cohorts ``user`` manages, newest first (nothing for trainees and experts)."""
-    stmt = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    stmt = select(Cohort).where(policy.managed_by(user))
     stmt = stmt.where(Cohort.archived_at.is_not(None) if archived else Cohort.archived_at.is_(None))
-    if user.is_admin:
-        return stmt
-    if not is_trainer(user):
-        return stmt.where(False)
-    listed = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
-    return stmt.where(or_(Cohort.centre_id == user.centre_id, Cohort.id.in_(listed)))
-
-
-def managed_cohorts(user):
-    """A subquery of the ids of the live cohorts ``user`` manages as a trainer."""
-    return visible_query(user).with_only_columns(Cohort.id)
-
-
-def follows_trainee(session, user, trainee_id: int) -> bool:
-    """Whether ``user`` trains a cohort ``trainee_id`` is in (they may see their attempts)."""
-    if not is_trainer(user):
-        return False
-    return bool(
-        session.scalar(
-            select(CohortMember.user_id)
-            .where(CohortMember.user_id == trainee_id)
-            .where(CohortMember.cohort_id.in_(managed_cohorts(user)))
-            .limit(1)
-        )
-    )
-
-
-def teaches_course(session, user, course_id: int) -> bool:
-    """Whether ``user`` trains a cohort following the course (they may read its lessons)."""
-    if not is_trainer(user):
-        return False
-    return bool(
-        session.scalar(
-            select(CohortCourse.course_id)
-            .where(CohortCourse.course_id == course_id)
-            .where(CohortCourse.cohort_id.in_(managed_cohorts(user)))
-            .limit(1)
-        )
-    )
-
-
-def cohort_for(session, user, cohort_id: int) -> Cohort | None:
-    cohort = session.get(Cohort, cohort_id)
-    return cohort if cohort is not None and may_manage(user, cohort) else None
+    return stmt.order_by(Cohort.starts_on.desc(), Cohort.id.desc())
 
 
 # -- creating and editing -----------------------------------------------------------------
@@ -122,7 +64,7 @@ def _check(actor, fields: CohortFields, cohort: Cohort | None = None) -> None:
     if fields.ends_on is not None and fields.ends_on < fields.starts_on:
         raise CohortError(_l("The cohort cannot end before it starts."), field="ends_on")
     for course in fields.courses:
-        if not is_live(course):
+        if not course.is_live:
             raise CohortError(
                 _l("Only published courses can be assigned: %(slug)s is not.", slug=course.slug),
                 field="courses",
@@ -171,7 +113,7 @@ def create_cohort(session, actor, fields: CohortFields, *, now: datetime) -> Coh
     session.add(cohort)
     session.flush()
     trainers = {t.id for t in fields.trainers}
-    if is_trainer(actor):
+    if policy.is_trainer(actor):
         trainers.add(actor.id)  # whoever creates it follows it
     cohort.trainer_rows = [CohortTrainer(cohort_id=cohort.id, user_id=uid) for uid in trainers]
     assign_courses(session, cohort, fields.courses, now=now)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from elearn.accounts.models import Centre, Role, User, UserRole
-from elearn.authoring.models import Course, CourseStatus
-from elearn.cohorts import charts, dashboard, insight
+from elearn.accounts.permissions import roles_required
+from elearn.authoring.models import Course
+from elearn.cohorts import charts, dashboard, insight, policy
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.forms import CohortForm
 from elearn.cohorts.models import Cohort
@@ -33,14 +34,13 @@ ATTENTION_SHOWN = 10
 
 
 @bp.before_request
-@login_required
+@roles_required(Role.TRAINER, Role.ADMIN, refused=404)
 def _staff_only():
-    if not (current_user.is_admin or cohorts.is_trainer(current_user)):
-        abort(404)
+    return None
 
 
 def cohort_or_404(cohort_id: int) -> Cohort:
-    return cohorts.cohort_for(db.session, current_user, cohort_id) or abort(404)
+    return policy.cohort_or_404(db.session, current_user, cohort_id)
 
 
 @bp.get("/cohorts")
@@ -55,11 +55,7 @@ def _fill(form: CohortForm) -> None:
     if not current_user.is_admin:
         centres = [c for c in centres if c.id == current_user.centre_id]
     form.centre.choices = [(str(c.id), _isolated(f"{c.name} ({c.city})")) for c in centres]
-    live = db.session.scalars(
-        select(Course)
-        .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
-        .order_by(Course.slug)
-    )
+    live = db.session.scalars(select(Course).where(Course.is_live).order_by(Course.slug))
     lang = current_language()  # the form speaks the interface's language, like its labels
     form.courses.choices = [
         (str(c.id), translated(c.published["title"], lang, c.source_language)) for c in live

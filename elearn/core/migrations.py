@@ -8,9 +8,9 @@ db …``); other code that migrates (tests, benchmarks) calls :func:`upgrade` an
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from pathlib import Path
 
-from elearn.config import PROJECT_ROOT
+from flask import Flask, current_app
 
 
 def enable(app: Flask) -> None:
@@ -21,7 +21,9 @@ def enable(app: Flask) -> None:
 
     from elearn.extensions import db
 
-    Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    # beside the package (settings, in elearn/config.py, sit above core)
+    directory = Path(app.root_path).parent / "migrations"
+    Migrate(app, db, directory=str(directory), render_as_batch=True)
 
 
 def upgrade(revision: str = "head") -> None:

@@ -1,21 +1,14 @@
-"""Home page and health check."""
+"""The health check (the home page is accounts': it lists the networks)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
-from sqlalchemy import select, text
+from flask import Blueprint, jsonify
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from elearn.accounts.models import Network
 from elearn.extensions import db, limiter
 
-bp = Blueprint("core", __name__, template_folder="templates")
-
-
-@bp.get("/")
-def home():
-    networks = db.session.scalars(select(Network).order_by(Network.code)).all()
-    return render_template("core/home.html", networks=networks)
+bp = Blueprint("core", __name__)
 
 
 @bp.get("/healthz")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from elearn.accounts.forms import LanguageForm
 from elearn.core.text import is_safe_next
+from elearn.i18n.forms import LanguageForm
 from elearn.i18n.languages import INTERFACE_LANGUAGES
 from elearn.i18n.locale import SESSION_KEY
 
@@ -21,5 +21,5 @@ def choose_language():
         if current_user.is_authenticated:
             current_user.locale = form.lang.data  # a signed-in choice is their preference
         target = form.next.data
-        return redirect(target if is_safe_next(target) else url_for("core.home"), code=303)
+        return redirect(target if is_safe_next(target) else url_for("accounts.home"), code=303)
     return render_template("i18n/language.html", next=request.args.get("next", ""))

@@ -3,7 +3,7 @@ uses, which confirms name, course, network and date and nothing else."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,7 +13,7 @@ from elearn.core.urls import public_url
 from elearn.extensions import db, limiter
 from elearn.i18n.formatting import bdi, format_date, translated
 from elearn.i18n.languages import INTERFACE_LANGUAGES, pick_language
-from elearn.learning import progress
+from elearn.learning import policy, progress
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
@@ -45,9 +45,7 @@ def _texts(certificate) -> dict:
 @bp.get("/certificates/<code>")
 @login_required
 def certificate(code: str):
-    found = progress.find_certificate(db.session, code)
-    if found is None or (found.user_id != current_user.id and not current_user.is_admin):
-        abort(404)
+    found = policy.certificate_or_404(db.session, current_user, code)
     return render_template(
         "learning/certificate.html",
         certificate=found,

@@ -1,4 +1,4 @@
-"""Learning rules: who may read a course, enrolling.
+"""Learning rules: enrolling, reading, progress (who may read a course: ``policy.py``).
 
 Plain functions over an explicit session; they flush and never commit.
 """
@@ -8,22 +8,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import String, cast, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from elearn.authoring.models import Course, CourseStatus
-from elearn.authoring.services import may_author
+from elearn.accounts.models import Network
+from elearn.authoring.models import Course
 from elearn.core.errors import DomainError
+from elearn.core.text import fold
 from elearn.learning import progress
-from elearn.learning.models import Enrolment
+from elearn.learning.models import Certificate, Enrolment, LessonCompletion
 
 
 class LearningError(DomainError):
     """A learning action that is not possible, with what to do instead."""
-
-
-def is_live(course: Course) -> bool:
-    return course.published is not None and course.status != CourseStatus.ARCHIVED
 
 
 def enrolment(session, user, course: Course) -> Enrolment | None:
@@ -34,25 +31,9 @@ def enrolment(session, user, course: Course) -> Enrolment | None:
     )
 
 
-def may_read(session, user, course: Course) -> bool:
-    """Authors and admins read the working copy; trainees the published one once enrolled,
-    and trainers when one of their cohorts follows the course."""
-    if may_author(user, course):
-        return True
-    if not is_live(course):
-        return False
-    if enrolment(session, user, course) is not None:
-        return True
-    from elearn.cohorts.services import teaches_course  # cohorts build on learning
-
-    return teaches_course(session, user, course.id)
-
-
 def reader_state(session, user, course: Course, lesson_id: int) -> tuple[bool, bool]:
     """(enrolled in the course, completed this lesson) in one round-trip: the lesson page
     is the page trainees open most."""
-    from elearn.learning.models import LessonCompletion
-
     if user is None or not user.is_authenticated:
         return False, False
     enrolled = exists().where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
@@ -65,7 +46,7 @@ def reader_state(session, user, course: Course, lesson_id: int) -> tuple[bool, b
 
 def enrol(session, user, course: Course, *, now: datetime, source: str = "self"):
     """Enrol once (a retry or a double click changes nothing). Returns (row, created)."""
-    if not is_live(course):
+    if not course.is_live:
         raise LearningError(_l("This course is not published."), status=404)
     existing = enrolment(session, user, course)
     if existing is not None:
@@ -91,8 +72,6 @@ def enrol(session, user, course: Course, *, now: datetime, source: str = "self")
 def my_courses(session, user) -> list[dict]:
     """Each enrolled course with its progress, quiz results, where to continue and the
     certificate once earned: a constant number of queries for any number of courses."""
-    from elearn.learning.models import Certificate
-
     rows = session.execute(
         select(Enrolment, Course, Certificate.code)
         .join(Course, Course.id == Enrolment.course_id)
@@ -130,8 +109,6 @@ def completed_ids(session, user, lesson_ids: list[int]) -> set[int]:
 
 def complete_lesson(session, user, course: Course, lesson, *, now: datetime) -> int:
     """Record the completion once and return the course's progress percent."""
-    from elearn.learning.models import LessonCompletion
-
     row = enrolment(session, user, course)
     if row is None:
         raise LearningError(_l("Enrol in the course to read its lessons."), status=403)
@@ -152,16 +129,8 @@ def catalogue_query(
 ):
     """Published courses matching the filters; the search folds accents and Arabic variants
     ("صيانه" finds "صيانة"). Unknown filter values simply match nothing."""
-    from sqlalchemy import String, cast
 
-    from elearn.accounts.models import Network
-    from elearn.core.text import fold
-
-    stmt = (
-        select(Course)
-        .where(Course.published.is_not(None), Course.status != CourseStatus.ARCHIVED)
-        .order_by(Course.slug)
-    )
+    stmt = select(Course).where(Course.is_live).order_by(Course.slug)
     if q.strip():
         stmt = stmt.where(Course.search_text.contains(fold(q)))
     if domain:

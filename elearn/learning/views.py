@@ -8,24 +8,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from elearn.accounts.models import Network
-from elearn.authoring import reading, services
-from elearn.authoring.models import Course, CourseStatus
+from elearn.authoring import policy as authoring_policy
+from elearn.authoring import reading
 from elearn.core.db import utcnow
 from elearn.core.edge import attempt
 from elearn.core.pagination import paginate
 from elearn.extensions import db
 from elearn.i18n.locale import wanted_content
-from elearn.learning import progress
+from elearn.learning import policy, progress
 from elearn.learning import services as learning
 
 bp = Blueprint("learning", __name__, template_folder="templates")
-
-
-def published_course_or_404(slug: str) -> Course:
-    course = services.course_by_slug(db.session, slug)
-    if course is None or course.published is None or course.status == CourseStatus.ARCHIVED:
-        abort(404)
-    return course
 
 
 @bp.get("/courses")
@@ -46,7 +39,7 @@ def catalogue():
 @bp.get("/courses/<slug>")
 @login_required
 def course(slug: str):
-    course = published_course_or_404(slug)
+    course = policy.live_course_or_404(db.session, slug)
     row = learning.enrolment(db.session, current_user, course)
     state = progress.course_state(db.session, current_user.id, course) if row else None
     return render_template(
@@ -65,7 +58,7 @@ def course(slug: str):
 @bp.post("/courses/<slug>/enrol")
 @login_required
 def enrol(slug: str):
-    course = published_course_or_404(slug)
+    course = policy.live_course_or_404(db.session, slug)
     enrolled, value = attempt(
         lambda: learning.enrol(db.session, current_user, course, now=utcnow())
     )
@@ -89,7 +82,7 @@ def lesson(slug: str, module: str, lesson: str):
     # enrolled-and-completed, the lesson's HTML; the outline comes from this process's
     # memory (authoring/published.py; tests/test_progress.py counts them).
     course = reading.course_for_reader(slug)
-    if course is None or not learning.is_live(course):
+    if course is None or not course.is_live:
         abort(404)
     item = reading.find_lesson(course, module, lesson, draft=False)
     enrolled, completed = (
@@ -97,7 +90,7 @@ def lesson(slug: str, module: str, lesson: str):
         if item is not None
         else (False, False)
     )
-    if not enrolled and not learning.may_read(db.session, current_user, course):
+    if not enrolled and not policy.may_read_course(db.session, current_user, course):
         flash(_("Enrol in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
     if item is None:
@@ -111,7 +104,7 @@ def lesson(slug: str, module: str, lesson: str):
         item=item,
         view=view,
         preview=False,
-        may_edit=services.may_author(current_user, course),
+        may_edit=authoring_policy.may_author(current_user, course),
         quiz_after=last_of_module and item.module.quiz is not None,
     )
 
@@ -119,7 +112,7 @@ def lesson(slug: str, module: str, lesson: str):
 @bp.post("/courses/<slug>/modules/<module>/lessons/<lesson>/complete")
 @login_required
 def complete(slug: str, module: str, lesson: str):
-    course = published_course_or_404(slug)
+    course = policy.live_course_or_404(db.session, slug)
     item = reading.find_lesson(course, module, lesson, draft=False)
     if item is None:
         abort(404)

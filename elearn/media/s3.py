@@ -13,7 +13,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from elearn.media.storage import Leftover, StorageError, StoredObject, check_key
+from elearn.media.backend import Leftover, StorageError, StoredObject, check_key
 
 #: One CopyObject up to here (S3 takes 5 GiB at most in one); above, a copy in parts.
 COPY = TransferConfig(

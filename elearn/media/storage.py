@@ -1,77 +1,27 @@
-"""The storage interface every media byte goes through, and its local-files backend.
+"""The local-files backend, and the backend the settings choose (``get_storage``).
 
-Everything above it (import, export, rendering, the Studio) only knows ``put``, ``get``,
-``delete`` and ``exists`` on server-chosen keys; the S3 backend plugs in here.
+Everything above it (import, export, rendering, the Studio) only knows the ``Storage``
+interface (``media/backend.py``) on server-chosen keys; the S3 backend plugs in here.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from flask import Flask, current_app
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,250}\Z")  # \Z: "$" allows a final newline
-
-
-class StorageError(RuntimeError):
-    """Storage refused or did not answer; callers answer 503 and record nothing."""
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    key: str
-    modified: datetime
-
-
-@dataclass(frozen=True)
-class Leftover:
-    """What an interrupted write left behind, which ``keys`` never lists: a temporary file
-    or a folder of parts (local files), an incomplete multipart upload (S3)."""
-
-    #: How ``elearn media gc`` names it.
-    name: str
-    modified: datetime
-    #: The parts' upload id, to spare the ones an upload ticket still uses.
-    multipart_id: str | None = None
-    #: S3: the key the multipart upload was started for.
-    key: str | None = None
-
-
-class Storage(Protocol):
-    def put(self, key: str, data: bytes, content_type: str) -> None: ...
-    def put_file(self, key: str, path: Path, content_type: str) -> None: ...
-    def get(self, key: str) -> bytes: ...
-    def open_stream(self, key: str) -> BinaryIO: ...
-    def delete(self, key: str) -> None: ...
-    def exists(self, key: str) -> bool: ...
-    def move(self, source: str, target: str, content_type: str) -> None: ...
-    def url(self, key: str, *, content_type: str, download_name: str | None = None) -> str: ...
-    def keys(self, prefix: str = "") -> list[str]: ...
-    def objects(self, prefix: str = "") -> list[StoredObject]: ...
-    def leftovers(self) -> list[Leftover]: ...
-    def remove_leftover(self, leftover: Leftover) -> None: ...
-    def size(self, key: str) -> int | None: ...
-    def read_head(self, key: str, n: int) -> bytes: ...
-    def upload_form(self, key: str, *, content_type: str, size: int, expires: int) -> dict: ...
-
+from elearn.media import types
+from elearn.media.backend import Leftover, Storage, StorageError, StoredObject, check_key
 
 #: Temporary files are named so: ``keys`` hides them, ``leftovers`` finds them.
 TEMPORARY = ".upload-"
-
-
-def check_key(key: str) -> str:
-    if not _KEY.match(key) or ".." in key or "//" in key:
-        raise ValueError(f"invalid storage key {key!r}")
-    return key
 
 
 class LocalStorage:
@@ -338,6 +288,8 @@ def _copy_at_most(stream, fh, limit: int, refusal: str) -> int:
 def build_storage(config) -> Storage:
     """The backend the settings ask for (``ELEARN_STORAGE``)."""
     if config["STORAGE"] == "s3":
+        # imported here for start-up speed: boto3 is slow to load, and deployments on local
+        # files (and every CLI command there) never need it
         from elearn.media.s3 import S3Storage
 
         return S3Storage(
@@ -353,8 +305,6 @@ def build_storage(config) -> Storage:
 
 
 def init_app(app: Flask) -> None:
-    from elearn.media import types
-
     types.configure(app.config["MEDIA_LIMITS"])
     app.extensions["elearn.storage"] = build_storage(app.config)
     app.register_error_handler(StorageError, _storage_unavailable)

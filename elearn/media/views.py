@@ -1,57 +1,22 @@
-"""Media of a course at a stable URL; who may see it is decided here, on each request."""
+"""Serving stored bytes: local files behind signed URLs, and the local upload endpoints.
+
+The stable ``/courses/<slug>/media/...`` address, which decides who may read, is
+learning's (``learning/media_views.py``).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, send_file
+from flask import Blueprint, abort, current_app, request, send_file
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from elearn.authoring import services
 from elearn.core.db import reading_only
 from elearn.core.errors import problem
 from elearn.extensions import csrf, db
-from elearn.learning.services import may_read
 from elearn.media import uploads
-from elearn.media.models import MediaAsset
 from elearn.media.storage import LocalStorage, StorageError, get_storage
 
 bp = Blueprint("media", __name__)
-
-INLINE = ("image/", "audio/", "video/", "application/pdf")
-
-
-@bp.get("/courses/<slug>/media/<path:path>")
-@login_required
-def media(slug: str, path: str):
-    """Authors get the working copy's file (a deleted one is gone for them at once);
-    everyone else who may read the course gets the published version's, or a 404."""
-    course = services.course_by_slug(db.session, slug)
-    if course is None:
-        abort(404)
-    authoring = services.may_author(current_user, course)
-    if not authoring and not may_read(db.session, current_user, course):
-        abort(404)
-    asset = db.session.scalar(
-        select(MediaAsset).where(
-            MediaAsset.course_id == course.id, MediaAsset.path == f"media/{path}"
-        )
-    )
-    version = None if asset is None else asset.working() if authoring else asset.published
-    if version is None:
-        abort(404)
-    # Both backends hand out a short-lived URL minted for this reader: presigned by S3, or
-    # signed by us for local files. The bytes never come from this stable address itself.
-    inline = version["content_type"].startswith(INLINE)
-    url = get_storage().url(
-        version["key"],
-        content_type=version["content_type"],
-        download_name=None if inline else path.rsplit("/", 1)[-1],
-    )
-    response = redirect(url, code=302)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/media/files/<token>")

@@ -30,17 +30,6 @@ def live_module(course: Course, slug: str) -> Module | None:
     return next((m for m in course.modules if m.slug == slug and m.published), None)
 
 
-def may_see(session, user, attempt: QuizAttempt) -> bool:
-    """The owner, admins, and the trainers of a cohort the owner is in."""
-    if not user.is_authenticated:
-        return False
-    if user.id == attempt.user_id or user.is_admin:
-        return True
-    from elearn.cohorts.services import follows_trainee  # cohorts build on quizzes
-
-    return follows_trainee(session, user, attempt.user_id)
-
-
 def live_quiz(module: Module) -> Quiz | None:
     quiz = module.quiz
     if quiz is None or not quiz.published or not module.published:

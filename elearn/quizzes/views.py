@@ -14,8 +14,8 @@ from elearn.extensions import db
 from elearn.i18n.locale import asked_content, wanted_content
 from elearn.learning import progress
 from elearn.learning import services as learning
-from elearn.learning.views import published_course_or_404
-from elearn.quizzes import present
+from elearn.learning.policy import live_course_or_404
+from elearn.quizzes import policy, present
 from elearn.quizzes import services as quizzes
 from elearn.quizzes.models import QuizAttempt
 
@@ -27,7 +27,7 @@ def _slack():
 
 
 def _module_and_quiz(slug: str, module: str):
-    course = published_course_or_404(slug)
+    course = live_course_or_404(db.session, slug)
     found = quizzes.live_module(course, module)
     quiz = quizzes.live_quiz(found) if found is not None else None
     if quiz is None:
@@ -80,9 +80,7 @@ def start(slug: str, module: str):
 
 
 def _own_attempt_or_404(attempt_id: int) -> tuple[QuizAttempt, Course]:
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or not quizzes.may_see(db.session, current_user, attempt):
-        abort(404)
+    attempt = policy.attempt_or_404(db.session, current_user, attempt_id)
     return attempt, db.session.get(Course, attempt.course_id)
 
 

@@ -516,7 +516,7 @@ STAFF_ROUTES = {
     ),
     ("studio_editor.translations", "GET"): ("/studio/brakes/translations", None, "admin expert"),
     ("studio_editor.preview", "GET"): ("/studio/brakes/preview/checks/pads", None, "admin expert"),
-    ("item_stats.course_items", "GET"): ("/studio/brakes/questions", None, "admin expert"),
+    ("studio_editor.course_items", "GET"): ("/studio/brakes/questions", None, "admin expert"),
     ("media_library.library", "GET"): ("/studio/brakes/media", None, "admin expert"),
     ("media_library.delete", "POST"): ("/studio/brakes/media/1/delete", {}, "admin expert"),
     ("admin.users", "GET"): ("/admin/users", None, "admin"),
@@ -567,7 +567,7 @@ STAFF_ROUTES = {
         "admin",
     ),
 }
-STAFF_BLUEPRINTS = ("studio", "studio_editor", "item_stats", "media_library", "admin")
+STAFF_BLUEPRINTS = ("studio", "studio_editor", "media_library", "admin")
 
 
 @pytest.mark.parametrize("role", ["trainee", "trainer", "expert"])

@@ -185,7 +185,6 @@ def test_a_command_import_that_fails_leaves_no_course_and_no_object(app, tmp_pat
 MAY_END_TRANSACTIONS = {
     "core/edge.py": "the edge itself",
     "core/db.py": "reading_only: ends the transaction before a long read (SQLite's lock)",
-    "cli.py": "fail(): a command that stops outside a unit of work",
     "authoring/cli.py": "a read-only probe for a database that was never migrated",
     "i18n/locale.py": "reading the preference when the database is down, before any view",
 }

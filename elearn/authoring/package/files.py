@@ -26,6 +26,7 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 
 from elearn.authoring.package.model import Issue
+from elearn.media.types import TYPES, extension
 
 MAX_ENTRIES = 5000
 MAX_TOTAL = 1024 * 1024 * 1024  # 1 GiB uncompressed in all
@@ -135,8 +136,6 @@ def _is_media(path: str) -> bool:
 
 
 def _limit_for(path: str) -> int:
-    from elearn.media.types import TYPES, extension
-
     media_type = TYPES.get(extension(path))
     return media_type.max_size if media_type and _is_media(path) else MAX_TEXT_FILE
 

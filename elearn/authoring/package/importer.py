@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 
 from elearn.accounts.models import Network, User
-from elearn.authoring import services
+from elearn.authoring import policy, services
 from elearn.authoring.models import (
     Course,
     CourseStatus,
@@ -125,8 +125,8 @@ def import_course(
 
 def _import(session, doc: CourseDoc, rendered, actor, staged: StagedMedia, now, publish) -> Course:
     course = services.course_by_slug(session, doc.slug)
-    if not services.may_create_in(actor, doc.network) and (
-        course is None or not services.may_author(actor, course)
+    if not policy.may_create_in(actor, doc.network) and (
+        course is None or not policy.may_author(actor, course)
     ):
         raise services.AuthoringError(
             _l(
@@ -135,7 +135,7 @@ def _import(session, doc: CourseDoc, rendered, actor, staged: StagedMedia, now, 
             ),
             status=403,
         )
-    if course is not None and actor is not None and not services.may_author(actor, course):
+    if course is not None and actor is not None and not policy.may_author(actor, course):
         raise services.AuthoringError(_l("You are not an author of this course."), status=403)
     if publish and actor is not None and not actor.is_admin:
         raise services.AuthoringError(_l("Only an administrator can publish."), status=403)

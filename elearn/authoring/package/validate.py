@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from elearn.accounts.models import DOMAINS
 from elearn.authoring.models import LEVELS, MAX_HOURS, MAX_POSITION
 from elearn.authoring.package.files import PackageFiles
+from elearn.authoring.package.lessons import check_lessons
 from elearn.authoring.package.model import CourseDoc, Issue, LessonDoc, ModuleDoc, Report
 from elearn.authoring.package.quizcheck import check_quiz
 from elearn.authoring.package.references import check_media_files
@@ -307,8 +308,6 @@ def _modules(check: Checker, course: CourseDoc) -> None:
     if not course.modules:
         check.error("course.yml", None, _l("the course has no module folder"))
     course.modules.sort(key=lambda m: (m.position, m.slug))
-    from elearn.authoring.package.lessons import check_lessons
-
     check_lessons(check, course)
 
 

@@ -1,6 +1,11 @@
-"""The Studio's media library: what a course holds, where it is used, upload and delete."""
+"""The Studio's media library: what a course holds, where it is used, upload and delete.
+
+A Studio page, so authoring's (media stores the files and knows nothing of lessons).
+"""
 
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -36,8 +41,6 @@ def usage(course) -> dict[str, list[str]]:
 
 
 def _refs(markdown: str):
-    import re
-
     return re.findall(r"\]\((?:\./)?(media/[^)\s]+)", markdown)
 
 
@@ -49,7 +52,9 @@ def library(slug: str):
         .where(MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None))
         .order_by(MediaAsset.path)
     ).all()
-    return render_template("media/library.html", course=course, assets=assets, used=usage(course))
+    return render_template(
+        "authoring/media_library.html", course=course, assets=assets, used=usage(course)
+    )
 
 
 @bp.post("/<slug>/media/<int:asset_id>/delete")
