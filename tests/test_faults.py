@@ -20,7 +20,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.browser import LiveServer
-from tests.conftest import PG_URL, s3_config
+from tests.harness import PG_URL, s3_config
 from tests.quizkit import QUIZ, RIGHT, SLUG, answers_for, publish
 
 pytestmark = pytest.mark.fault
@@ -92,8 +92,8 @@ def app_config(request):
 
 
 def test_storage_that_stops_answering_gives_503s_then_recovers(app, api, make, hole):
-    from tests.test_api_courses import PNG, package, upload
-    from tests.test_uploads import send
+    from tests.factories import PNG, package, upload
+    from tests.uploadkit import send
 
     admin = make.token(make.user("admin").email)
     expert = make.token(make.user("expert", network="DMK").email)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from elearn.extensions import db
 from elearn.learning.models import LessonCompletion
-from tests.test_api_courses import package, upload
+from tests.factories import package, upload
 
 LESSON = "/api/v1/courses/engine-basics/modules/basics/lessons/{}"
 

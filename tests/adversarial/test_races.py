@@ -40,8 +40,8 @@ import pytest
 import sqlalchemy as sa
 
 from elearn.extensions import db
-from tests.conftest import PG_URL
-from tests.test_api_courses import package, upload
+from tests.factories import package, upload
+from tests.harness import PG_URL
 
 pytestmark = [
     pytest.mark.adversarial,
