@@ -1,5 +1,10 @@
 """Fixtures: an app per test on a database of its own (SQLite, and PostgreSQL when
-``ELEARN_TEST_DATABASE_URL`` is set), clients signed in per role, small factories."""
+``ELEARN_TEST_DATABASE_URL`` is set), clients signed in per role, the factory (``make``).
+
+Under pytest-xdist (``make test``) every worker has its own PostgreSQL database
+(``<db>_gw0``…, made at start and dropped at the end), its own instance folder, SQLite
+files and S3 server; what the helpers need lives in tests/harness.py and tests/factories.py.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +50,19 @@ def pytest_unconfigure(config):
         harness.drop_worker_database()
     if harness.OWN_INSTANCE_DIR:
         shutil.rmtree(harness.os.environ["ELEARN_INSTANCE_DIR"], ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked ``exclusive`` runs while no other worker is inside
+    a test (it restarts PostgreSQL under everyone's connections); the others wait."""
+    workerinput = getattr(item.config, "workerinput", None)
+    if workerinput is None:
+        yield
+        return
+    exclusive = item.get_closest_marker("exclusive") is not None
+    with harness.test_slot(workerinput["testrunuid"], exclusive=exclusive):
+        yield
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -8,6 +8,7 @@ first cleans ``ELEARN_*`` out of the environment, so it is imported before ``ele
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import socket
@@ -109,6 +110,28 @@ def drop_worker_database() -> None:
     name = sa.engine.make_url(PG_URL).database
     with _server() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def test_slot(run_id: str, *, exclusive: bool):
+    """Hold this worker's place in a test: shared by every worker, or ``exclusive`` for a
+    test that restarts a service all of them use (PostgreSQL). A turnstile gives the
+    exclusive test its turn: once it waits, no worker starts another test before it ran.
+
+    Locks are files of this run (``run_id``: pytest-xdist's testrunuid) in the temporary
+    folder; the system releases them should a worker die."""
+    base = Path(tempfile.gettempdir()) / f"elearn-tests-{run_id}"
+    with open(f"{base}.turnstile", "a") as turnstile, open(f"{base}.lock", "a") as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        if not exclusive:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            if exclusive:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
 
 
 def redis_url(slot: int) -> str:

@@ -139,6 +139,7 @@ def restart_postgresql() -> None:
 
 
 @pytest.mark.postgres_only
+@pytest.mark.exclusive
 @pytest.mark.parametrize("backend", ["postgresql"] if PG_URL else [], indirect=True)
 def test_a_postgresql_restart_under_load_loses_no_acknowledged_work(
     app, api, make, backend, request
