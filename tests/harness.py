@@ -12,6 +12,7 @@ import fcntl
 import os
 import re
 import socket
+import sys
 import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,9 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "elearn-test-secret")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+#: The scripts (``elearn``, ``gunicorn``) of the environment running the tests: ``.venv/bin``
+#: under ``make test``, the shared one in a git worktree that has no ``.venv`` of its own.
+VENV_BIN = Path(sys.executable).parent
 FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 #: The database CI (or the developer) created; under xdist only a door to create others.

@@ -20,7 +20,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.browser import LiveServer
-from tests.harness import PG_URL, s3_config
+from tests.harness import PG_URL, VENV_BIN, s3_config
 from tests.quizkit import QUIZ, RIGHT, SLUG, answers_for, publish
 
 pytestmark = pytest.mark.fault
@@ -264,7 +264,7 @@ def test_an_import_killed_halfway_leaves_nothing_and_can_be_run_again(app, tmp_p
         "ELEARN_MEDIA_DIR": str(tmp_path / "media"),
         "ELEARN_SECRET_KEY": "k" * 40,
     }
-    command = [str(ROOT / ".venv/bin/elearn"), "courses", "import", str(package), "--publish"]
+    command = [str(VENV_BIN / "elearn"), "courses", "import", str(package), "--publish"]
     with app.app_context():
         from elearn.extensions import db
 

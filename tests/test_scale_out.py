@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.harness import PASSWORD, PG_URL, free_port, redis_url
+from tests.harness import PASSWORD, PG_URL, VENV_BIN, free_port, redis_url
 from tests.quizkit import QUIZ, RIGHT, SLUG, answers_for, publish
 
 pytestmark = pytest.mark.fault
@@ -98,7 +98,7 @@ def deployment(app, s3_bucket, tmp_path):
         workers.append(
             subprocess.Popen(
                 [
-                    str(ROOT / ".venv/bin/gunicorn"),
+                    str(VENV_BIN / "gunicorn"),
                     "--workers=2",
                     "--threads=2",
                     f"--bind=127.0.0.1:{port}",
