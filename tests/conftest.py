@@ -8,6 +8,7 @@ files and S3 server; what the helpers need lives in tests/harness.py and tests/f
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from types import SimpleNamespace
@@ -49,7 +50,7 @@ def pytest_unconfigure(config):
     if PG_URL:
         harness.drop_worker_database()
     if harness.OWN_INSTANCE_DIR:
-        shutil.rmtree(harness.os.environ["ELEARN_INSTANCE_DIR"], ignore_errors=True)
+        shutil.rmtree(os.environ["ELEARN_INSTANCE_DIR"], ignore_errors=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
