@@ -29,8 +29,12 @@ run: install
 	$(BIN)/elearn demo
 	$(BIN)/elearn run --host 127.0.0.1 --port 5000
 
+# Both cores (or all of them): each pytest-xdist worker has its own databases, instance
+# folder, ports and Redis databases (tests/harness.py). `make test PYTEST_WORKERS=0` runs
+# in one process; PYTEST_ARGS picks tests (`PYTEST_ARGS="-k quiz tests/test_quizzes.py"`).
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check elearn tests

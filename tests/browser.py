@@ -71,3 +71,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, base, email, password, lang):
+    """Sign in through the form, with the interface in ``lang``."""
+    page.goto(f"{base}/login?lang={lang}")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{base}/")

@@ -1,47 +1,39 @@
 """Fixtures: an app per test on a database of its own (SQLite, and PostgreSQL when
-``ELEARN_TEST_DATABASE_URL`` is set), clients signed in per role, small factories."""
+``ELEARN_TEST_DATABASE_URL`` is set), clients signed in per role, the factory (``make``).
+
+Under pytest-xdist (``make test``) every worker has its own PostgreSQL database
+(``<db>_gw0``…, made at start and dropped at the end), its own instance folder, SQLite
+files and S3 server; what the helpers need lives in tests/harness.py and tests/factories.py.
+"""
 
 from __future__ import annotations
 
 import os
-import re
+import secrets
 import shutil
-import tempfile
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
-os.environ.setdefault("ELEARN_INSTANCE_DIR", tempfile.mkdtemp(prefix="elearn-test-instance-"))
-for _name in list(os.environ):  # the developer's own settings must not leak into tests
-    if _name.startswith("ELEARN_") and _name not in {
-        "ELEARN_TEST_DATABASE_URL",
-        "ELEARN_INSTANCE_DIR",
-    }:
-        del os.environ[_name]
-
-from elearn import create_app  # noqa: E402
-from elearn.accounts import services  # noqa: E402
-from elearn.core.db import utcnow  # noqa: E402
-from elearn.extensions import db  # noqa: E402
+from elearn import create_app
+from elearn.extensions import db
+from tests import harness
+from tests.factories import Factory
+from tests.harness import (
+    BACKENDS,
+    IN_CI,
+    PASSWORD,
+    PG_URL,
+    Client,
+    Clock,
+    base_config,
+    count_queries,
+    normalized_pg_url,
+    s3_config,
+)
 
 pytest_plugins = ("tests.browser",)
-
-# S3 is a real S3 API server (moto's server mode) on a loopback port; never our own code
-# patched. These credentials only ever talk to it.
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "elearn-test")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "elearn-test-secret")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-
-PASSWORD = "correct-horse-42"
-PG_URL = os.environ.get("ELEARN_TEST_DATABASE_URL", "")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
 
 def pytest_configure(config):
@@ -49,6 +41,29 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "CI=true needs ELEARN_TEST_DATABASE_URL: tests must run on PostgreSQL"
         )
+    if PG_URL:
+        harness.create_worker_database()
+
+
+def pytest_unconfigure(config):
+    """A worker leaves no database and no instance folder behind."""
+    if PG_URL:
+        harness.drop_worker_database()
+    if harness.OWN_INSTANCE_DIR:
+        shutil.rmtree(os.environ["ELEARN_INSTANCE_DIR"], ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked ``exclusive`` runs while no other worker is inside
+    a test (it restarts PostgreSQL under everyone's connections); the others wait."""
+    workerinput = getattr(item.config, "workerinput", None)
+    if workerinput is None:
+        yield
+        return
+    exclusive = item.get_closest_marker("exclusive") is not None
+    with harness.test_slot(workerinput["testrunuid"], exclusive=exclusive):
+        yield
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -59,25 +74,6 @@ def pytest_runtest_makereport(item, call):
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
-
-
-def base_config(url: str) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "PASSWORD_HASH_COST": FAST_HASH,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "MAIL_BACKEND": "memory",
-    }
-
-
-def normalized_pg_url() -> str:
-    from elearn.config import load_config
-
-    return load_config(
-        {"ELEARN_DATABASE_URL": PG_URL, "ELEARN_SECRET_KEY": "x" * 40}, Path(tempfile.gettempdir())
-    )["SQLALCHEMY_DATABASE_URI"]
 
 
 def migrate_to_head(url: str) -> None:
@@ -139,25 +135,20 @@ def _reset_pg(baseline) -> None:
 
 @pytest.fixture(scope="session")
 def s3_server():
-    """moto's S3 server in a thread on a free loopback port, for the whole session."""
-    import socket
+    """moto's S3 server in a thread on a loopback port the system picks (so two workers
+    never want the same one), for the whole session."""
+    from moto.server import ThreadedMotoServer  # moto is slow to import: only when used
 
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    yield f"http://127.0.0.1:{port}"
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
     server.stop()
 
 
 @pytest.fixture
 def s3_bucket(s3_server):
     """A fresh bucket per test: (endpoint, bucket name, boto3 client)."""
-    import secrets
-
     import boto3
 
     name = f"elearn-{secrets.token_hex(4)}"
@@ -169,14 +160,13 @@ def s3_bucket(s3_server):
     client.delete_bucket(Bucket=name)
 
 
-def s3_config(bucket) -> dict:
-    return {
-        "STORAGE": "s3",
-        "S3_ENDPOINT_URL": bucket.endpoint,
-        "S3_BUCKET": bucket.name,
-        "S3_REGION": "us-east-1",
-        "S3_ADDRESSING_STYLE": "path",
-    }
+@pytest.fixture(params=["local", "s3"])
+def media_config(request, tmp_path):
+    """Settings for each storage backend; a module that takes it as its ``app_config`` runs
+    every test on local files and on S3."""
+    if request.param == "local":
+        return {"STORAGE": "local", "MEDIA_DIR": str(tmp_path / "media")}
+    return s3_config(request.getfixturevalue("s3_bucket"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -213,25 +203,6 @@ def app(database_url, app_config):
         db.engine.dispose()
 
 
-class Client(FlaskClient):
-    """A browser-like client: keeps cookies, knows the page's CSRF token, can sign in."""
-
-    def csrf_token(self) -> str:
-        html = self.get("/language").get_data(as_text=True)
-        return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-
-    def post_form(self, url: str, data: dict | None = None, **kwargs):
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf_token())
-        return self.post(url, data=data, **kwargs)
-
-    def login(self, email: str, password: str = PASSWORD):
-        return self.post_form("/login", {"email": email, "password": password})
-
-    def logout(self):
-        return self.post_form("/logout")
-
-
 @pytest.fixture
 def client(app) -> Client:
     return app.test_client()
@@ -250,72 +221,6 @@ def signed_in(app):
         return browser
 
     return open_as
-
-
-class Factory:
-    """Make rows through the real services, committed, and hand back plain values."""
-
-    def __init__(self, app):
-        self.app = app
-        self._n = 0
-
-    def _next(self) -> int:
-        self._n += 1
-        return self._n
-
-    def centre(self, code: str = "SALE", name: str = "Centre de Salé", city: str = "Salé"):
-        with self.app.app_context():
-            found = services.centre_by_code_or_none(db.session, code)
-            centre = found or services.save_centre(
-                db.session, None, code=code, name=name, city=city
-            )
-            db.session.commit()
-            return SimpleNamespace(id=centre.id, code=centre.code)
-
-    def user(
-        self,
-        role: str = "trainee",
-        *,
-        roles=None,
-        email=None,
-        name=None,
-        centre="SALE",
-        network="DMK",
-        locale="fr",
-        password=PASSWORD,
-        active=True,
-    ):
-        roles = list(roles or [role])
-        email = email or f"{'-'.join(roles)}{self._next()}@example.org"
-        if set(roles) & {"trainer", "trainee"}:
-            self.centre(centre)
-        with self.app.app_context():
-            user = services.create_user(
-                db.session,
-                email=email,
-                name=name or f"Test {roles[0].title()}",
-                roles=roles,
-                network=services.network_by_code(db.session, network)
-                if "expert" in roles
-                else None,
-                centre=services.centre_by_code(db.session, centre)
-                if set(roles) & {"trainer", "trainee"}
-                else None,
-                locale=locale,
-                password=password,
-            )
-            user.active = active
-            db.session.commit()
-            return SimpleNamespace(id=user.id, email=user.email, password=password, roles=roles)
-
-    def token(self, email: str, name: str = "test") -> str:
-        with self.app.app_context():
-            user = services.find_user(db.session, email)
-            _token, plain = services.create_token(
-                db.session, user, name, now=utcnow(), lifetime_days=30
-            )
-            db.session.commit()
-            return plain
 
 
 @pytest.fixture
@@ -379,37 +284,6 @@ def api(app):
             return self.call("DELETE", url, **kw)
 
     return Api()
-
-
-@contextmanager
-def count_queries(app):
-    """Count SQL statements sent while the block runs."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-
-
-class Clock:
-    """The time the app sees (``app.config["TEST_CLOCK"]``): moved by the test, never by
-    waiting."""
-
-    def __init__(self):
-        self.moment = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.moment
-
-    def advance(self, **delta):
-        self.moment += timedelta(**delta)
 
 
 @pytest.fixture

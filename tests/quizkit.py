@@ -3,10 +3,7 @@ trainee would: by reading the choice texts, never by knowing the ids."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-from tests.test_api_courses import upload
+from tests.factories import upload, zipped
 
 SLUG = "brakes"
 QUIZ = f"/api/v1/courses/{SLUG}/modules/checks/quiz/attempts"
@@ -95,11 +92,7 @@ summary: {{fr: Contrôler les freins., ar: فحص الفرامل.}}
             time_limit=f"time_limit_minutes: {time_limit}\n" if time_limit else "",
         ),
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, data in files.items():
-            archive.writestr(f"{SLUG}/{path}", data)
-    return buffer.getvalue()
+    return zipped(SLUG, files)
 
 
 def publish(api, make, **kwargs) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from elearn.accounts import services
 from elearn.accounts.models import AccessToken, Centre, Network, User
 from elearn.extensions import db
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 HTML_AR = '<html lang="ar" dir="rtl">'
 HTML_FR = '<html lang="fr" dir="ltr">'

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from elearn.accounts.models import DOMAINS, AccessToken, User
 from elearn.core.db import utcnow
 from elearn.extensions import db
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 V1 = "/api/v1"
 PROGRAMME_NETWORKS = {"DMK", "AEROMAC", "C3M", "AMCN", "ACOMS"}

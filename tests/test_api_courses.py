@@ -2,68 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import io
-import zipfile
-
 import pytest
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
-
-
-def package(slug="engine-basics", network="DMK", extra_ar=True) -> bytes:
-    files = {
-        "course.yml": f"""slug: {slug}
-domain: automotive
-network: {network}
-source_language: fr
-languages: [fr, ar]
-level: beginner
-estimated_hours: 3
-title: {{fr: Moteur, ar: المحرك}}
-summary: {{fr: Les bases du moteur., ar: أساسيات المحرك.}}
-competencies:
-  - code: C1
-    title: {{fr: Identifier, ar: التعرف}}
-""",
-        "media/engine.png": PNG,
-        "01-basics/module.yml": "title: {fr: Bases, ar: الأساسيات}\n",
-        "01-basics/01-cycle.fr.md": "---\ntitle: Le cycle\nduration_minutes: 10\n"
-        "competencies: [C1]\n---\n\n# Quatre temps\n\n![Moteur](media/engine.png)\n\n"
-        "[Suite](./02-oil.fr.md)\n",
-        "01-basics/02-oil.fr.md": "---\ntitle: L'huile\nkind: practical\nequipment: [Jauge]\n"
-        "safety: Moteur froid.\n---\n\nVérifier le niveau.\n",
-        "01-basics/quiz.yml": """title: {fr: Quiz, ar: اختبار}
-pass_mark: 70
-max_attempts: 2
-questions:
-  - id: q1
-    type: true_false
-    prompt: {fr: "Un moteur 4 temps a 4 temps ?", ar: "هل للمحرك رباعي الأشواط أربعة أشواط؟"}
-    answer: true
-""",
-    }
-    if extra_ar:
-        files["01-basics/01-cycle.ar.md"] = "---\ntitle: الدورة\n---\n\n# أربعة أشواط\n"
-        files["01-basics/02-oil.ar.md"] = (
-            "---\ntitle: الزيت\nequipment: [مقياس]\nsafety: محرك بارد.\n---\n\nتحقق من المستوى.\n"
-        )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path, data in files.items():
-            archive.writestr(f"{slug}/{path}", data)
-    return buffer.getvalue()
-
-
-def upload(api, token, data, query=""):
-    return api.client.post(
-        f"/api/v1/courses/import{query}",
-        headers={"Authorization": f"Bearer {token}"},
-        data={"file": (io.BytesIO(data), "course.zip")},
-        content_type="multipart/form-data",
-    )
+from tests.factories import PNG, package, upload
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 
 def session_cookie(client) -> str | None:

@@ -8,18 +8,10 @@ import zipfile
 
 import pytest
 
-from tests.browser import screenshot
-from tests.test_api_courses import package
+from tests.browser import screenshot, sign_in
+from tests.factories import package
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, email, password, lang):
-    page.goto(f"{base}/login?lang={lang}")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
 
 
 def sign_out(page):

@@ -8,9 +8,8 @@ import zipfile
 
 import pytest
 
-from tests.browser import screenshot
-from tests.test_api_courses import PNG, package
-from tests.test_browser_authoring import sign_in
+from tests.browser import screenshot, sign_in
+from tests.factories import PNG, package
 
 pytestmark = pytest.mark.browser
 

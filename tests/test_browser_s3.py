@@ -8,10 +8,9 @@ import zipfile
 
 import pytest
 
-from tests.browser import screenshot
-from tests.conftest import s3_config
-from tests.test_api_courses import PNG, package
-from tests.test_browser_authoring import sign_in
+from tests.browser import screenshot, sign_in
+from tests.factories import PNG, package
+from tests.harness import s3_config
 
 pytestmark = pytest.mark.browser
 

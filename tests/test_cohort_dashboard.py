@@ -13,7 +13,7 @@ import openpyxl
 from elearn.core.db import utcnow
 from tests.cohortkit import create_cohort, staff
 from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for
-from tests.test_studio import publish_from_the_page
+from tests.studiokit import publish_from_the_page
 
 
 def add(api, token, cohort_id, emails):

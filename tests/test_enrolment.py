@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from elearn.authoring.models import Course
 from elearn.extensions import db
 from elearn.learning.models import Enrolment
-from tests.test_api_courses import package, upload
+from tests.factories import package, upload
 
 
 def test_enrolment_is_idempotent_and_needs_a_published_open_course(app, api, make):

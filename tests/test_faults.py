@@ -20,7 +20,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.browser import LiveServer
-from tests.conftest import PG_URL, s3_config
+from tests.harness import PG_URL, VENV_BIN, s3_config
 from tests.quizkit import QUIZ, RIGHT, SLUG, answers_for, publish
 
 pytestmark = pytest.mark.fault
@@ -92,8 +92,8 @@ def app_config(request):
 
 
 def test_storage_that_stops_answering_gives_503s_then_recovers(app, api, make, hole):
-    from tests.test_api_courses import PNG, package, upload
-    from tests.test_uploads import send
+    from tests.factories import PNG, package, upload
+    from tests.uploadkit import send
 
     admin = make.token(make.user("admin").email)
     expert = make.token(make.user("expert", network="DMK").email)
@@ -139,6 +139,7 @@ def restart_postgresql() -> None:
 
 
 @pytest.mark.postgres_only
+@pytest.mark.exclusive
 @pytest.mark.parametrize("backend", ["postgresql"] if PG_URL else [], indirect=True)
 def test_a_postgresql_restart_under_load_loses_no_acknowledged_work(
     app, api, make, backend, request
@@ -263,7 +264,7 @@ def test_an_import_killed_halfway_leaves_nothing_and_can_be_run_again(app, tmp_p
         "ELEARN_MEDIA_DIR": str(tmp_path / "media"),
         "ELEARN_SECRET_KEY": "k" * 40,
     }
-    command = [str(ROOT / ".venv/bin/elearn"), "courses", "import", str(package), "--publish"]
+    command = [str(VENV_BIN / "elearn"), "courses", "import", str(package), "--publish"]
     with app.app_context():
         from elearn.extensions import db
 

@@ -21,8 +21,8 @@ from elearn.i18n.languages import (
     pick_language,
 )
 from elearn.learning.models import Certificate
+from tests.factories import package, upload
 from tests.quizkit import certify, enrolled_trainee, publish
-from tests.test_api_courses import package, upload
 
 LESSON = "/courses/engine-basics/modules/basics/lessons/cycle"
 EDIT = "/studio/engine-basics/modules/basics/lessons/cycle/edit"

@@ -3,27 +3,12 @@ the server is down: the change is kept and the caller is told how many were not 
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from aiosmtpd.controller import Controller
 
 from elearn.core import mail
-
-
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.harness import free_port
+from tests.mailkit import Inbox, smtp_app
 
 
 @pytest.fixture
@@ -33,17 +18,6 @@ def smtp_server():
     controller.start()
     yield controller, inbox
     controller.stop()
-
-
-def smtp_app(app, port):
-    app.config.update(
-        MAIL_BACKEND="smtp",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=port,
-        SMTP_STARTTLS=False,
-        SMTP_TIMEOUT=3,
-        MAIL_FROM="MRE Academy <no-reply@mre-academy.example>",
-    )
 
 
 def test_messages_reach_a_real_smtp_server_with_arabic_intact(app, smtp_server):

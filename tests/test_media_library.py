@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from elearn.extensions import db
 from elearn.media.models import MediaAsset
-from tests.test_studio import course, signed_in  # noqa: F401 - fixture
 
 
-def test_library_lists_usage_and_deletes_only_unused(app, make, course):  # noqa: F811
-    expert = signed_in(app, make.user("expert", network="DMK"))
+@pytest.fixture
+def course(make):
+    """engine-basics imported as a draft, its media in the app's storage."""
+    return make.course().slug
+
+
+def test_library_lists_usage_and_deletes_only_unused(app, make, course, signed_in):
+    expert = signed_in(make.user("expert", network="DMK").email)
     page = expert.get("/studio/engine-basics/media").get_data(as_text=True)
     assert "media/engine.png" in page and "basics/cycle" in page  # used by the first lesson
     with app.app_context():
@@ -28,13 +34,13 @@ def test_library_lists_usage_and_deletes_only_unused(app, make, course):  # noqa
         assert db.session.get(MediaAsset, asset.id).removed_at is not None
 
 
-def test_library_is_for_the_course_authors_only(app, make, course):  # noqa: F811
+def test_library_is_for_the_course_authors_only(app, make, course, signed_in):
     assert (
-        signed_in(app, make.user("expert", network="AEROMAC"))
+        signed_in(make.user("expert", network="AEROMAC").email)
         .get("/studio/engine-basics/media")
         .status_code
         == 404
     )
     assert (
-        signed_in(app, make.user("trainee")).get("/studio/engine-basics/media").status_code == 403
+        signed_in(make.user("trainee").email).get("/studio/engine-basics/media").status_code == 403
     )

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from elearn import create_app
 from elearn.core.migrations import downgrade, upgrade
 from elearn.extensions import db
-from tests.conftest import base_config, normalized_pg_url
+from tests.harness import base_config, normalized_pg_url
 
 
 @pytest.fixture

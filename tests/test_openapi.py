@@ -13,9 +13,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.cohortkit import create_cohort, staff
-from tests.conftest import PASSWORD
+from tests.factories import package, upload
+from tests.harness import PASSWORD
 from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for
-from tests.test_api_courses import package, upload
 
 V1 = "/api/v1"
 METHODS = ("get", "post", "put", "patch", "delete")

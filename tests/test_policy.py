@@ -21,8 +21,8 @@ from elearn.learning.models import Certificate
 from elearn.quizzes import policy as quizzes
 from elearn.quizzes.models import QuizAttempt
 from tests.cohortkit import create_cohort, staff
+from tests.factories import package, upload
 from tests.quizkit import QUIZ, SLUG, certify, enrolled_trainee
-from tests.test_api_courses import package, upload
 
 PEOPLE = (
     "anonymous",

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from elearn import create_app
 from elearn.extensions import db
 from elearn.learning.models import LessonCompletion
-from tests.conftest import Client, base_config, count_queries
-from tests.test_api_courses import package, upload
+from tests.factories import package, upload
+from tests.harness import Client, base_config, count_queries
 
 LESSON = "/api/v1/courses/engine-basics/modules/basics/lessons/{}"
 

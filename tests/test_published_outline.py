@@ -9,9 +9,9 @@ from elearn import create_app
 from elearn.authoring import published
 from elearn.authoring.models import Course
 from elearn.extensions import db
-from tests.conftest import Client, base_config
-from tests.test_api_courses import package, upload
-from tests.test_studio import publish_from_the_page
+from tests.factories import package, upload
+from tests.harness import Client, base_config
+from tests.studiokit import publish_from_the_page
 
 COURSE = "/courses/engine-basics"
 CYCLE = COURSE + "/modules/basics/lessons/cycle"

@@ -7,7 +7,7 @@ import zipfile
 
 from elearn.authoring.push import package_file
 from tests.browser import LiveServer
-from tests.test_api_courses import package
+from tests.factories import package
 
 
 def write_folder(tmp_path, data: bytes):

@@ -9,9 +9,9 @@ import secrets
 import pytest
 
 from elearn import create_app
-from tests.conftest import Client, base_config
+from tests.harness import Client, base_config, redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url(0)
 
 
 @pytest.fixture

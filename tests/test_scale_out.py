@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,20 +16,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import PASSWORD, PG_URL
+from tests.harness import PASSWORD, PG_URL, VENV_BIN, free_port, redis_url
 from tests.quizkit import QUIZ, RIGHT, SLUG, answers_for, publish
 
 pytestmark = pytest.mark.fault
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = redis_url(1)  # flushed by the test: this worker's own database
 SECRET = "scale-out-secret-key-" + "x" * 30
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, timeout: float = 90) -> None:
@@ -105,7 +98,7 @@ def deployment(app, s3_bucket, tmp_path):
         workers.append(
             subprocess.Popen(
                 [
-                    str(ROOT / ".venv/bin/gunicorn"),
+                    str(VENV_BIN / "gunicorn"),
                     "--workers=2",
                     "--threads=2",
                     f"--bind=127.0.0.1:{port}",

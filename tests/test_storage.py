@@ -10,27 +10,14 @@ import pytest
 
 from elearn import create_app
 from elearn.media.storage import StorageError, build_storage
-from tests.conftest import base_config, s3_config
-from tests.test_api_courses import PNG, package
-
-
-@pytest.fixture(params=["local", "s3"])
-def media_config(request, tmp_path):
-    if request.param == "local":
-        return {"STORAGE": "local", "MEDIA_DIR": str(tmp_path / "media")}
-    return s3_config(request.getfixturevalue("s3_bucket"))
+from tests.factories import PNG, Factory, package
+from tests.harness import base_config, s3_config
+from tests.uploadkit import stored_keys
 
 
 @pytest.fixture
 def app_config(media_config):
     return media_config
-
-
-def stored_keys(app) -> list[str]:
-    with app.app_context():
-        from elearn.media.storage import get_storage
-
-        return get_storage().keys("courses/")
 
 
 def test_put_get_exists_delete(app):
@@ -201,8 +188,6 @@ def test_unreachable_s3_gives_503_with_retry_advice(database_url):
 
 
 def make_token(app):
-    from tests.conftest import Factory
-
     factory = Factory(app)
     return factory.token(factory.user("admin").email)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 import pytest
@@ -11,7 +10,8 @@ from sqlalchemy import func, select
 
 from elearn.authoring.models import Course, Lesson, LessonRevision
 from elearn.extensions import db
-from tests.test_api_courses import package
+from tests.factories import package
+from tests.studiokit import publish_from_the_page
 
 
 @pytest.fixture
@@ -28,14 +28,6 @@ def signed_in(app, user):
     client = app.test_client()
     assert client.login(user.email).status_code == 303
     return client
-
-
-def publish_from_the_page(client, slug: str):
-    """Click Publish on the Studio page, as an administrator does: the form says which
-    revision of the course the page showed."""
-    page = client.get(f"/studio/{slug}").get_data(as_text=True)
-    revision = re.search(r'name="revision" value="([0-9a-f]{64})"', page).group(1)
-    return client.post_form(f"/studio/{slug}/publish", {"revision": revision})
 
 
 STUDIO_PAGES = [

@@ -25,8 +25,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
 from tests.cohortkit import create_cohort
+from tests.factories import package, upload
 from tests.quizkit import QUIZ, SLUG, enrolled_trainee, publish
-from tests.test_api_courses import package, upload
 
 pytestmark = pytest.mark.adversarial
 

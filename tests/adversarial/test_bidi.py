@@ -41,9 +41,9 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from tests.cohortkit import create_cohort, staff
-from tests.conftest import s3_config
+from tests.factories import package, upload
+from tests.harness import s3_config
 from tests.quizkit import publish
-from tests.test_api_courses import package, upload
 
 pytestmark = pytest.mark.adversarial
 

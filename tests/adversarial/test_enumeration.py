@@ -55,7 +55,7 @@ from elearn.accounts import passwords
 from elearn.accounts.models import AccessToken, SetupLink, User
 from elearn.core.db import utcnow
 from elearn.extensions import db
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 from tests.quizkit import SLUG, certify, publish
 
 pytestmark = pytest.mark.adversarial

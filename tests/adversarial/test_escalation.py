@@ -37,8 +37,8 @@ from sqlalchemy import select
 from elearn.extensions import db
 from tests.adversarial import worldkit
 from tests.adversarial.worldkit import DRAFT
+from tests.factories import package, upload
 from tests.quizkit import LESSONS, QUIZ, SLUG, quiz_package
-from tests.test_api_courses import package, upload
 
 pytestmark = pytest.mark.adversarial
 

@@ -39,9 +39,9 @@ from aiosmtpd.controller import Controller
 from elearn.accounts.models import User
 from elearn.extensions import db
 from tests.cohortkit import create_cohort, staff
-from tests.conftest import Client
+from tests.harness import Client, free_port
+from tests.mailkit import Inbox, smtp_app
 from tests.quizkit import SLUG, certify
-from tests.test_mail import Inbox, free_port, smtp_app
 
 pytestmark = pytest.mark.adversarial
 

@@ -54,8 +54,8 @@ from sqlalchemy import func, select
 from elearn.extensions import db
 from tests.adversarial import worldkit
 from tests.adversarial.worldkit import B_EMAIL, B_NAME, DRAFT
+from tests.factories import package
 from tests.quizkit import LESSONS, QUIZ, SLUG
-from tests.test_api_courses import package
 
 pytestmark = pytest.mark.adversarial
 

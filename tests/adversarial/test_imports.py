@@ -56,7 +56,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from elearn.extensions import db
-from tests.test_api_courses import PNG, package, upload
+from tests.factories import PNG, package, upload
 
 pytestmark = pytest.mark.adversarial
 

@@ -30,7 +30,7 @@ import threading
 import pytest
 
 from tests.cohortkit import create_cohort
-from tests.test_api_courses import package, upload
+from tests.factories import package, upload
 
 pytestmark = pytest.mark.adversarial
 

@@ -38,15 +38,15 @@ from sqlalchemy import update
 
 from elearn.core.db import utcnow
 from elearn.extensions import db
-from tests import test_uploads
-from tests.conftest import s3_config
-from tests.test_api_courses import PNG
-from tests.test_storage import stored_keys
-from tests.test_uploads import put_part, send, ticket
+from tests import uploadkit
+from tests.factories import PNG
+from tests.harness import s3_config
+from tests.uploadkit import put_part, send, stored_keys, ticket
 
 pytestmark = pytest.mark.adversarial
 
-course = test_uploads.course  # the published engine-basics course, as the CLI imports it
+course = uploadkit.course  # the published engine-basics course (a fixture)
+
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "/api/v1/courses/engine-basics/media/uploads"

@@ -36,8 +36,8 @@ from flask_babel import force_locale, gettext
 from markupsafe import escape
 
 from elearn.authoring.rendering import MAX_DEPTH, render_markdown, too_complex
-from tests.adversarial.test_redos import published_course_and_its_expert
-from tests.test_api_courses import package, upload
+from tests.adversarial import worldkit
+from tests.factories import package, upload
 
 pytestmark = pytest.mark.adversarial
 
@@ -87,7 +87,7 @@ def app_config(tmp_path):
 
 @pytest.fixture
 def course(api, make, signed_in):
-    return published_course_and_its_expert(api, make, signed_in)
+    return worldkit.published_course_and_its_expert(api, make, signed_in)
 
 
 def lesson_text(api, token) -> str:

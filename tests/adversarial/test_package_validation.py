@@ -41,7 +41,7 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from elearn.authoring.package.model import printable
-from tests.test_api_courses import package, upload
+from tests.factories import package, upload
 
 pytestmark = pytest.mark.adversarial
 

@@ -38,7 +38,7 @@ import pytest
 from elearn.accounts import services
 from elearn.config import PROJECT_ROOT
 from elearn.extensions import db
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 pytestmark = pytest.mark.adversarial
 

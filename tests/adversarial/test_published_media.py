@@ -40,9 +40,8 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from tests.cohortkit import create_cohort
-from tests.test_api_courses import PNG, package, upload
-from tests.test_storage import media_config, stored_keys  # noqa: F401 - fixture
-from tests.test_uploads import uploaded
+from tests.factories import PNG, package, upload
+from tests.uploadkit import stored_keys, uploaded
 
 pytestmark = pytest.mark.adversarial
 
@@ -53,7 +52,7 @@ PNG_V2 = PNG + b"version 2"
 
 
 @pytest.fixture
-def app_config(media_config):  # noqa: F811
+def app_config(media_config):
     return media_config
 
 

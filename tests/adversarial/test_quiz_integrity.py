@@ -45,6 +45,7 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from tests import quizkit
+from tests.factories import upload
 from tests.quizkit import (
     QUIZ,
     RIGHT,
@@ -55,7 +56,6 @@ from tests.quizkit import (
     publish,
     quiz_package,
 )
-from tests.test_api_courses import upload
 
 pytestmark = pytest.mark.adversarial
 

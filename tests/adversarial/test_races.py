@@ -40,8 +40,8 @@ import pytest
 import sqlalchemy as sa
 
 from elearn.extensions import db
-from tests.conftest import PG_URL
-from tests.test_api_courses import package, upload
+from tests.factories import package, upload
+from tests.harness import PG_URL
 
 pytestmark = [
     pytest.mark.adversarial,
@@ -319,7 +319,7 @@ def test_the_same_new_course_imported_twice_at_once(app, api, make):
 
 
 def api_of(app):
-    """A fresh client in the shape tests.test_api_courses.upload wants."""
+    """A fresh client in the shape tests.factories.upload wants."""
 
     class Client:
         client = app.test_client()

@@ -23,7 +23,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 pytestmark = pytest.mark.adversarial
 

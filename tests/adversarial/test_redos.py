@@ -28,7 +28,8 @@ import zipfile
 
 import pytest
 
-from tests.test_api_courses import package, upload
+from tests.adversarial import worldkit
+from tests.factories import package, upload
 
 pytestmark = pytest.mark.adversarial
 
@@ -85,18 +86,9 @@ def app_config(tmp_path):
     return {"MEDIA_DIR": str(tmp_path / "media")}
 
 
-def published_course_and_its_expert(api, make, signed_in) -> dict:
-    """engine-basics published by an admin; its DMK expert's token and signed-in browser
-    (tests/adversarial/test_nesting.py writes through the same paths)."""
-    admin = make.token(make.user("admin").email)
-    assert upload(api, admin, package(), "?publish=true").status_code == 201
-    expert = make.user("expert", network="DMK")
-    return {"token": make.token(expert.email), "browser": signed_in(expert.email), "admin": admin}
-
-
 @pytest.fixture
 def course(api, make, signed_in):
-    return published_course_and_its_expert(api, make, signed_in)
+    return worldkit.published_course_and_its_expert(api, make, signed_in)
 
 
 API_LESSON = "/api/v1/courses/engine-basics/modules/basics/lessons/cycle"

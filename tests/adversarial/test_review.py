@@ -52,8 +52,8 @@ from sqlalchemy import select
 
 from elearn.authoring.models import Course
 from elearn.extensions import db
-from tests.test_api_courses import package, upload
-from tests.test_uploads import uploaded
+from tests.factories import package, upload
+from tests.uploadkit import uploaded
 
 pytestmark = pytest.mark.adversarial
 

@@ -39,7 +39,7 @@ from sqlalchemy import select
 
 from elearn.core.db import utcnow
 from elearn.extensions import db
-from tests.conftest import PASSWORD
+from tests.harness import PASSWORD
 
 pytestmark = pytest.mark.adversarial
 

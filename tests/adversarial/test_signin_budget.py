@@ -41,7 +41,8 @@ import sqlalchemy as sa
 from elearn import create_app
 from elearn.accounts.models import SignInFailures
 from elearn.extensions import db
-from tests.conftest import PASSWORD, Client, Clock, Factory, base_config
+from tests.factories import Factory
+from tests.harness import PASSWORD, Client, Clock, base_config
 
 pytestmark = pytest.mark.adversarial
 

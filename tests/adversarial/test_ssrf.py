@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from flask_babel import force_locale, gettext
 
-from tests.test_api_courses import package, upload
+from tests.factories import package, upload
 
 pytestmark = pytest.mark.adversarial
 

@@ -46,11 +46,11 @@ import pytest
 import sqlalchemy as sa
 
 from elearn.extensions import db
-from tests.adversarial.test_csrf import WriteSpy, api_writes, build_world, forms
+from tests.adversarial.routekit import WriteSpy, api_writes, build_world, forms
 from tests.adversarial.worldkit import DRAFT
-from tests.conftest import base_config
+from tests.factories import package
+from tests.harness import base_config
 from tests.quizkit import SLUG
-from tests.test_api_courses import package
 
 pytestmark = pytest.mark.adversarial
 
@@ -376,7 +376,7 @@ def test_stored_surrogates_are_repaired_and_pages_answer_again(backend, tmp_path
     in a network's name and in an answer: migrating repairs both, the home page answers."""
     from elearn import create_app
     from elearn.core.migrations import upgrade
-    from tests.conftest import normalized_pg_url
+    from tests.harness import normalized_pg_url
 
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.sqlite3'}"

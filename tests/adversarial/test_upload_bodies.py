@@ -31,13 +31,19 @@ import pytest
 from flask import Response
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from tests import test_uploads
-from tests.test_api_courses import PNG
-from tests.test_uploads import multipart, put_part, send, ticket
+from tests import uploadkit
+from tests.factories import PNG
+from tests.uploadkit import (
+    multipart,
+    put_part,
+    send,
+    ticket,
+)
+
+course = uploadkit.course  # the published engine-basics course (a fixture)
 
 pytestmark = pytest.mark.adversarial
 
-course = test_uploads.course  # the published engine-basics course, as the CLI imports it
 
 MiB = 1024 * 1024
 BASE = "/api/v1/courses/engine-basics/media/uploads"

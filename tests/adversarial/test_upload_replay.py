@@ -31,15 +31,19 @@ import urllib.request
 
 import pytest
 
-from tests import test_storage, test_uploads
-from tests.test_api_courses import PNG
-from tests.test_storage import stored_keys
-from tests.test_uploads import put_part, send, ticket
+from tests import uploadkit
+from tests.factories import PNG
+from tests.uploadkit import (
+    put_part,
+    send,
+    stored_keys,
+    ticket,
+)
+
+course = uploadkit.course  # the published engine-basics course (a fixture)
 
 pytestmark = pytest.mark.adversarial
 
-media_config = test_storage.media_config  # local files, and S3 on a real server
-course = test_uploads.course  # the published engine-basics course, as the CLI imports it
 
 BASE = "/api/v1/courses/engine-basics/media/uploads"
 HTML = b"<html><script>alert(document.cookie)</script></html>"

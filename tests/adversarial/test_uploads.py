@@ -56,14 +56,19 @@ import urllib.request
 
 import pytest
 
-from tests import test_uploads as base
-from tests.conftest import s3_config
-from tests.test_api_courses import PNG
-from tests.test_uploads import put_part, send, ticket
+from tests import uploadkit
+from tests.factories import PNG
+from tests.harness import s3_config
+from tests.uploadkit import (
+    put_part,
+    send,
+    ticket,
+)
+
+course = uploadkit.course  # the published engine-basics course (a fixture)
 
 pytestmark = pytest.mark.adversarial
 
-course = base.course  # the published engine-basics course, imported as the CLI does
 
 BASE = "/api/v1/courses/engine-basics/media/uploads"
 

@@ -75,8 +75,8 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from tests.cohortkit import create_cohort
-from tests.conftest import PASSWORD
-from tests.test_api_courses import upload
+from tests.factories import upload
+from tests.harness import PASSWORD
 
 pytestmark = pytest.mark.adversarial
 
@@ -753,7 +753,7 @@ def test_sources_and_links_browsers_read_as_another_site_never_reach_a_page(api,
         assert_nothing_points_elsewhere(html)
         assert "pixel.png" not in html
     # and through the API, into the stored HTML readers get
-    from tests.test_api_courses import package
+    from tests.factories import package
 
     assert upload(api, token, package()).status_code == 201
     lesson = "/api/v1/courses/engine-basics/modules/basics/lessons/cycle"

@@ -14,8 +14,8 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from elearn.extensions import db
+from tests.factories import package, upload
 from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for, publish
-from tests.test_api_courses import package, upload
 
 DRAFT = "engine-basics"  # DMK's draft: foreign to the AEROMAC expert, unpublished for all
 DRAFT_MODULE, DRAFT_LESSON, DRAFT_MEDIA = "basics", "cycle", "engine.png"
@@ -106,6 +106,15 @@ def _cohort(api, token, name, centre, emails) -> int:
     added = api.post(f"/api/v1/cohorts/{cohort_id}/members", token=token, json={"emails": emails})
     assert added.status_code == 200 and added.get_json()["added"] == emails, added.get_json()
     return cohort_id
+
+
+def published_course_and_its_expert(api, make, signed_in) -> dict:
+    """engine-basics published by an admin; its DMK expert's token and signed-in browser
+    (tests/adversarial/test_redos.py and test_nesting.py write through the same paths)."""
+    admin = make.token(make.user("admin").email)
+    assert upload(api, admin, package(), "?publish=true").status_code == 201
+    expert = make.user("expert", network="DMK")
+    return {"token": make.token(expert.email), "browser": signed_in(expert.email), "admin": admin}
 
 
 def snapshot(app, *, skip_columns=frozenset()) -> dict:
