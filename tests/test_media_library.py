@@ -44,3 +44,19 @@ def test_library_is_for_the_course_authors_only(app, make, course, signed_in):
     assert (
         signed_in(make.user("trainee").email).get("/studio/engine-basics/media").status_code == 403
     )
+
+
+def test_a_file_used_in_two_languages_of_a_lesson_names_that_lesson_once(make, course, signed_in):
+    expert = signed_in(make.user("expert", network="DMK").email)
+    saved = expert.post_form(
+        "/studio/engine-basics/modules/basics/lessons/cycle/edit?content=ar",
+        {
+            "title": "الدورة",
+            "markdown": "# أربعة أشواط\n\n![محرك](media/engine.png)\n",
+            "action": "save",
+        },
+    )
+    assert saved.status_code == 303
+    page = expert.get("/studio/engine-basics/media").get_data(as_text=True)
+    row = page.split("media/engine.png", 1)[1].split("</tr>", 1)[0]
+    assert row.count("basics/cycle") == 1

@@ -30,13 +30,17 @@ def _authors_only():
 
 
 def usage(course) -> dict[str, list[str]]:
-    """media path → the lessons (module/lesson) whose working text refers to it."""
+    """media path → the lessons (module/lesson) whose working text refers to it, each once
+    however many of its languages use it."""
     found: dict[str, list[str]] = {}
     contents = load_texts(db.session, course, LessonContent.markdown)
     for content in contents:
         lesson = content.lesson
+        name = f"{lesson.module.slug}/{lesson.slug}"
         for path in set(_refs(content.markdown)):
-            found.setdefault(path, []).append(f"{lesson.module.slug}/{lesson.slug}")
+            users = found.setdefault(path, [])
+            if name not in users:
+                users.append(name)
     return found
 
 
