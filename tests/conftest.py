@@ -99,7 +99,8 @@ def sqlite_template(tmp_path_factory):
 def pg_baseline():
     """Migrate the test database once; remember the rows migrations put there (networks)."""
     url = normalized_pg_url()
-    engine = sa.create_engine(url)
+    # pre-ping: the exclusive test restarts PostgreSQL under this pool's idle connections
+    engine = sa.create_engine(url, pool_pre_ping=True)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")

@@ -74,7 +74,9 @@ def test_upload_to_the_bucket_and_read_through_presigned_urls(
 
     page.goto(f"{live_server.url}/courses/engine-basics/modules/basics/lessons/cycle")
     img = page.locator(".lesson-body img")
-    assert img.evaluate("i => i.complete && i.naturalWidth") == 1  # loaded from the bucket
+    # lesson images load lazily, after the page's load event: wait for this one to arrive
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle())
+    assert img.evaluate("i => i.naturalWidth") == 1  # loaded from the bucket
     screenshot(page, f"s3-lesson-{backend}")
     context.close()
 
