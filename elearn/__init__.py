@@ -54,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     from elearn.core.db import close_sessions_safely, configure_engine
     from elearn.extensions import babel, csrf, db, limiter, login_manager
     from elearn.i18n import formatting, locale
+    from elearn.jobs import queue
     from elearn.learning import progress
     from elearn.media import storage
     from elearn.quizzes import results as quiz_results
@@ -74,8 +75,17 @@ def _init_extensions(app: Flask) -> None:
     assets.init_app(app)
     locale.init_app(app)
     formatting.init_app(app)
+    _declare_jobs()
+    queue.init_app(app)
     # progress sits below quizzes: it is handed the reader of quiz results, never imports it
     progress.read_quiz_results_with(quiz_results.of)
+
+
+def _declare_jobs() -> None:
+    """Each domain declares its kinds of job and its periodic work in its ``tasks`` module;
+    importing them registers them (``jobs.registry``) before the queue is built."""
+    from elearn.authoring import tasks as authoring_tasks  # noqa: F401
+    from elearn.jobs import tasks  # noqa: F401
 
 
 def _connect_domains() -> None:

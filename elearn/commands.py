@@ -11,6 +11,7 @@ from flask import Flask
 from elearn.accounts.cli import tokens_cli, users_cli
 from elearn.authoring.cli import courses_cli, push_command
 from elearn.demo import demo_command
+from elearn.jobs.cli import worker_command
 from elearn.media.cli import media_cli, storage_cli
 
 
@@ -22,3 +23,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(push_command)
     app.cli.add_command(storage_cli)
     app.cli.add_command(media_cli)
+    app.cli.add_command(worker_command)

@@ -116,6 +116,30 @@ def _login_limits(environ: Mapping[str, str]) -> dict[str, str]:
     return found
 
 
+def _queue_url(environ: Mapping[str, str], production: bool) -> str:
+    """Where jobs wait: a SQLite file of the instance (empty), Redis, or nowhere
+    (``immediate:``, jobs run in the asking process — never in production)."""
+    raw = environ.get("ELEARN_QUEUE_URL", "").strip()
+    if raw == "immediate:":
+        if production:
+            raise ConfigError(
+                "ELEARN_QUEUE_URL=immediate: runs jobs inside web requests: not in production. "
+                "Use redis://host:6379/1 and run `elearn worker`."
+            )
+        return raw
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://", "sqlite:///")):
+        raise ConfigError(
+            f"ELEARN_QUEUE_URL must be empty (a SQLite file in the instance folder), "
+            f"redis://host:6379/1, sqlite:///path or immediate:, not {raw!r}"
+        )
+    if production and not raw.startswith(("redis", "unix")):
+        log.warning(
+            "ELEARN_QUEUE_URL is not Redis in production: web servers and workers must then "
+            "share this machine's disk. Use redis://host:6379/1 for workers on other machines."
+        )
+    return raw
+
+
 def engine_options(database_url: str) -> dict[str, Any]:
     """PostgreSQL: check connections before use, so a database restart costs no request."""
     if database_url.startswith("sqlite"):
@@ -185,6 +209,7 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
             "times as much. Set ELEARN_REDIS_URL to share them (failed sign-ins per account "
             "are counted in the database either way)."
         )
+    queue_url = _queue_url(environ, production)
     storage = environ.get("ELEARN_STORAGE", "local")
     if storage not in {"local", "s3"}:
         raise ConfigError("ELEARN_STORAGE must be 'local' or 's3'")
@@ -229,6 +254,9 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         "SMTP_SSL": _bool(environ.get("ELEARN_SMTP_SSL"), False),
         "SMTP_TIMEOUT": _int(environ, "ELEARN_SMTP_TIMEOUT", 10),
         "PASSWORD_HASH_COST": {"time_cost": 3, "memory_cost": 65536, "parallelism": 2},
+        "QUEUE_URL": queue_url,
+        "JOB_HEARTBEAT": _int(environ, "ELEARN_JOB_HEARTBEAT_SECONDS", 60),
+        "JOB_RETRY_SECONDS": _int(environ, "ELEARN_JOB_RETRY_SECONDS", 10),
         "STORAGE": storage,
         "MEDIA_DIR": environ.get("ELEARN_MEDIA_DIR", str(instance_path / "media")),
         "S3_ENDPOINT_URL": environ.get("ELEARN_S3_ENDPOINT_URL", ""),

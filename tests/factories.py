@@ -106,6 +106,24 @@ def upload(api, token, data, query=""):
     )
 
 
+def job_of(api, token, response) -> dict:
+    """The job a ``202`` started, as ``GET /api/v1/jobs/{id}`` shows it to its owner."""
+    assert response.status_code == 202, response.get_data(as_text=True)[:500]
+    location = response.headers["Location"]
+    assert location == f"/api/v1/jobs/{response.get_json()['job']['id']}"
+    found = api.client.get(location, headers={"Authorization": f"Bearer {token}"})
+    assert found.status_code == 200, found.get_data(as_text=True)[:500]
+    return found.get_json()
+
+
+def imported(api, token, data, query="") -> dict:
+    """A package through the API, its import job run to the end (the tests' queue runs jobs
+    right after the request's commit): the job's result, ``{slug, status, warnings}``."""
+    job = job_of(api, token, upload(api, token, data, query))
+    assert job["status"] == "done", job
+    return job["result"]
+
+
 class Factory:
     """Make rows through the real services, committed, and hand back plain values."""
 

@@ -159,6 +159,9 @@ def base_config(url: str) -> dict:
         "PASSWORD_HASH_COST": FAST_HASH,
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_BACKEND": "memory",
+        # jobs run in the request that asks for them, right after its commit; the worker's
+        # own tests (tests/test_worker.py) run a real `elearn worker` on SQLite and Redis
+        "QUEUE_URL": "immediate:",
     }
 
 

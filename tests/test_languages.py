@@ -21,7 +21,7 @@ from elearn.i18n.languages import (
     pick_language,
 )
 from elearn.learning.models import Certificate
-from tests.factories import package, upload
+from tests.factories import imported, package
 from tests.quizkit import certify, enrolled_trainee, publish
 
 LESSON = "/courses/engine-basics/modules/basics/lessons/cycle"
@@ -67,7 +67,7 @@ def test_a_translated_field_falls_back_by_the_same_rule_and_skips_empty_texts():
 @pytest.fixture
 def course(api, make):
     admin = make.token(make.user("admin").email)
-    assert upload(api, admin, package(), "?publish=true").status_code == 201
+    assert imported(api, admin, package(), "?publish=true")
 
 
 def _reader(app, make, locale):
@@ -124,7 +124,7 @@ def test_an_arabic_trainee_reads_the_french_text_in_an_arabic_interface(app, mak
 
 def test_a_missing_version_falls_back_to_the_source_with_the_notice(app, make, api):
     admin = make.token(make.user("admin").email)
-    assert upload(api, admin, package(extra_ar=False), "?publish=true").status_code == 201
+    assert imported(api, admin, package(extra_ar=False), "?publish=true")
     _trainee, client = _reader(app, make, "ar")
     page = _html(client.get(LESSON))
     assert HTML_AR in page and 'lang="fr" dir="ltr"' in _body(page)

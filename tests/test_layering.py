@@ -1,4 +1,4 @@
-"""Dependencies point one way: core ← i18n ← accounts ← media ← authoring ← learning ←
+"""Dependencies point one way: core ← i18n ← jobs ← accounts ← media ← authoring ← learning ←
 quizzes ← cohorts, with the API, the CLI, the demo and the wiring on top.
 
 Read from the source with ``ast``: every import counts, at the top of a module or inside a
@@ -16,7 +16,7 @@ import elearn
 
 ROOT = Path(elearn.__file__).parent
 #: The domains, lowest first: a module may import its own domain and the ones before it.
-ORDER = ["core", "i18n", "accounts", "media", "authoring", "learning", "quizzes", "cohorts"]
+ORDER = ["core", "i18n", "jobs", "accounts", "media", "authoring", "learning", "quizzes", "cohorts"]
 #: Shared by every layer: the unbound extensions (they import only core).
 BASE = {"extensions"}
 #: On top of every domain: they may import any domain, and no domain imports them. The

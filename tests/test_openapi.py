@@ -237,8 +237,11 @@ def test_a_course_cohort_and_quiz_journey_answers_what_the_document_says(api, ma
     url = f"{V1}/courses/import"
     dry = check("POST", url, upload(api, expert, package(extra_ar=False), "?dry_run=true"))
     assert dry["valid"] is True and dry["warnings"]
-    imported = check("POST", url, upload(api, expert, package()))
-    assert imported["slug"] == "engine-basics" and imported["status"] == "draft"
+    accepted = check("POST", url, upload(api, expert, package()))
+    job = call("GET", f"{V1}/jobs/{accepted['job']['id']}", expert)
+    assert job["status"] == "done" and job["progress"] == 100
+    assert job["result"]["slug"] == "engine-basics" and job["result"]["status"] == "draft"
+    call("GET", f"{V1}/jobs/{accepted['job']['id']}", trainee)  # someone else's: 404 problem
     check("POST", url, upload(api, expert, b"not a zip"))  # a problem, documented
     course = f"{V1}/courses/engine-basics"
     draft = call("GET", course, expert)

@@ -21,7 +21,7 @@ from elearn.learning.models import Certificate
 from elearn.quizzes import policy as quizzes
 from elearn.quizzes.models import QuizAttempt
 from tests.cohortkit import create_cohort, staff
-from tests.factories import package, upload
+from tests.factories import imported, package
 from tests.quizkit import QUIZ, SLUG, certify, enrolled_trainee
 
 PEOPLE = (
@@ -49,7 +49,7 @@ def world(app, api, make):
         ("wings-draft", "AEROMAC", ""),
         ("old-course", "DMK", "?publish=true"),
     ]:
-        assert upload(api, people.admin_token, package(slug, network), query).status_code == 201
+        assert imported(api, people.admin_token, package(slug, network), query)
     aeromac = make.user("expert", network="AEROMAC")
     listed = make.user("expert", network="C3M")
     outsider = make.user("trainee", centre="SALE")

@@ -74,7 +74,18 @@ def _guard():
 
 
 def init_app(app: Flask) -> None:
-    from elearn.api import cohorts, courses, docs, me, media, quizzes, reference, tokens, users
+    from elearn.api import (
+        cohorts,
+        courses,
+        docs,
+        jobs,
+        me,
+        media,
+        quizzes,
+        reference,
+        tokens,
+        users,
+    )
 
     app.config.update(
         API_TITLE="elearn API",
@@ -92,7 +103,7 @@ def init_app(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (tokens, me, users, reference, courses, media, quizzes, cohorts):
+    for module in (tokens, me, users, reference, courses, media, quizzes, cohorts, jobs):
         csrf.exempt(module.blp)  # checked in _guard instead, only for cookie sessions
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.before_request(_guard)

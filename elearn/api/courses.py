@@ -11,6 +11,7 @@ from sqlalchemy import select
 from elearn.accounts.models import Network, Role
 from elearn.accounts.permissions import roles_required
 from elearn.api.blueprint import Blueprint, answer
+from elearn.api.jobs import JobAccepted, accepted
 from elearn.api.schemas import (
     BINARY,
     LANG,
@@ -26,7 +27,8 @@ from elearn.api.schemas import (
 from elearn.authoring import policy, reading, services
 from elearn.authoring.models import Course, CourseStatus
 from elearn.authoring.package.files import read_zip
-from elearn.authoring.package.importer import check_package, import_course, staged_import
+from elearn.authoring.package.importer import check_package
+from elearn.authoring.tasks import queue_import
 from elearn.core.db import utcnow
 from elearn.core.errors import problem
 from elearn.core.pagination import paginate
@@ -35,6 +37,7 @@ from elearn.core.text import fold
 from elearn.extensions import db
 from elearn.i18n.languages import CONTENT_LANGUAGES
 from elearn.i18n.locale import wanted_content
+from elearn.jobs.queue import get_queue
 from elearn.learning import policy as learning_policy
 from elearn.learning import services as learning
 from elearn.media.storage import get_storage
@@ -237,9 +240,25 @@ def list_courses(args):
 
 @blp.route("/courses/import", methods=["POST"])
 @blp.arguments(ImportArgs, location="query")
-@blp.response(201, Imported, description="Imported (all or nothing)")
+@blp.response(
+    202,
+    JobAccepted,
+    description="Accepted: the import runs as a job (``Location``: the job). When it is done "
+    "its ``result`` is the import's answer (``Imported``: slug, status, warnings), all or "
+    "nothing",
+    headers={"Location": {"description": "/api/v1/jobs/{id}", "schema": {"type": "string"}}},
+)
 @blp.alt_response(200, schema=DryRun, description="dry_run: what an import would say", success=True)
-@blp.problems(401, 403, 413)
+@blp.alt_response(
+    201, schema=Imported, description="Never sent now; the shape of a done import job's result"
+)
+@blp.problems(
+    401,
+    403,
+    413,
+    422,
+    {503: "The job queue does not answer: nothing was kept, try again after Retry-After"},
+)
 @blp.doc(
     **SECURED,
     requestBody={
@@ -252,7 +271,9 @@ def list_courses(args):
 )
 @roles_required(Role.EXPERT, Role.ADMIN)
 def import_package(args):
-    """Validate (``dry_run``) or import a package .zip sent as multipart ``file``."""
+    """Validate (``dry_run``, synchronous) or import a package .zip sent as multipart
+    ``file``. The structure and the caller's rights are checked at once (422, 403); the
+    import itself runs in a job: poll ``GET /api/v1/jobs/{id}``."""
     upload = request.files.get("file")
     if upload is None:
         return problem(
@@ -262,27 +283,29 @@ def import_package(args):
         )
     if args["publish"] and not current_user.is_admin:
         abort(403)
-    name = (upload.filename or "course.zip").rsplit("/", 1)[-1].removesuffix(".zip")
-    # the upload is read where werkzeug spooled it; media go to a temporary folder that
-    # closing the package removes, whatever happens below
+    filename = (upload.filename or "course.zip").rsplit("/", 1)[-1]
+    name = filename.removesuffix(".zip")
+    # the upload is read where werkzeug spooled it; the job renders and imports
     with read_zip(upload.stream, default_name=name) as pkg:
-        report = check_package(db.session, pkg, render=not args["dry_run"])
-        errors = [i.as_dict() for i in report.errors]
-        warnings = [i.as_dict() for i in report.warnings]
-        if args["dry_run"]:
-            return answer(DryRun, {"valid": report.valid, "errors": errors, "warnings": warnings})
-        if not report.valid:
-            return problem(422, _l("The package has errors; nothing was imported."), errors=errors)
-        with staged_import(get_storage()) as staged:
-            course = import_course(
-                db.session,
-                report,
-                actor=current_user,
-                staged=staged,
-                now=utcnow(),
-                publish=args["publish"],
-            )
-    return {"slug": course.slug, "status": course.status, "warnings": warnings}
+        report = check_package(db.session, pkg, render=False)
+    errors = [i.as_dict() for i in report.errors]
+    warnings = [i.as_dict() for i in report.warnings]
+    if args["dry_run"]:
+        return answer(DryRun, {"valid": report.valid, "errors": errors, "warnings": warnings})
+    if not report.valid:
+        return problem(422, _l("The package has errors; nothing was imported."), errors=errors)
+    job = queue_import(
+        db.session,
+        get_queue(),
+        get_storage(),
+        upload.stream,
+        filename=filename,
+        report=report,
+        actor=current_user,
+        publish=args["publish"],
+        now=utcnow(),
+    )
+    return accepted(job)
 
 
 @blp.route("/courses/<slug>", methods=["GET"])

@@ -12,7 +12,10 @@ in storage — registers an undo with :func:`on_rollback`; a commit forgets them
 turns a rule's refusal into a message on its form uses :func:`attempt`, which rolls back at
 once and keeps the rest of the request from committing anything.
 
-Commands use the same unit through :func:`unit_of_work`.
+What must happen only once the transaction stands — handing a job to the queue — registers
+with :func:`on_commit`.
+
+Commands and jobs use the same unit through :func:`unit_of_work`.
 """
 
 from __future__ import annotations
@@ -41,16 +44,21 @@ class Unit:
     def __init__(self, session) -> None:
         self.session = session
         self.undo: list[Callable[[], None]] = []
+        self.after: list[Callable[[], None]] = []
         self.doomed = False
 
     def on_rollback(self, callback: Callable[[], None]) -> None:
         self.undo.append(callback)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self.after.append(callback)
 
     def rollback(self) -> None:
         try:
             self.session.rollback()
         except Exception:  # noqa: BLE001 - a dead connection: the pool replaces it
             log.warning("Rollback failed", exc_info=True)
+        self.after.clear()
         undo, self.undo = self.undo, []
         for callback in reversed(undo):
             try:
@@ -61,6 +69,12 @@ class Unit:
     def commit(self) -> None:
         self.session.commit()
         self.undo.clear()
+        after, self.after = self.after, []
+        for callback in after:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the fact stands; the jobs sweep delivers it
+                log.warning("An action after a commit failed", exc_info=True)
 
     def finish(self, ok: bool) -> None:
         """Commit a success, roll back anything else. A failed commit rolls back too."""
@@ -75,21 +89,29 @@ class Unit:
 
 
 def current() -> Unit:
-    """The unit of work of this request or command."""
+    """The unit of work of this command or job, else of this request. A job run inside a
+    request (``ELEARN_QUEUE_URL=immediate:``) opens its own unit, which wins."""
+    unit = _command_unit.get()
+    if unit is not None:
+        return unit
     if has_request_context():
         unit = g.get("_unit_of_work")
         if unit is None:
             unit = g._unit_of_work = Unit(db.session)
         return unit
-    unit = _command_unit.get()
-    if unit is None:
-        raise RuntimeError("No unit of work: wrap the command in core.edge.unit_of_work().")
-    return unit
+    raise RuntimeError("No unit of work: wrap the command in core.edge.unit_of_work().")
 
 
 def on_rollback(callback: Callable[[], None]) -> None:
     """Run ``callback`` if this request's or command's transaction is rolled back."""
     current().on_rollback(callback)
+
+
+def on_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once this transaction has committed (hand a job to the queue: a
+    worker must never see a job whose row is not there yet). Forgotten on a rollback; a
+    callback that fails is logged, the commit stands."""
+    current().on_commit(callback)
 
 
 def fail() -> None:

@@ -25,6 +25,8 @@ class DomainError(Exception):
     """A rule of the domain said no. ``field`` names the input to fix, when there is one."""
 
     status = 422
+    #: Extra headers of the answer (``Retry-After`` on a 503).
+    headers: dict[str, str] = {}
 
     def __init__(self, message: Any, *, field: str | None = None, status: int | None = None):
         super().__init__(str(message))
@@ -249,8 +251,8 @@ def handle_domain_error(exc: DomainError):
     core.edge, rolled it back before this handler runs)."""
     errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
     if wants_problem_json():
-        return problem(exc.status, exc.message, errors=errors)
-    return error_page(exc.status, exc.message)
+        return problem(exc.status, exc.message, errors=errors, headers=dict(exc.headers))
+    return error_page(exc.status, exc.message, dict(exc.headers))
 
 
 def handle_database_unavailable(exc: OperationalError):

@@ -25,7 +25,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
 from tests.cohortkit import create_cohort
-from tests.factories import package, upload
+from tests.factories import imported, package
 from tests.quizkit import QUIZ, SLUG, enrolled_trainee, publish
 
 pytestmark = pytest.mark.adversarial
@@ -44,7 +44,7 @@ def world(app, api, make):
     publish(api, make, max_attempts=0)
     admin = make.user("admin")
     admin_token = make.token(admin.email)
-    assert upload(api, admin_token, package()).status_code == 201  # a draft as well
+    assert imported(api, admin_token, package())  # a draft as well
     trainee_token = enrolled_trainee(api, make)
     attempt = api.post(QUIZ, token=trainee_token)
     assert attempt.status_code == 201, attempt.get_json()

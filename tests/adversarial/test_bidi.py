@@ -41,7 +41,7 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from tests.cohortkit import create_cohort, staff
-from tests.factories import package, upload
+from tests.factories import imported, package, upload
 from tests.harness import s3_config
 from tests.quizkit import publish
 
@@ -361,8 +361,7 @@ def test_downloads_are_named_by_the_server_never_by_the_uploader(
     admin = make.user("admin")
     token = make.token(admin.email)
     weird = "media/x\";filename*=UTF-8''evil.html;a=\".pdf"
-    response = upload(api, token, _with_media(weird, PDF), "?publish=true")
-    assert response.status_code == 201, response.get_json()
+    assert imported(api, token, _with_media(weird, PDF), "?publish=true")
     browser = signed_in(admin.email)
     found = browser.get("/courses/engine-basics/media/" + urllib.parse.quote(weird[6:]))
     assert found.status_code == 302

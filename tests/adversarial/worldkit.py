@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from elearn.extensions import db
-from tests.factories import package, upload
+from tests.factories import imported, package, upload
 from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for, publish
 
 DRAFT = "engine-basics"  # DMK's draft: foreign to the AEROMAC expert, unpublished for all
@@ -70,8 +70,7 @@ def build(app, api, make, *, max_attempts: int = 3) -> SimpleNamespace:
     w.ken_cohort = _cohort(api, w.kenitra.token, "Kénitra 2026", "KEN", [w.k.email])
 
     # DMK's draft course with a media file, and an upload ticket of its expert
-    created = upload(api, w.expert.token, package())
-    assert created.status_code == 201, created.get_json()
+    assert imported(api, w.expert.token, package())["status"] == "draft"
     ticket = api.post(
         f"/api/v1/courses/{DRAFT}/media/uploads",
         token=w.expert.token,

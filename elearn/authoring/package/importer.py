@@ -77,27 +77,32 @@ def staged_import(storage: Storage) -> Iterator[StagedMedia]:
         raise
 
 
-def check_package(session, pkg, *, render: bool = True) -> Report:
+def check_package(session, pkg, *, render: bool = True, progress=None) -> Report:
     """Validate a package and, when it is valid, render its lessons — outside the write
-    lock: both are most of an import's time and need nothing but the network codes."""
+    lock: both are most of an import's time and need nothing but the network codes.
+    ``progress(fraction)`` is told how far the rendering got (a job's progress bar)."""
     from elearn.authoring.package.validate import validate_package
     from elearn.core.db import reading_only
 
     with reading_only(session):
         report = validate_package(pkg, networks=set(session.scalars(select(Network.code))))
         if render and report.valid:
-            report.rendered = render_lessons(report.course)
+            report.rendered = render_lessons(report.course, progress)
     return report
 
 
-def render_lessons(doc: CourseDoc) -> dict[tuple[str, str, str], str]:
+def render_lessons(doc: CourseDoc, progress=None) -> dict[tuple[str, str, str], str]:
     """Every lesson text's HTML with the links it will have once imported."""
     known = {(m.slug, lesson.slug) for m in doc.modules for lesson in m.lessons}
     media = set(doc.media)
     out = {}
+    done, total = 0, max(1, len(known))
     for mdoc in doc.modules:
         links = services.links_for(doc.slug, mdoc.slug, known, media)
         for ldoc in mdoc.lessons:
+            done += 1
+            if progress is not None:
+                progress(done / total)
             for lang, body in ldoc.bodies.items():
                 out[mdoc.slug, ldoc.slug, lang] = render_markdown(body, links)
     return out
@@ -111,19 +116,24 @@ def import_course(
     staged: StagedMedia,
     now: datetime,
     publish: bool = False,
+    progress=None,
 ) -> Course:
     """Apply the package. Two first imports of one course at once (no row to lock yet): the
-    second is run again once the first has created it, and updates it like a re-import."""
+    second is run again once the first has created it, and updates it like a re-import.
+    ``progress(fraction)`` is told after each module."""
     if not report.valid or report.course is None:
         raise services.AuthoringError(_l("The package has errors; nothing was imported."))
     rendered = report.rendered if report.rendered is not None else render_lessons(report.course)
     return again_if_raced(
         session,
-        lambda: _import(session, report.course, rendered, actor, staged, now, publish),
+        lambda: _import(session, report.course, rendered, actor, staged, now, publish, progress),
     )
 
 
-def _import(session, doc: CourseDoc, rendered, actor, staged: StagedMedia, now, publish) -> Course:
+def check_may_import(session, doc: CourseDoc, actor: User | None, publish: bool) -> Course | None:
+    """Raise unless ``actor`` may import this package (and publish it, when asked); return
+    the course it updates, if it exists. Asked again by the import job: a right can be lost
+    while the job waits."""
     course = services.course_by_slug(session, doc.slug)
     if not policy.may_create_in(actor, doc.network) and (
         course is None or not policy.may_author(actor, course)
@@ -139,6 +149,13 @@ def _import(session, doc: CourseDoc, rendered, actor, staged: StagedMedia, now, 
         raise services.AuthoringError(_l("You are not an author of this course."), status=403)
     if publish and actor is not None and not actor.is_admin:
         raise services.AuthoringError(_l("Only an administrator can publish."), status=403)
+    return course
+
+
+def _import(
+    session, doc: CourseDoc, rendered, actor, staged: StagedMedia, now, publish, progress=None
+) -> Course:
+    course = check_may_import(session, doc, actor, publish)
     if course is not None:
         services.lock(session, course)  # no publication in between (services.publish)
     network = session.scalar(select(Network).where(Network.code == doc.network))
@@ -154,7 +171,7 @@ def _import(session, doc: CourseDoc, rendered, actor, staged: StagedMedia, now, 
     with ChangeTracker(session) as tracker:
         _course_fields(session, course, doc, network, now)
         _media(session, course, doc, staged, now)
-        _modules(session, course, doc, actor, now, rendered)
+        _modules(session, course, doc, actor, now, rendered, progress)
         session.flush()
     changed = tracker.changed
     del texts
@@ -219,9 +236,9 @@ def _media(session, course: Course, doc: CourseDoc, staged: StagedMedia, now) ->
             asset.removed_at = now
 
 
-def _modules(session, course, doc: CourseDoc, actor, now, rendered) -> None:
+def _modules(session, course, doc: CourseDoc, actor, now, rendered, progress=None) -> None:
     by_slug = {m.slug: m for m in course.modules}
-    for mdoc in doc.modules:
+    for done, mdoc in enumerate(doc.modules, start=1):
         module = by_slug.get(mdoc.slug)
         if module is None:
             module = Module(slug=mdoc.slug, lessons=[])
@@ -230,6 +247,8 @@ def _modules(session, course, doc: CourseDoc, actor, now, rendered) -> None:
         module.archived_at = None
         _lessons(session, course, module, mdoc, actor, now, rendered)
         _quiz(session, course, module, mdoc.quiz, now)
+        if progress is not None:
+            progress(done / len(doc.modules))
     wanted = {m.slug for m in doc.modules}
     for module in course.modules:
         if module.slug not in wanted and module.archived_at is None:
