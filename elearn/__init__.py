@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.cohorts.views import bp as cohorts_bp
     from elearn.core.views import bp as core_bp
     from elearn.i18n.views import bp as i18n_bp
+    from elearn.jobs.views import bp as jobs_bp
     from elearn.learning.certificate_views import bp as certificates_bp
     from elearn.learning.media_views import bp as course_media_bp
     from elearn.learning.views import bp as learning_bp
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(cohort_members_bp)
     app.register_blueprint(media_library_bp)
+    app.register_blueprint(jobs_bp)
     init_api(app)
 
     from elearn.commands import register_commands

@@ -15,7 +15,7 @@ from elearn.extensions import db
 from elearn.jobs import services
 from elearn.jobs.queue import get_queue
 
-blp = Blueprint("jobs", __name__, description="Background jobs")
+blp = Blueprint("jobs_api", __name__, description="Background jobs")
 SECURED = {"security": [{"bearerAuth": []}]}
 
 

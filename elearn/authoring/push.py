@@ -2,7 +2,8 @@
 
 The standard library is enough (http.client): the body is streamed in chunks from a file,
 so the progress bar moves on a slow connection and a course's videos never sit in memory,
-and certificates are verified for HTTPS.
+and certificates are verified for HTTPS. The server answers ``202`` with the import's job;
+a second bar follows the job to its end (``GET /api/v1/jobs/{id}``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import secrets
 import ssl
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,22 +71,76 @@ def push(path: Path, server: str, token: str, dry_run: bool) -> int:
         click.echo(_("Give the server as https://host (or http://localhost for a test)."), err=True)
         return 2
     with package_file(path) as (filename, fh, size):
-        status, payload = _send(url, token, dry_run, filename, fh, size, server)
+        status, payload, location = _send(url, token, dry_run, filename, fh, size, server)
     if status is None:
         return 3
+    if status == 202 and location:
+        status, payload = follow(url, token, location, server)
+        if status is None:
+            return 3
     return report(status, payload, dry_run)
 
 
-def _send(url, token: str, dry_run: bool, filename: str, fh, size: int, server: str):
-    """POST the package, a chunk at a time; (status, body), or (None, b"") after saying
-    why the server could not be reached."""
-    target = f"{url.path}/api/v1/courses/import" + ("?dry_run=true" if dry_run else "")
+def _connection(url, timeout: int = 120):
     if url.scheme == "https":
-        conn = http.client.HTTPSConnection(
-            url.hostname, url.port, timeout=120, context=ssl.create_default_context()
+        return http.client.HTTPSConnection(
+            url.hostname, url.port, timeout=timeout, context=ssl.create_default_context()
         )
-    else:
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+    return http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+
+
+def follow(url, token: str, location: str, server: str, *, every: float = 1.0):
+    """Poll the import's job until it is over, moving a progress bar; (status, body) as
+    the import's answer: 201 and the result when done, 422 and the errors when it failed.
+    Ctrl-C stops watching, not the import."""
+    path = location if location.startswith("/") else urlsplit(location).path
+    misses = 0
+    with click.progressbar(length=100, label=_("Importing"), file=sys.stderr) as bar:
+        shown = 0
+        while True:
+            conn = _connection(url, timeout=30)
+            try:
+                conn.request(
+                    "GET",
+                    f"{url.path}{path}",
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                )
+                response = conn.getresponse()
+                status, payload = response.status, response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                misses += 1
+                if misses >= 10:
+                    click.echo(
+                        _("Could not reach %(server)s: %(error)s", server=server, error=str(exc)),
+                        err=True,
+                    )
+                    return None, b""
+                time.sleep(every * misses)
+                continue
+            finally:
+                conn.close()
+            if status != 200:
+                return status, payload
+            misses = 0
+            job = json.loads(payload or b"{}")
+            progress = int(job.get("progress") or 0)
+            if progress > shown:
+                bar.update(progress - shown)
+                shown = progress
+            if job.get("status") == "done":
+                bar.update(100 - shown)
+                return 201, json.dumps(job.get("result") or {}).encode()
+            if job.get("status") == "failed":
+                body = {"detail": job.get("error") or "", **(job.get("result") or {})}
+                return 422, json.dumps(body).encode()
+            time.sleep(every)
+
+
+def _send(url, token: str, dry_run: bool, filename: str, fh, size: int, server: str):
+    """POST the package, a chunk at a time; (status, body, Location), or (None, b"", None)
+    after saying why the server could not be reached."""
+    target = f"{url.path}/api/v1/courses/import" + ("?dry_run=true" if dry_run else "")
+    conn = _connection(url)
     boundary, head, tail = multipart(filename)
     length = len(head) + size + len(tail)
     try:
@@ -102,12 +158,12 @@ def _send(url, token: str, dry_run: bool, filename: str, fh, size: int, server: 
             conn.send(tail)
             bar.update(len(head) + len(tail))
         response = conn.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), response.getheader("Location")
     except (OSError, http.client.HTTPException) as exc:
         click.echo(
             _("Could not reach %(server)s: %(error)s", server=server, error=str(exc)), err=True
         )
-        return None, b""
+        return None, b"", None
     finally:
         conn.close()
 

@@ -13,16 +13,18 @@ from elearn.authoring import outline, services
 from elearn.authoring.models import Course, CourseEvent, CourseStatus
 from elearn.authoring.package.exporter import course_zip_file
 from elearn.authoring.package.files import read_zip
-from elearn.authoring.package.importer import check_package, import_course, staged_import
+from elearn.authoring.package.importer import check_package
 from elearn.authoring.studio import (
     authored_courses,
     course_or_404,
     lesson_or_404,
     module_or_404,
 )
+from elearn.authoring.tasks import queue_import
 from elearn.core.db import utcnow
 from elearn.core.edge import attempt
 from elearn.extensions import db
+from elearn.jobs.queue import get_queue
 from elearn.media.storage import get_storage
 
 bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
@@ -45,28 +47,36 @@ def index():
 
 @bp.post("/import")
 def upload():
+    """Check the package here (every error on the page at once); import it in a job whose
+    page shows the progress."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash(_("Choose a .zip course package to send."), "error")
         return redirect(url_for(".index"), code=303)
-    name = upload.filename.rsplit("/", 1)[-1].removesuffix(".zip")
+    filename = upload.filename.rsplit("/", 1)[-1]
     check_only = bool(request.form.get("check_only"))
-    with read_zip(upload.stream, default_name=name) as pkg:
-        report = check_package(db.session, pkg, render=not check_only)
-        if not report.valid or check_only:
-            courses = authored_courses()
-            page = render_template("authoring/index.html", courses=courses, report=report)
-            return page, 200 if report.valid else 422
-        with staged_import(get_storage()) as staged:
-            imported, course = attempt(
-                lambda: import_course(
-                    db.session, report, actor=current_user, staged=staged, now=utcnow()
-                )
-            )
-        if not imported:
-            return redirect(url_for(".index"), code=303)
-    flash(_("Package imported: %(slug)s.", slug=course.slug), "success")
-    return _back(course)
+    with read_zip(upload.stream, default_name=filename.removesuffix(".zip")) as pkg:
+        report = check_package(db.session, pkg, render=False)
+    if not report.valid or check_only:
+        courses = authored_courses()
+        page = render_template("authoring/index.html", courses=courses, report=report)
+        return page, 200 if report.valid else 422
+    queued, job = attempt(
+        lambda: queue_import(
+            db.session,
+            get_queue(),
+            get_storage(),
+            upload.stream,
+            filename=filename,
+            report=report,
+            actor=current_user,
+            publish=False,
+            now=utcnow(),
+        )
+    )
+    if not queued:
+        return redirect(url_for(".index"), code=303)
+    return redirect(url_for("jobs.job", job_id=job.id), code=303)
 
 
 @bp.route("/new", methods=["GET", "POST"])

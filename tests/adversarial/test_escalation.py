@@ -312,7 +312,7 @@ BODYLESS = {
     "courses.publish",
     "media_api.complete",
     "tokens.revoke_token",
-    "jobs.retry_job",
+    "jobs_api.retry_job",
 }
 MULTIPART = {"courses.import_package"}
 #: Answers 422 without naming the field (a single message on the shape of the body).

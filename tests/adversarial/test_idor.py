@@ -91,6 +91,7 @@ def foreign_values(app, w) -> dict:
         "token_id": w.b_token_id,  # B's API token
         "asset_id": w.asset_id,  # the draft's media file
         "upload_id": w.upload_id,  # the DMK expert's upload ticket
+        "job_id": w.import_job,  # the DMK expert's import
         "token": "forged-" + "x" * 40,  # password link / signed media grant nobody issued
         "kind": "csv",
         "action": "archive",
@@ -228,6 +229,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("courses.get_course", "GET"): (401, 404, 404, 404),
     ("courses.get_lesson", "GET"): (401, 404, 404, 404),
     ("courses.import_package", "POST"): (401, 403, 403, 403),  # DMK's package
+    ("jobs_api.get_job", "GET"): (401, 404, 404, 404),  # the DMK expert's import
+    ("jobs_api.retry_job", "POST"): (401, 403, 403, 403),
+    ("jobs.job", "GET"): (302, 404, 404, 404),
     ("courses.list_courses", "GET"): (401, 200, 200, 200),
     ("courses.publish", "POST"): (401, 403, 403, 403),
     ("courses.put_lesson", "PUT"): (401, 404, 404, 404),

@@ -30,7 +30,7 @@ import threading
 import pytest
 
 from tests.cohortkit import create_cohort
-from tests.factories import package, upload
+from tests.factories import imported, package, upload
 
 pytestmark = pytest.mark.adversarial
 
@@ -58,7 +58,7 @@ def world(app, api, make):
     make.centre()
     admin = make.user("admin")
     token = make.token(admin.email)
-    assert upload(api, token, package(), "?publish=true").status_code == 201
+    assert imported(api, token, package(), "?publish=true")
     cohort = create_cohort(api, token, courses=(SLUG,))
     ticket = api.post(
         f"{V1}/courses/{SLUG}/media/uploads",

@@ -41,7 +41,7 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from elearn.authoring.package.model import printable
-from tests.factories import package, upload
+from tests.factories import imported, package, upload
 
 pytestmark = pytest.mark.adversarial
 
@@ -225,7 +225,7 @@ def test_a_correct_answer_to_an_imported_quiz_is_graded(app, api, admin, make):
     trainee's right answer scores, in JSON the API can send."""
     files = base_files()
     files[QUIZ_YML] = files[QUIZ_YML].replace(b"points: 1", b"points: 2.5")
-    assert upload(api, admin, as_zip(files), "?publish=true").status_code == 201
+    assert imported(api, admin, as_zip(files), "?publish=true")
     trainee = make.token(make.user("trainee").email)
     assert api.post(f"/api/v1/courses/{SLUG}/enrolment", token=trainee).status_code == 201
     started = api.post(f"/api/v1/courses/{SLUG}/modules/basics/quiz/attempts", token=trainee)
@@ -275,7 +275,7 @@ def test_module_and_lesson_numbers_are_bounded(app, api, admin, tmp_path, which,
 def test_the_highest_number_imports(app, api, admin):
     files = base_files()
     files = {p.replace("01-basics/", "999-basics/"): d for p, d in files.items()}
-    assert upload(api, admin, as_zip(files)).status_code == 201
+    assert imported(api, admin, as_zip(files))
 
 
 # -- names ending in a newline --------------------------------------------------------------

@@ -40,7 +40,7 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from tests.cohortkit import create_cohort
-from tests.factories import PNG, package, upload
+from tests.factories import PNG, imported, package
 from tests.uploadkit import stored_keys, uploaded
 
 pytestmark = pytest.mark.adversarial
@@ -61,7 +61,7 @@ def people(make, signed_in, api):
     expert, admin = make.user("expert", network="DMK"), make.user("admin")
     trainee, trainer = make.user("trainee"), make.user("trainer")
     tokens = {who: make.token(u.email) for who, u in (("expert", expert), ("admin", admin))}
-    assert upload(api, tokens["admin"], package(), "?publish=true").status_code == 201
+    assert imported(api, tokens["admin"], package(), "?publish=true")
     create_cohort(api, make.token(trainer.email), courses=(SLUG,))
     browsers = {
         "expert": signed_in(expert.email),
@@ -148,7 +148,7 @@ def test_new_bytes_for_a_published_image_reach_readers_with_the_next_publication
         for item in original.infolist():
             data = original.read(item)
             out.writestr(item, PNG_V2 if item.filename.endswith("engine.png") else data)
-    assert upload(api, people["expert_token"], changed.getvalue()).status_code == 201
+    assert imported(api, people["expert_token"], changed.getvalue())
     assert bytes_at(people["expert"], ENGINE) == PNG_V2
     assert bytes_at(people["trainee"], ENGINE) == PNG
     assert bytes_at(people["trainer"], ENGINE) == PNG

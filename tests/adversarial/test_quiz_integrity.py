@@ -45,7 +45,7 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from tests import quizkit
-from tests.factories import upload
+from tests.factories import imported
 from tests.quizkit import (
     QUIZ,
     RIGHT,
@@ -288,7 +288,7 @@ EXTRA_QUESTION = """  - id: q6
 def test_answers_must_belong_to_this_attempt(app, api, make, monkeypatch):
     publish(api, make, max_attempts=5)
     admin = make.token(make.user("admin").email)
-    assert upload(api, admin, other_course_package(), "?publish=true").status_code == 201
+    assert imported(api, admin, other_course_package(), "?publish=true")
     token = enrolled_trainee(api, make)
     other = enrolled_trainee(api, make)
     mine, theirs = start(api, token), start(api, other)
@@ -317,7 +317,7 @@ def test_answers_must_belong_to_this_attempt(app, api, make, monkeypatch):
     assert attempt_row(app, mine["id"])["answers"] == {}
     # a question published after the attempt started is not one of its questions
     monkeypatch.setattr(quizkit, "QUIZ_YML", quizkit.QUIZ_YML + EXTRA_QUESTION)
-    assert upload(api, admin, quiz_package(max_attempts=5), "?publish=true").status_code == 201
+    assert imported(api, admin, quiz_package(max_attempts=5), "?publish=true")
     late = api.call("PUT", url + "/answers", token=token, json={"answers": {"q6": True}})
     assert late.status_code == 422 and late.get_json()["errors"][0]["path"] == "answers.q6"
     graded = api.post(url + "/submit", token=token, json={}).get_json()

@@ -40,7 +40,7 @@ import pytest
 import sqlalchemy as sa
 
 from elearn.extensions import db
-from tests.factories import package, upload
+from tests.factories import imported, package, upload
 from tests.harness import PG_URL
 
 pytestmark = [
@@ -246,7 +246,7 @@ def test_the_same_module_added_twice_at_once_in_the_studio(app, api, make):
 
     make.centre()
     expert = make.user("expert", network="DMK")
-    assert upload(api, make.token(expert.email), package()).status_code == 201
+    assert imported(api, make.token(expert.email), package())
     add = studio_post(
         app, expert.email, "/studio/engine-basics/modules", {"slug": "extra", "title": "Extra"}
     )
@@ -287,7 +287,7 @@ def test_the_same_course_or_lesson_created_twice_at_once(app, api, make):
     assert answer(loser)[0] == create().status_code
     assert count(app, Course, slug="twice") == 1
 
-    assert upload(api, make.token(expert.email), package()).status_code == 201
+    assert imported(api, make.token(expert.email), package())
     add = studio_post(
         app,
         expert.email,
@@ -332,7 +332,7 @@ def test_the_first_translation_saved_twice_at_once(app, api, make):
 
     make.centre()
     expert = make.user("expert", network="DMK").email
-    assert upload(api, make.token(expert), package(extra_ar=False)).status_code == 201
+    assert imported(api, make.token(expert), package(extra_ar=False))
     url = "/api/v1/courses/engine-basics/modules/basics/lessons/cycle"
     body = {"lang": "ar", "title": "الدورة", "markdown": "أربعة أشواط."}
     tokens = iter([make.token(expert) for _ in range(2)])

@@ -52,7 +52,7 @@ from sqlalchemy import select
 
 from elearn.authoring.models import Course
 from elearn.extensions import db
-from tests.factories import package, upload
+from tests.factories import imported, package, upload
 from tests.uploadkit import uploaded
 
 pytestmark = pytest.mark.adversarial
@@ -86,7 +86,7 @@ def people(make, signed_in):
 @pytest.fixture
 def published(api, people):
     """engine-basics published by an administrator's import (version 1), a trainee on it."""
-    assert upload(api, people["admin_token"], package(), "?publish=true").status_code == 201
+    assert imported(api, people["admin_token"], package(), "?publish=true")
     assert people["trainee"].post_form(f"/courses/{SLUG}/enrol").status_code == 303
     return SLUG
 
@@ -280,7 +280,7 @@ def test_no_change_slips_into_a_reviewed_version(app, api, published, people, ch
 
 def test_the_api_publishes_only_the_submitted_revision(app, api, people):
     admin, expert = people["admin_token"], people["expert_token"]
-    assert upload(api, expert, package()).status_code == 201
+    assert imported(api, expert, package())
     never = api.post(API + "/publish", token=admin)
     assert never.status_code == 409 and never.mimetype == "application/problem+json"
     assert "soumettez-le" in never.get_json()["detail"]
@@ -376,7 +376,7 @@ def test_an_edit_in_flight_is_waited_for_then_refused(app, api, published, peopl
 
 
 def test_an_import_by_an_admin_still_publishes_what_it_imported(app, api, people, tmp_path):
-    assert upload(api, people["admin_token"], package(), "?publish=true").status_code == 201
+    assert imported(api, people["admin_token"], package(), "?publish=true")
     assert people["trainee"].post_form(f"/courses/{SLUG}/enrol").status_code == 303
     assert "Quatre temps" in trainee_sees(people)
     with zipfile.ZipFile(io.BytesIO(package())) as archive:

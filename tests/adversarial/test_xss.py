@@ -75,7 +75,7 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from tests.cohortkit import create_cohort
-from tests.factories import upload
+from tests.factories import imported
 from tests.harness import PASSWORD
 
 pytestmark = pytest.mark.adversarial
@@ -273,8 +273,7 @@ def world(app, api, make, signed_in):
 
     admin = make.user("admin")
     admin_token = make.token(admin.email)
-    response = upload(api, admin_token, hostile_package(), "?publish=true")
-    assert response.status_code == 201, response.get_json()
+    imported(api, admin_token, hostile_package(), "?publish=true")
     make.centre("SALE")
     renamed = api.patch("/api/v1/centres/SALE", token=admin_token, json={"name": hostile("centre")})
     assert renamed.status_code == 200, renamed.get_json()
@@ -755,7 +754,7 @@ def test_sources_and_links_browsers_read_as_another_site_never_reach_a_page(api,
     # and through the API, into the stored HTML readers get
     from tests.factories import package
 
-    assert upload(api, token, package()).status_code == 201
+    assert imported(api, token, package())
     lesson = "/api/v1/courses/engine-basics/modules/basics/lessons/cycle"
     saved = api.call(
         "PUT", lesson, token=token, json={"lang": "fr", "title": "Le cycle", "markdown": body}

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from elearn.extensions import db
-from tests.factories import imported, package, upload
+from tests.factories import imported, job_of, package, upload
 from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for, publish
 
 DRAFT = "engine-basics"  # DMK's draft: foreign to the AEROMAC expert, unpublished for all
@@ -70,7 +70,9 @@ def build(app, api, make, *, max_attempts: int = 3) -> SimpleNamespace:
     w.ken_cohort = _cohort(api, w.kenitra.token, "Kénitra 2026", "KEN", [w.k.email])
 
     # DMK's draft course with a media file, and an upload ticket of its expert
-    assert imported(api, w.expert.token, package())["status"] == "draft"
+    job = job_of(api, w.expert.token, upload(api, w.expert.token, package()))
+    assert job["status"] == "done" and job["result"]["status"] == "draft"
+    w.import_job = job["id"]  # the DMK expert's own job
     ticket = api.post(
         f"/api/v1/courses/{DRAFT}/media/uploads",
         token=w.expert.token,
@@ -111,7 +113,7 @@ def published_course_and_its_expert(api, make, signed_in) -> dict:
     """engine-basics published by an admin; its DMK expert's token and signed-in browser
     (tests/adversarial/test_redos.py and test_nesting.py write through the same paths)."""
     admin = make.token(make.user("admin").email)
-    assert upload(api, admin, package(), "?publish=true").status_code == 201
+    assert imported(api, admin, package(), "?publish=true")
     expert = make.user("expert", network="DMK")
     return {"token": make.token(expert.email), "browser": signed_in(expert.email), "admin": admin}
 
