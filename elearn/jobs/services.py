@@ -105,11 +105,21 @@ def failed(session, *, offset: int = 0, limit: int = 50) -> tuple[list[Job], int
     return list(rows), total
 
 
-def purge(session, *, now: datetime, keep_days: int = 30) -> int:
-    """Forget finished jobs after a while (failed ones too: an admin had a month)."""
-    return session.execute(
-        delete(Job).where(
-            Job.status.in_([JobStatus.DONE, JobStatus.FAILED]),
-            Job.finished_at < now - timedelta(days=keep_days),
-        )
-    ).rowcount
+def purge(session, queue: Queue | None = None, *, now: datetime, keep_days: int = 30) -> int:
+    """Forget finished jobs after a while (failed ones too: an admin had a month), and,
+    once that commits, their progress in ``queue``'s store (nothing else removes it: one
+    entry per job, kept for ever, in Redis's memory)."""
+    old = (
+        Job.status.in_([JobStatus.DONE, JobStatus.FAILED]),
+        Job.finished_at < now - timedelta(days=keep_days),
+    )
+    ids = session.scalars(select(Job.id).where(*old)).all() if queue is not None else []
+    count = session.execute(delete(Job).where(*old)).rowcount
+    if ids:
+
+        def forget() -> None:
+            for job_id in ids:
+                queue.forget(f"progress:{job_id}")
+
+        edge.on_commit(forget)
+    return count

@@ -17,4 +17,4 @@ def sweep_jobs() -> None:
 
 @periodic("purge_jobs", minute="17", hour="3")
 def purge_jobs() -> None:
-    services.purge(db.session, now=clock.now())
+    services.purge(db.session, runner.get_queue(), now=clock.now())
