@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from flask import has_request_context
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from elearn.core import edge
+from elearn.extensions import db
 from elearn.jobs.models import Job, JobStatus
 from elearn.jobs.queue import Queue
 from elearn.jobs.registry import KINDS
+
+log = logging.getLogger(__name__)
 
 
 def submit(
@@ -50,8 +54,19 @@ def submit(
     session.add(job)
     session.flush()
     job_id = job.id
-    edge.on_commit(lambda: queue.enqueue(job_id))
+    edge.on_commit(lambda: _hand_over(queue, job_id))
     return job
+
+
+def _hand_over(queue: Queue, job_id: int) -> None:
+    """Give the committed job to the queue; if the queue does not take it, say so on the
+    row (``enqueued_at`` empty), which the next sweep delivers."""
+    try:
+        queue.enqueue(job_id)
+    except Exception:  # noqa: BLE001 - the row is the outbox: nothing is lost
+        log.warning("The queue did not take job %s; the sweep will", job_id, exc_info=True)
+        with db.engine.begin() as conn:
+            conn.execute(update(Job).where(Job.id == job_id).values(enqueued_at=None))
 
 
 def progress_of(queue: Queue, job: Job) -> int:

@@ -422,4 +422,5 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
         ("/api/v1/me", "PATCH", "b", {}, {"name": "B Renamed"}),
         ("/api/v1/tokens", "POST", "b", {}, {"email": worldkit.B_EMAIL, "password": PASSWORD}),
         ("/api/v1/tokens/<int:token_id>", "DELETE", "b", {"token_id": w.b_token_id}, None),
+        ("/api/v1/jobs/<int:job_id>/retry", "POST", "admin", {"job_id": w.import_job}, None),
     ]

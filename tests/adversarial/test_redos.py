@@ -29,7 +29,7 @@ import zipfile
 import pytest
 
 from tests.adversarial import worldkit
-from tests.factories import package, upload
+from tests.factories import job_of, package, upload
 
 pytestmark = pytest.mark.adversarial
 
@@ -171,7 +171,7 @@ def test_a_package_carrying_it_validates_and_imports_bounded(api, course, text):
     report = checked.get_json()
     imported = within_guard(lambda: upload(api, course["token"], data))
     if report["valid"]:
-        assert imported.status_code == 201
+        assert job_of(api, course["token"], imported)["status"] == "done"
         assert_inert(lesson_text(api, course["token"]))
     else:
         assert [e["path"] for e in report["errors"]] == ["01-basics/01-cycle.fr.md"]

@@ -52,7 +52,7 @@ from sqlalchemy import select
 
 from elearn.authoring.models import Course
 from elearn.extensions import db
-from tests.factories import imported, package, upload
+from tests.factories import imported, job_of, package, upload
 from tests.uploadkit import uploaded
 
 pytestmark = pytest.mark.adversarial
@@ -163,7 +163,10 @@ def _reimport(api, people):
             if item.filename.endswith("02-oil.fr.md"):
                 data = data.replace("Vérifier le niveau.".encode(), b"Texte jamais relu.")
             out.writestr(item, data)
-    return upload(api, people["expert_token"], changed.getvalue()).status_code
+    job = job_of(
+        api, people["expert_token"], upload(api, people["expert_token"], changed.getvalue())
+    )
+    return 201 if job["status"] == "done" else job
 
 
 def _studio(url, data=None):
