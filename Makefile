@@ -24,9 +24,12 @@ install: $(STAMP) i18n-compile
 
 i18n-compile: $(MO)
 
+# The web server and, beside it, a worker for background jobs (imports, e-mails, exports);
+# both stop together (Ctrl-C).
 run: install
 	$(BIN)/elearn db upgrade
 	$(BIN)/elearn demo
+	@$(BIN)/elearn worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/elearn run --host 127.0.0.1 --port 5000
 
 # Both cores (or all of them): each pytest-xdist worker has its own databases, instance

@@ -86,6 +86,8 @@ def _declare_jobs() -> None:
     importing them registers them (``jobs.registry``) before the queue is built."""
     from elearn.authoring import tasks as authoring_tasks  # noqa: F401
     from elearn.jobs import tasks  # noqa: F401
+    from elearn.media import tasks as media_tasks  # noqa: F401
+    from elearn.quizzes import tasks as quizzes_tasks  # noqa: F401
 
 
 def _connect_domains() -> None:

@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.core.db import UTCDateTime, utcnow
 from elearn.extensions import db
@@ -57,6 +57,9 @@ class Job(db.Model):
     run_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    #: Named by string: accounts sits above jobs and is not imported here.
+    owner = relationship("User", viewonly=True, lazy="raise")
 
     def summary(self, progress: int) -> dict:
         return {"id": self.id, "kind": self.kind, "status": self.status, "progress": progress}

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import has_request_context
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
 
 from elearn.core import edge
 from elearn.extensions import db
@@ -113,6 +114,7 @@ def failed(session, *, offset: int = 0, limit: int = 50) -> tuple[list[Job], int
     rows = session.scalars(
         select(Job)
         .where(where)
+        .options(selectinload(Job.owner))
         .order_by(Job.finished_at.desc(), Job.id.desc())
         .offset(offset)
         .limit(limit)
