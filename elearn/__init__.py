@@ -84,8 +84,9 @@ def _init_extensions(app: Flask) -> None:
 def _declare_jobs() -> None:
     """Each domain declares its kinds of job and its periodic work in its ``tasks`` module;
     importing them registers them (``jobs.registry``) before the queue is built."""
+    from elearn.accounts import welcome  # noqa: F401
     from elearn.authoring import tasks as authoring_tasks  # noqa: F401
-    from elearn.jobs import tasks  # noqa: F401
+    from elearn.jobs import mail, tasks  # noqa: F401
     from elearn.media import tasks as media_tasks  # noqa: F401
     from elearn.quizzes import tasks as quizzes_tasks  # noqa: F401
 

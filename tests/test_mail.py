@@ -64,3 +64,63 @@ def test_smtp_without_a_host_is_refused_at_start():
             },
             Path("/tmp"),
         )
+
+
+CSV = (
+    "email;nom;langue\r\n"
+    "fatima.zahra@ofppt.example;Fatima Zahra El Amrani;ar\r\n"
+    "youssef.b@ofppt.example;Youssef Benali;fr\r\n"
+).encode()
+
+
+def test_welcome_emails_are_sent_by_a_job_that_waits_out_a_mail_server_down(api, make, app, clock):
+    """The trainer's request returns at once; the job retries while the server is down and
+    delivers each message, in its recipient's language, once the server is back."""
+    import email
+    import re
+
+    from elearn.jobs import runner
+    from elearn.jobs.models import Job
+    from tests.cohortkit import create_cohort, staff
+
+    port = free_port()
+    smtp_app(app, port)  # nothing listens there yet
+    people = staff(api, make)
+    cohort_id = create_cohort(api, people.sale_token)
+    added = api.call(
+        "POST",
+        f"/api/v1/cohorts/{cohort_id}/members",
+        token=people.sale_token,
+        data=CSV,
+        headers={"Content-Type": "text/csv"},
+    )
+    assert added.status_code == 200 and added.get_json()["emails_not_sent"] == 0
+    with app.app_context():
+        from elearn.extensions import db
+
+        (job,) = db.session.query(Job).filter_by(kind="mail").all()
+        assert job.status == "queued" and "MailError" in job.error  # to be tried again
+        assert job.checkpoint == 0 and job.args["items"] and "token" not in str(job.args)
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        clock.advance(minutes=5)  # past the back-off: the sweep hands it over again
+        runner.sweep(app)
+    finally:
+        controller.stop()
+    with app.app_context():
+        job = db.session.get(Job, job.id)
+        assert job.status == "done" and job.result == {"sent": 2, "skipped": 0, "total": 2}
+    messages = {
+        e.rcpt_tos[0]: email.message_from_bytes(e.content, policy=email.policy.default)
+        for e in inbox.envelopes
+    }
+    assert set(messages) == {"fatima.zahra@ofppt.example", "youssef.b@ofppt.example"}
+    arabic, french = messages["fatima.zahra@ofppt.example"], messages["youssef.b@ofppt.example"]
+    assert "Fatima Zahra El Amrani" in arabic.get_content()
+    assert str(french["Subject"]) == "Votre compte MRE Academy"
+    assert str(arabic["Subject"]) != str(french["Subject"])  # written in Arabic
+    link = re.search(r"/password/setup/\S+", french.get_content()).group(0)
+    assert api.client.get(link).status_code == 200  # the link made at sending time works

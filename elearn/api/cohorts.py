@@ -3,7 +3,7 @@ as JSON or a spreadsheet, and item statistics. Cohorts the caller may not manage
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
@@ -24,11 +24,11 @@ from elearn.cohorts import services as cohorts
 from elearn.cohorts.csvimport import parse_members
 from elearn.cohorts.models import Cohort
 from elearn.cohorts.sheets import chosen_course, export_response
-from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.db import MAX_ROW_ID
 from elearn.core.errors import problem
 from elearn.extensions import db
+from elearn.jobs.queue import get_queue
 
 blp = Blueprint("cohorts_api", __name__, description="Cohorts")
 SECURED = {"security": [{"bearerAuth": []}]}
@@ -88,7 +88,10 @@ class MembersAdded(Schema):
     created_accounts = fields.List(fields.String())
     errors = fields.List(fields.Nested(MemberError))
     emails_not_sent = fields.Integer(
-        metadata={"description": "How many new accounts' link e-mails could not be sent."}
+        metadata={
+            "description": "Always 0: the new accounts' link e-mails are sent by a job, "
+            "which tries again while the mail server is down."
+        }
     )
 
 
@@ -287,11 +290,9 @@ def add_members(cohort_id: int):
         cohort,
         parsed,
         now=now(),
-        link_days=current_app.config["SETUP_LINK_DAYS"],
     )
-    edge.commit_now()  # the accounts and their links exist before anyone is told of them
-    unsent = send_links(report.links)
-    return {**vars(report), "errors": report.errors, "emails_not_sent": unsent}
+    send_links(db.session, get_queue(), report.new_accounts, now=now(), owner_id=current_user.id)
+    return {**vars(report), "errors": report.errors, "emails_not_sent": 0}
 
 
 @blp.route("/cohorts/<int:cohort_id>/progress", methods=["GET"])

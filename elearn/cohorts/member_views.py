@@ -4,12 +4,11 @@ form, so applying needs no server-side state and re-applying is harmless."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from elearn.accounts import links
 from elearn.accounts.models import User
 from elearn.accounts.welcome import send_links
 from elearn.cohorts import members
@@ -17,10 +16,10 @@ from elearn.cohorts.csvimport import CsvFileError, parse_members
 from elearn.cohorts.forms import MembersUploadForm
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.cohorts.views import _staff_only, cohort_or_404
-from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.edge import attempt
 from elearn.extensions import db
+from elearn.jobs.queue import get_queue
 
 bp = Blueprint("cohort_members", __name__, template_folder="templates")
 bp.before_request(_staff_only)
@@ -95,11 +94,12 @@ def apply(cohort_id: int):
             cohort,
             parsed,
             now=now(),
-            link_days=current_app.config["SETUP_LINK_DAYS"],
         )
     )
     if ok:
-        edge.commit_now()  # the accounts and their links exist before anyone is told of them
+        send_links(
+            db.session, get_queue(), report.new_accounts, now=now(), owner_id=current_user.id
+        )
         say_what_happened(report)
     return redirect(url_for(".members_page", cohort_id=cohort.id), code=303)
 
@@ -126,15 +126,14 @@ def say_what_happened(report: members.Report) -> None:
             ),
             "error",
         )
-    failed = send_links(report.links)
-    if failed:
+    if report.new_accounts:
         flash(
             ngettext(
-                "%(num)s password e-mail could not be sent: send it again from the list.",
-                "%(num)s password e-mails could not be sent: send them again from the list.",
-                failed,
+                "%(num)s e-mail with a link to choose a password is on its way.",
+                "%(num)s e-mails with a link to choose a password are on their way.",
+                len(report.new_accounts),
             ),
-            "error",
+            "info",
         )
 
 
@@ -146,17 +145,8 @@ def resend(cohort_id: int, user_id: int):
     )
     if person is None:
         abort(404)
-    ok, token = attempt(
-        lambda: links.create_link(
-            db.session, person, now=now(), days=current_app.config["SETUP_LINK_DAYS"]
-        )
-    )
-    if ok:
-        edge.commit_now()  # the link exists before it is sent
-    if ok and send_links([(person, token)]) == 0:
-        flash(_("A new link was sent to %(email)s.", email=person.email), "success")
-    elif ok:
-        flash(_("The e-mail could not be sent: try again later."), "error")
+    send_links(db.session, get_queue(), [person], now=now(), owner_id=current_user.id)
+    flash(_("A new link is on its way to %(email)s.", email=person.email), "success")
     return redirect(url_for(".members_page", cohort_id=cohort.id), code=303)
 
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from elearn.accounts import links
 from elearn.accounts import services as accounts
 from elearn.accounts.models import Role, User
 from elearn.cohorts.csvimport import MemberRow, ParsedMembers, RowError
@@ -40,8 +39,8 @@ class Report:
     added: list[str] = field(default_factory=list)
     already_members: list[str] = field(default_factory=list)
     created_accounts: list[str] = field(default_factory=list)
-    #: (account, one-time token) for each account created: the caller mails them after commit.
-    links: list[tuple[User, str]] = field(default_factory=list)
+    #: The accounts created: the caller has their password links e-mailed (a job).
+    new_accounts: list[User] = field(default_factory=list)
 
     @property
     def errors(self) -> list[dict]:
@@ -128,19 +127,13 @@ def _default_name(email: str) -> str:
     return email.split("@", 1)[0][:120]
 
 
-def apply(
-    session, actor, cohort: Cohort, parsed: ParsedMembers, *, now: datetime, link_days: int
-) -> Report:
+def apply(session, actor, cohort: Cohort, parsed: ParsedMembers, *, now: datetime) -> Report:
     """Add the rows that can be added. Two trainers sending the same list at once get what
     sending it twice gives: the second finds the members the first added."""
-    return again_if_raced(
-        session, lambda: _apply(session, actor, cohort, parsed, now=now, link_days=link_days)
-    )
+    return again_if_raced(session, lambda: _apply(session, actor, cohort, parsed, now=now))
 
 
-def _apply(
-    session, actor, cohort: Cohort, parsed: ParsedMembers, *, now: datetime, link_days: int
-) -> Report:
+def _apply(session, actor, cohort: Cohort, parsed: ParsedMembers, *, now: datetime) -> Report:
     outcomes = plan(session, actor, cohort, parsed)
     report = Report(outcomes)
     locales = {r.email: r.locale for r in parsed.rows}
@@ -161,7 +154,8 @@ def _apply(
                 centre=cohort.centre,
                 locale=locales.get(outcome.email) or "fr",
             )
-            report.links.append((user, links.create_link(session, user, now=now, days=link_days)))
+            session.flush()  # its id, for its membership
+            report.new_accounts.append(user)
             report.created_accounts.append(outcome.email)
             report.added.append(outcome.email)
             added_ids.append(user.id)

@@ -56,6 +56,17 @@ def _send_smtp(config, messages: list[EmailMessage]) -> None:
             server.send_message(message)
 
 
+class MailError(RuntimeError):
+    """The mail server could not be reached or refused: a job tries again later."""
+
+
+def deliver(mails: list[Mail]) -> None:
+    """Send the messages (one connection for all); raise MailError if the server is down
+    or refuses. What jobs call: their retry is the answer to a server that is down."""
+    if mails and send(mails):
+        raise MailError(f"The mail server {current_app.config['SMTP_HOST']} refused or is down")
+
+
 def send(mails: list[Mail]) -> int:
     """Send the messages; return how many could not be sent (0 when all went)."""
     if not mails:

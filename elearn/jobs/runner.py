@@ -176,13 +176,20 @@ def _again_or_fail(job_id: int, error: str) -> None:
         delay = backoff(job.attempts)
         job.status = JobStatus.QUEUED
         job.error = error
-        job.run_after = job.enqueued_at = clock.now() + timedelta(seconds=delay)
+        job.run_after = clock.now() + timedelta(seconds=delay)
+        # without a queue (immediate) nothing holds the delayed message: the sweep delivers it
+        job.enqueued_at = None if queue.immediate else job.run_after
         edge.on_commit(lambda: queue.enqueue(job_id, delay=delay))
 
 
 def sweep(app: Flask) -> int:
     """Deliver again what was lost: jobs whose worker stopped beating (killed, machine
     gone) and jobs the queue never got (it was down at the commit). Returns how many."""
+    with app.app_context():
+        return _sweep(app)
+
+
+def _sweep(app: Flask) -> int:
     queue = get_queue()
     now = clock.now()
     heartbeat = app.config["JOB_HEARTBEAT"]
