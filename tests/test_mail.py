@@ -67,10 +67,10 @@ def test_smtp_without_a_host_is_refused_at_start():
 
 
 CSV = (
-    "email;nom;langue\r\n"
-    "fatima.zahra@ofppt.example;Fatima Zahra El Amrani;ar\r\n"
-    "youssef.b@ofppt.example;Youssef Benali;fr\r\n"
-).encode()
+    b"email;nom;langue\r\n"
+    b"fatima.zahra@ofppt.example;Fatima Zahra El Amrani;ar\r\n"
+    b"youssef.b@ofppt.example;Youssef Benali;fr\r\n"
+)
 
 
 def test_welcome_emails_are_sent_by_a_job_that_waits_out_a_mail_server_down(api, make, app, clock):
