@@ -50,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from elearn import models  # noqa: F401 - every table known to SQLAlchemy and Alembic
     from elearn.accounts import auth, passwords
-    from elearn.core import assets, errors, security
+    from elearn.core import assets, errors, logs, security
     from elearn.core.db import close_sessions_safely, configure_engine
     from elearn.extensions import babel, csrf, db, limiter, login_manager
     from elearn.i18n import formatting, locale
@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     from elearn.media import storage
     from elearn.quizzes import results as quiz_results
 
+    logs.init_app(app)  # first: every later hook's lines carry the request id
     db.init_app(app)
     close_sessions_safely(app, db)
     with app.app_context():

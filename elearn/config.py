@@ -7,6 +7,7 @@ because a misconfigured learning platform leaks trainees' data quietly.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import secrets
@@ -19,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits  # Flask-Limiter's parser of "10 per 10 minutes"
 
+from elearn.core.logs import FORMATS as LOG_FORMATS
+from elearn.core.logs import LEVELS as LOG_LEVELS
 from elearn.i18n.languages import INTERFACE_LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -140,6 +143,34 @@ def _queue_url(environ: Mapping[str, str], production: bool) -> str:
     return raw
 
 
+def _logging(environ: Mapping[str, str], production: bool) -> dict[str, str]:
+    """How lines are written (core/logs.py): JSON lines in production, text elsewhere."""
+    fmt = environ.get("ELEARN_LOG_FORMAT", "").strip().lower() or ("json" if production else "text")
+    if fmt not in LOG_FORMATS:
+        raise ConfigError(f"ELEARN_LOG_FORMAT must be json or text, not {fmt!r}")
+    level = environ.get("ELEARN_LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"ELEARN_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    return {"LOG_FORMAT": fmt, "LOG_LEVEL": level}
+
+
+def _sentry_dsn(environ: Mapping[str, str]) -> str:
+    """The optional Sentry DSN, checked now rather than at the first error."""
+    dsn = environ.get("ELEARN_SENTRY_DSN", "").strip()
+    if not dsn:
+        return ""
+    parts = urlsplit(dsn)
+    if parts.scheme not in ("http", "https") or not parts.username or not parts.hostname:
+        raise ConfigError(
+            "ELEARN_SENTRY_DSN must be a DSN such as https://<key>@sentry.example.org/<project>"
+        )
+    if importlib.util.find_spec("sentry_sdk") is None:
+        raise ConfigError(
+            "ELEARN_SENTRY_DSN is set but sentry-sdk is not installed: pip install 'elearn[sentry]'"
+        )
+    return dsn
+
+
 def engine_options(database_url: str) -> dict[str, Any]:
     """PostgreSQL: check connections before use, so a database restart costs no request."""
     if database_url.startswith("sqlite"):
@@ -210,6 +241,9 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
             "are counted in the database either way)."
         )
     queue_url = _queue_url(environ, production)
+
+    log_settings = _logging(environ, production)
+    sentry_dsn = _sentry_dsn(environ)
     storage = environ.get("ELEARN_STORAGE", "local")
     if storage not in {"local", "s3"}:
         raise ConfigError("ELEARN_STORAGE must be 'local' or 's3'")
@@ -217,6 +251,8 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
     return {
         "ENV_NAME": env,
         "PRODUCTION": production,
+        **log_settings,
+        "SENTRY_DSN": sentry_dsn,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,

@@ -8,6 +8,7 @@ files and S3 server; what the helpers need lives in tests/harness.py and tests/f
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -140,6 +141,8 @@ def s3_server():
     never want the same one), for the whole session."""
     from moto.server import ThreadedMotoServer  # moto is slow to import: only when used
 
+    # its request lines (werkzeug's, at INFO) stay out of the app's log and of commands' output
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

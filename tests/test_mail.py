@@ -124,3 +124,34 @@ def test_welcome_emails_are_sent_by_a_job_that_waits_out_a_mail_server_down(api,
     assert str(arabic["Subject"]) != str(french["Subject"])  # written in Arabic
     link = re.search(r"/password/setup/\S+", french.get_content()).group(0)
     assert api.client.get(link).status_code == 200  # the link made at sending time works
+
+
+SETUP_LINK = "https://academy.example.org/account/setup/" + "Zx9-" * 30 + "end"
+
+
+def test_the_console_prints_the_message_as_people_read_it(app, capsys):
+    app.config["MAIL_BACKEND"] = "console"
+    body = f"مرحبا فاطمة الزهراء،\nاختاري كلمة المرور من هذا الرابط:\n{SETUP_LINK}\n"
+    with app.app_context():
+        assert mail.send([mail.Mail("fatima@ofppt.example", "حسابك في الأكاديمية", body)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines() == [
+        "--- e-mail ---",
+        f"From: {app.config['MAIL_FROM']}",
+        "To: fatima@ofppt.example",
+        "Subject: حسابك في الأكاديمية",
+        "",
+        "مرحبا فاطمة الزهراء،",
+        "اختاري كلمة المرور من هذا الرابط:",
+        SETUP_LINK,  # whole, on its own line
+        "--- end ---",
+    ]
+
+
+def test_the_log_backend_writes_the_decoded_message(app, caplog):
+    app.config["MAIL_BACKEND"] = "log"
+    with caplog.at_level("INFO", logger="elearn.core.mail"), app.app_context():
+        mail.send([mail.Mail("youssef@ofppt.example", "Votre compte", f"Bonjour\n{SETUP_LINK}")])
+    (text,) = [r.getMessage() for r in caplog.records if r.name == "elearn.core.mail"]
+    assert "Subject: Votre compte" in text
+    assert f"\n{SETUP_LINK}\n" in text

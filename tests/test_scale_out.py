@@ -60,6 +60,7 @@ http {{
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Request-ID $request_id;
     }}
   }}
 }}
@@ -163,6 +164,14 @@ def test_two_instances_behind_nginx_behave_as_one(app, api, make, deployment, ba
         cookies = {c.name: c.value for c in browser.cookies}
         page = requests.get(f"{deployment[instance]}/my/learning", cookies=cookies, timeout=10)
         assert page.status_code == 200 and 'action="/logout"' in page.text
+    # nginx names each request ($request_id, docs/ops.md "Logs"), whatever a client sent
+    ids = {
+        browser.get(f"{front}/healthz", headers={"X-Request-ID": "mine"}, timeout=10).headers[
+            "X-Request-ID"
+        ]
+        for _ in range(2)
+    }
+    assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", one) for one in ids), ids
     served = [len(log.read_text().splitlines()) for log in deployment["logs"]]
     assert all(served), f"nginx sent everything to one instance: {served}"
 

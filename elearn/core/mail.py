@@ -40,6 +40,20 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
+def readable(message: EmailMessage) -> str:
+    """The message as a person reads it — sender, recipient, subject and body decoded, a
+    link whole on its line — rather than its MIME form (quoted-printable cuts long lines
+    and base64 hides Arabic)."""
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    return (
+        "--- e-mail ---\n"
+        f"From: {message['From']}\nTo: {message['To']}\nSubject: {message['Subject']}\n\n"
+        f"{text.rstrip()}\n"
+        "--- end ---"
+    )
+
+
 def _send_smtp(config, messages: list[EmailMessage]) -> None:
     host, port = config["SMTP_HOST"], config["SMTP_PORT"]
     timeout = config["SMTP_TIMEOUT"]
@@ -84,7 +98,7 @@ def send(mails: list[Mail]) -> int:
             return len(messages)
     else:
         for message in messages:
-            text = f"--- e-mail ---\n{message}\n--- end ---"
+            text = readable(message)
             if backend == "log":
                 log.info("%s", text)
             else:
