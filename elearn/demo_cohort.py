@@ -79,7 +79,6 @@ def load_demo_cohort(session, *, now: datetime, password_hash: str) -> Cohort | 
         cohort,
         members.rows_from_emails([u.email for u in people]),
         now=start,
-        link_days=7,
     )
     lessons = ordered_lessons(course, draft=False)
     for user, (_name, _locale, read, answers, quiet) in zip(people, TRAINEES, strict=True):

@@ -74,5 +74,5 @@ def run_mail(ctx) -> dict:
         skipped += len(chunk) - len(mails)
         job.checkpoint += len(chunk)
         ctx.progress(100 * job.checkpoint / len(items))
-        ctx.commit()
+        ctx.keep()
     return {"sent": sent, "skipped": skipped, "total": len(items)}

@@ -59,7 +59,7 @@ class Context:
             self._queue.put(f"progress:{self.job.id}", str(value))
             self._queue.beat(self.job.id)
 
-    def commit(self) -> None:
+    def keep(self) -> None:
         """Commit what the job did so far (a batch of e-mails sent, with the checkpoint):
         a retry starts from there."""
         edge.commit_now()
