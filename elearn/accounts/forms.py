@@ -49,6 +49,10 @@ class PasswordForm(FlaskForm):
     )
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+
+
 class SetupPasswordForm(FlaskForm):
     new_password = PasswordField(
         _l("Choose a password"), validators=[InputRequired(REQUIRED), Length(max=256)]

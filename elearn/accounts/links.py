@@ -21,8 +21,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_link(session, user: User, *, now: datetime, days: int) -> str:
-    """A fresh link for ``user``; earlier unused links stop working. Returns the token."""
+def create_link(
+    session, user: User, *, now: datetime, days: int = 0, lifetime: timedelta | None = None
+) -> str:
+    """A fresh link for ``user``, valid ``days`` (or ``lifetime``); earlier unused links stop
+    working. Returns the token."""
     session.execute(
         update(SetupLink)
         .where(SetupLink.user_id == user.id, SetupLink.used_at.is_(None))
@@ -35,7 +38,7 @@ def create_link(session, user: User, *, now: datetime, days: int) -> str:
             user_id=user.id,
             token_hash=_digest(plain),
             created_at=now,
-            expires_at=now + timedelta(days=max(1, days)),
+            expires_at=now + (lifetime if lifetime is not None else timedelta(days=max(1, days))),
         )
     )
     session.flush()
@@ -59,3 +62,15 @@ def use_link(session, link: SetupLink, password: str, *, now: datetime) -> User:
     link.used_at = now
     session.flush()
     return link.user
+
+
+def recent_links(session, user: User, *, since: datetime) -> int:
+    """How many links were made for ``user`` since then (a budget for reset e-mails, kept in
+    the database so that every worker counts the same)."""
+    from sqlalchemy import func
+
+    return session.scalar(
+        select(func.count())
+        .select_from(SetupLink)
+        .where(SetupLink.user_id == user.id, SetupLink.created_at >= since)
+    )

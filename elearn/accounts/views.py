@@ -22,8 +22,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from elearn.accounts import links, services, throttle
-from elearn.accounts.forms import LoginForm, PasswordForm, ProfileForm, SetupPasswordForm, TokenForm
+from elearn.accounts.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    SetupPasswordForm,
+    TokenForm,
+)
 from elearn.accounts.models import AccessToken, Network
+from elearn.accounts.welcome import request_reset
 from elearn.core import edge
 from elearn.core.clock import now
 from elearn.core.db import utcnow
@@ -31,6 +39,7 @@ from elearn.core.errors import error_page
 from elearn.core.text import is_safe_next
 from elearn.extensions import db, limiter
 from elearn.i18n.locale import SESSION_KEY
+from elearn.jobs.queue import get_queue
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -223,6 +232,26 @@ def revoke_token(token_id: int):
     return redirect(url_for(".account", _anchor="tokens"), code=303)
 
 
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"], scope="password-forgot")
+def forgot_password():
+    """Ask for a link to choose a new password. The answer is the same whether or not the
+    address has an account (nobody learns who is registered); each account gets at most a
+    few e-mails an hour (``welcome.RESETS_PER_HOUR``)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_reset(db.session, get_queue(), form.email.data, now=now())
+        flash(
+            _(
+                "If an account uses this address, an e-mail with a link to choose a new "
+                "password is on its way. The link works for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for(".login"), code=303)
+    return render_template("accounts/forgot_password.html", form=form)
+
+
 @bp.route("/password/setup/<token>", methods=["GET", "POST"])
 @limiter.limit("30 per hour", scope="password-setup")
 def setup_password(token: str):
@@ -230,7 +259,11 @@ def setup_password(token: str):
     link = links.valid_link(db.session, token, now=utcnow())
     if link is None:
         return error_page(
-            410, _("This link has expired or was already used. Ask your trainer for a new one.")
+            410,
+            _(
+                "This link has expired or was already used. Ask for a new one with "
+                '"Forgot your password?" on the sign-in page, or ask your trainer.'
+            ),
         )
     form = SetupPasswordForm()
     if form.validate_on_submit():

@@ -3,6 +3,8 @@ link to choose a password, written in the trainee's language, sent by a job."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -43,5 +45,47 @@ def welcome(session, item: dict) -> mail.Mail | None:
                 days=days,
                 url=url,
                 email=user.email,
+            ),
+        )
+
+
+#: Reset e-mails per account per hour: enough for a lost e-mail, too few to flood a box.
+RESETS_PER_HOUR = 3
+RESET_LIFETIME = timedelta(hours=1)
+
+
+def request_reset(session, queue: Queue, email: str, *, now: datetime) -> None:
+    """ "Forgot password": e-mail a one-time link when an active account has this address,
+    within its hourly budget; otherwise do nothing. The caller answers the same either way,
+    so the form tells nobody which addresses have an account."""
+    from elearn.accounts.services import find_user
+
+    user = find_user(session, email or "")
+    if user is None or not user.active:
+        return
+    if links.recent_links(session, user, since=now - timedelta(hours=1)) >= RESETS_PER_HOUR:
+        return
+    send_later(session, queue, "password_reset", [{"user_id": user.id}], now=now)
+
+
+@message("password_reset")
+def password_reset(session, item: dict) -> mail.Mail | None:
+    user = session.get(User, item["user_id"])
+    if user is None or not user.active:
+        return None
+    token = links.create_link(session, user, now=clock.now(), lifetime=RESET_LIFETIME)
+    url = public_url("accounts.setup_password", token=token)
+    with force_locale(user.locale):
+        return mail.Mail(
+            to=user.email,
+            subject=_("Choose a new MRE Academy password"),
+            body=_(
+                "Hello %(name)s,\n\nSomeone (you, we hope) asked to choose a new password "
+                "for %(email)s. Choose it here (the link works once, for one hour):\n\n"
+                "%(url)s\n\nIf you did not ask, ignore this e-mail: your password stays "
+                "as it is.\n",
+                name=user.name,
+                email=user.email,
+                url=url,
             ),
         )

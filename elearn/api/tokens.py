@@ -10,11 +10,14 @@ from marshmallow import Schema, fields, validate
 from elearn.accounts import services
 from elearn.accounts.models import AccessToken
 from elearn.accounts.views import TooManyFailuresError, check_credentials, login_limits
+from elearn.accounts.welcome import request_reset
 from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import UTCDateTime
+from elearn.core.clock import now
 from elearn.core.db import utcnow
 from elearn.core.errors import problem
-from elearn.extensions import db
+from elearn.extensions import db, limiter
+from elearn.jobs.queue import get_queue
 
 blp = Blueprint("tokens", __name__, description="Personal access tokens")
 
@@ -87,3 +90,31 @@ def revoke_token(token_id: int):
         abort(404)
     services.revoke_token(db.session, token, now=utcnow())
     return ""
+
+
+class ResetRequest(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+
+
+class ResetAccepted(Schema):
+    detail = fields.String(metadata={"description": "The same words whatever the address"})
+
+
+@blp.route("/password-reset", methods=["POST"])
+@blp.arguments(ResetRequest)
+@blp.response(202, ResetAccepted)
+@blp.problems(413, 422, 429)
+@limiter.limit("20 per hour", scope="password-forgot")
+def password_reset(body):
+    """Ask for a one-time link (valid one hour) to choose a new password, by e-mail. Always
+    202 with the same body, whether or not the address has an account; each account gets
+    at most a few such e-mails an hour."""
+    request_reset(db.session, get_queue(), body["email"], now=now())
+    return {
+        "detail": str(
+            _l(
+                "If an account uses this address, an e-mail with a link to choose a new "
+                "password is on its way. The link works for one hour."
+            )
+        )
+    }

@@ -96,6 +96,8 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
         ("/account/tokens", "b", {}, {"name": "script"}),
         ("/account/tokens/<int:token_id>/revoke", "b", {"token_id": w.b_token_id}, {}),
         ("/login", None, {}, {"email": w.a.email, "password": PASSWORD}),
+        ("/password/forgot", None, {}, {"email": w.a.email}),
+        ("/jobs/<int:job_id>/retry", "admin", {"job_id": w.import_job}, {}),
         (
             "/password/setup/<token>",
             None,
@@ -423,4 +425,5 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
         ("/api/v1/tokens", "POST", "b", {}, {"email": worldkit.B_EMAIL, "password": PASSWORD}),
         ("/api/v1/tokens/<int:token_id>", "DELETE", "b", {"token_id": w.b_token_id}, None),
         ("/api/v1/jobs/<int:job_id>/retry", "POST", "admin", {"job_id": w.import_job}, None),
+        ("/api/v1/password-reset", "POST", "b", {}, {"email": worldkit.B_EMAIL}),
     ]
