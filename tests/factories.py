@@ -264,7 +264,6 @@ class Factory:
                     cohort,
                     cohort_members.rows_from_emails(list(members)),
                     now=app_now(),
-                    link_days=7,
                 )
                 assert not report.errors, report.errors
             db.session.commit()

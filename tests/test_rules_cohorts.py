@@ -139,7 +139,7 @@ def test_members_added_are_enrolled_and_refusals_name_no_one_to_a_trainer(app, m
             people["expert"].email,  # not a trainee: refused, in the same words
         ]
         report = members.apply(
-            db.session, trainer, row, members.rows_from_emails(emails), now=utcnow(), link_days=7
+            db.session, trainer, row, members.rows_from_emails(emails), now=utcnow()
         )
         assert report.added == [people["outsider"].email, "new.trainee@ofppt.example"]
         assert report.already_members == [people["member"].email]
