@@ -111,3 +111,16 @@ def test_the_failed_jobs_list_costs_the_same_for_one_or_many(app, make, signed_i
         page = browser.get("/jobs/failed")
     assert page.get_data(as_text=True).count("boom") == 6
     assert len(six) == len(one)
+
+
+def test_retrying_a_job_that_did_not_fail_changes_nothing_and_says_so(app, api, make, signed_in):
+    expert = make.user("expert", network="DMK")
+    sent = studio_import(signed_in(expert.email), package())
+    job_id = int(sent.headers["Location"].rsplit("/", 1)[1])
+    admin = signed_in(make.user("admin").email)
+    answer = admin.post_form(f"/jobs/{job_id}/retry", follow_redirects=True)
+    assert "nothing to try again" in answer.get_data(as_text=True) or "rien à réessayer" in (
+        answer.get_data(as_text=True)
+    )
+    token = make.token(expert.email)
+    assert api.get(f"/api/v1/jobs/{job_id}", token=token).get_json()["status"] == "done"

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from elearn.accounts.models import SetupLink, User
 from elearn.accounts.services import set_password
@@ -67,8 +67,6 @@ def use_link(session, link: SetupLink, password: str, *, now: datetime) -> User:
 def recent_links(session, user: User, *, since: datetime) -> int:
     """How many links were made for ``user`` since then (a budget for reset e-mails, kept in
     the database so that every worker counts the same)."""
-    from sqlalchemy import func
-
     return session.scalar(
         select(func.count())
         .select_from(SetupLink)

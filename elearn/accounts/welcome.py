@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from elearn.accounts import links
 from elearn.accounts.models import User
+from elearn.accounts.services import find_user
 from elearn.core import clock, mail
 from elearn.core.urls import public_url
 from elearn.jobs.mail import message, send_later
@@ -25,28 +26,41 @@ def send_links(session, queue: Queue, users: list[User], *, now, owner_id=None) 
     )
 
 
+def _with_link(session, user: User, lifetime: timedelta, write) -> mail.Mail:
+    """A message carrying a fresh one-time link for ``user`` (earlier ones stop working),
+    written by ``write(url) -> (subject, body)`` in the account's language."""
+    token = links.create_link(session, user, now=clock.now(), lifetime=lifetime)
+    url = public_url("accounts.setup_password", token=token)
+    with force_locale(user.locale):
+        subject, body = write(url)
+        return mail.Mail(to=user.email, subject=subject, body=body)
+
+
 @message("welcome")
 def welcome(session, item: dict) -> mail.Mail | None:
     user = session.get(User, item["user_id"])
     if user is None or not user.active or user.password_hash:
         return None  # gone, or already in: a link would only confuse
-    days = current_app.config["SETUP_LINK_DAYS"]
-    token = links.create_link(session, user, now=clock.now(), days=days)
-    url = public_url("accounts.setup_password", token=token)
-    with force_locale(user.locale):
-        return mail.Mail(
-            to=user.email,
-            subject=_("Your MRE Academy account"),
-            body=_(
-                "Hello %(name)s,\n\nYour trainer has enrolled you on MRE Academy. "
-                "Choose your password here (the link works once, for %(days)s days):"
-                "\n\n%(url)s\n\nYour e-mail to sign in: %(email)s\n",
-                name=user.name,
-                days=days,
-                url=url,
-                email=user.email,
-            ),
+    days = max(1, current_app.config["SETUP_LINK_DAYS"])
+
+    def write(url: str) -> tuple[str, str]:
+        validity = ngettext(
+            "the link works once, for %(num)s day",
+            "the link works once, for %(num)s days",
+            days,
         )
+        body = _(
+            "Hello %(name)s,\n\nYour trainer has enrolled you on MRE Academy. "
+            "Choose your password here (%(validity)s):"
+            "\n\n%(url)s\n\nYour e-mail to sign in: %(email)s\n",
+            name=user.name,
+            validity=validity,
+            url=url,
+            email=user.email,
+        )
+        return _("Your MRE Academy account"), body
+
+    return _with_link(session, user, timedelta(days=days), write)
 
 
 #: Reset e-mails per account per hour: enough for a lost e-mail, too few to flood a box.
@@ -58,8 +72,6 @@ def request_reset(session, queue: Queue, email: str, *, now: datetime) -> None:
     """ "Forgot password": e-mail a one-time link when an active account has this address,
     within its hourly budget; otherwise do nothing. The caller answers the same either way,
     so the form tells nobody which addresses have an account."""
-    from elearn.accounts.services import find_user
-
     user = find_user(session, email or "")
     if user is None or not user.active:
         return
@@ -73,19 +85,17 @@ def password_reset(session, item: dict) -> mail.Mail | None:
     user = session.get(User, item["user_id"])
     if user is None or not user.active:
         return None
-    token = links.create_link(session, user, now=clock.now(), lifetime=RESET_LIFETIME)
-    url = public_url("accounts.setup_password", token=token)
-    with force_locale(user.locale):
-        return mail.Mail(
-            to=user.email,
-            subject=_("Choose a new MRE Academy password"),
-            body=_(
-                "Hello %(name)s,\n\nSomeone (you, we hope) asked to choose a new password "
-                "for %(email)s. Choose it here (the link works once, for one hour):\n\n"
-                "%(url)s\n\nIf you did not ask, ignore this e-mail: your password stays "
-                "as it is.\n",
-                name=user.name,
-                email=user.email,
-                url=url,
-            ),
+
+    def write(url: str) -> tuple[str, str]:
+        body = _(
+            "Hello %(name)s,\n\nSomeone (you, we hope) asked to choose a new password "
+            "for %(email)s. Choose it here (the link works once, for one hour):\n\n"
+            "%(url)s\n\nIf you did not ask, ignore this e-mail: your password stays "
+            "as it is.\n",
+            name=user.name,
+            email=user.email,
+            url=url,
         )
+        return _("Choose a new MRE Academy password"), body
+
+    return _with_link(session, user, RESET_LIFETIME, write)

@@ -144,10 +144,6 @@ class DryRun(Schema):
     warnings = fields.List(fields.Nested(Issue))
 
 
-class Imported(CourseState):
-    warnings = fields.List(fields.Nested(Issue))
-
-
 class LessonRef(Schema):
     module = fields.String()
     lesson = fields.String()
@@ -244,14 +240,11 @@ def list_courses(args):
     202,
     JobAccepted,
     description="Accepted: the import runs as a job (``Location``: the job). When it is done "
-    "its ``result`` is the import's answer (``Imported``: slug, status, warnings), all or "
+    "its ``result`` is the import's answer, ``{slug, status, warnings}``, all or "
     "nothing",
     headers={"Location": {"description": "/api/v1/jobs/{id}", "schema": {"type": "string"}}},
 )
 @blp.alt_response(200, schema=DryRun, description="dry_run: what an import would say", success=True)
-@blp.alt_response(
-    201, schema=Imported, description="Never sent now; the shape of a done import job's result"
-)
 @blp.problems(
     401,
     403,

@@ -7,6 +7,8 @@ import logging
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from elearn.core.cli import fail
 from elearn.jobs import runner
@@ -27,7 +29,7 @@ def worker_command(threads: int, no_periodic: bool) -> None:
     app = current_app._get_current_object()
     queue = app.extensions["elearn.queue"]
     if queue.immediate:
-        fail("ELEARN_QUEUE_URL=immediate: runs jobs where they are asked; no worker is needed.")
+        fail(_("ELEARN_QUEUE_URL=immediate: runs jobs where they are asked; no worker is needed."))
     runner.sweep(app)  # what a worker killed earlier left running
     consumer = queue.huey.create_consumer(
         workers=max(1, threads),
@@ -38,8 +40,12 @@ def worker_command(threads: int, no_periodic: bool) -> None:
         max_delay=1.0,
     )
     click.echo(
-        f"elearn worker: {threads} thread(s), "
-        f"queue {app.config['QUEUE_URL'] or 'instance/jobs.sqlite3'}",
+        ngettext(
+            "elearn worker: %(num)s thread, queue %(queue)s",
+            "elearn worker: %(num)s threads, queue %(queue)s",
+            threads,
+            queue=app.config["QUEUE_URL"] or "instance/jobs.sqlite3",
+        ),
         err=True,
     )
     consumer.run()

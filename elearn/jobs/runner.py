@@ -14,15 +14,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from contextlib import nullcontext
 from datetime import timedelta
 
 from flask import Flask, current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from elearn.core import clock, edge
 from elearn.core.errors import DomainError
+from elearn.core.logs import bind
 from elearn.extensions import db
 from elearn.jobs.models import Job, JobStatus
 from elearn.jobs.registry import KINDS, JobInvalid, Periodic
@@ -33,14 +35,6 @@ log = logging.getLogger(__name__)
 def get_queue():
     """The app's queue (``jobs.queue``, which imports this module)."""
     return current_app.extensions["elearn.queue"]
-
-
-def _bind(**fields):
-    try:  # the structured logs (core.logs) carry the job id when they are there
-        from elearn.core.logs import bind
-    except ImportError:  # pragma: no cover
-        return nullcontext()
-    return bind(**fields)
 
 
 class Context:
@@ -83,7 +77,7 @@ class _Heartbeat(threading.Thread):
 
 def run(app: Flask, job_id: int) -> None:
     """Run job ``job_id`` if it is still waiting; what the queue's task calls."""
-    with app.app_context(), _bind(job_id=job_id):
+    with app.app_context(), bind(job_id=job_id):
         queue = get_queue()
         job = _claim(job_id)
         if job is None:
@@ -98,7 +92,7 @@ def run(app: Flask, job_id: int) -> None:
         try:
             with force_locale(job.locale or app.config["DEFAULT_LOCALE"]):
                 if kind is None:
-                    raise JobInvalid(f"No handler for jobs of kind {job.kind!r}")
+                    raise JobInvalid(_l("This kind of job (%(kind)s) is unknown.", kind=job.kind))
                 with edge.unit_of_work():
                     job = db.session.get(Job, job_id)
                     result = kind.run(Context(job, queue))
@@ -207,7 +201,8 @@ def _sweep(app: Flask) -> int:
                 continue
             if job.attempts >= job.max_attempts:
                 job.status = JobStatus.FAILED
-                job.error = "The worker stopped during the last attempt."
+                with force_locale(job.locale or app.config["DEFAULT_LOCALE"]):
+                    job.error = _("The worker stopped during the last attempt.")
                 job.finished_at = now
                 continue
             log.warning("Job %s lost its worker: queued again", job.id)
@@ -237,7 +232,7 @@ def _sweep(app: Flask) -> int:
 
 
 def run_periodic(app: Flask, periodic: Periodic) -> None:
-    with app.app_context(), _bind(job_id=f"periodic:{periodic.name}"):
+    with app.app_context(), bind(job_id=f"periodic:{periodic.name}"):
         try:
             with edge.unit_of_work():
                 periodic.run()

@@ -94,10 +94,11 @@ def readable(session, job_id: int, user) -> Job | None:
     return job if job is not None and may_read(user, job) else None
 
 
-def retry(session, queue: Queue, job: Job, *, now: datetime) -> None:
-    """An admin tries a failed job again, from where it stopped, with fresh attempts."""
+def retry(session, queue: Queue, job: Job, *, now: datetime) -> bool:
+    """An admin tries a failed job again, from where it stopped, with fresh attempts.
+    Returns False, changing nothing, for a job that did not fail."""
     if job.status != JobStatus.FAILED:
-        return
+        return False
     job.status = JobStatus.QUEUED
     job.attempts = 0
     job.run_after = None
@@ -105,7 +106,8 @@ def retry(session, queue: Queue, job: Job, *, now: datetime) -> None:
     job.enqueued_at = now
     session.flush()
     job_id = job.id
-    edge.on_commit(lambda: queue.enqueue(job_id))
+    edge.on_commit(lambda: _hand_over(queue, job_id))
+    return True
 
 
 def failed(session, *, offset: int = 0, limit: int = 50) -> tuple[list[Job], int]:

@@ -59,6 +59,8 @@ def retry(job_id: int):
     found = services.readable(db.session, job_id, current_user)
     if found is None:
         abort(404)
-    services.retry(db.session, get_queue(), found, now=clock.now())
-    flash(_("The job was queued again."), "success")
+    if services.retry(db.session, get_queue(), found, now=clock.now()):
+        flash(_("The job was queued again."), "success")
+    else:
+        flash(_("This job has not failed: there is nothing to try again."), "info")
     return redirect(url_for(".failed"), code=303)
