@@ -47,7 +47,9 @@ def test_expert_uploads_inserts_and_previews_an_image(
     page.locator("button[value=preview]").click()
     img = page.locator(".preview .lesson-body img")
     assert img.get_attribute("src") == "/courses/engine-basics/media/schema-du-moteur.png"
-    assert img.evaluate("i => i.complete && i.naturalWidth") == 1
+    # lesson images load lazily, after the page's load event: wait for this one to arrive
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle())
+    assert img.evaluate("i => i.naturalWidth") == 1
     context.close()
 
 
