@@ -86,9 +86,13 @@ def _declare_jobs() -> None:
     """Each domain declares its kinds of job and its periodic work in its ``tasks`` module;
     importing them registers them (``jobs.registry``) before the queue is built."""
     from elearn.accounts import welcome  # noqa: F401
+    from elearn.authoring import notices as authoring_notices  # noqa: F401
     from elearn.authoring import tasks as authoring_tasks  # noqa: F401
+    from elearn.cohorts import notices as cohorts_notices  # noqa: F401
     from elearn.jobs import mail, tasks  # noqa: F401
+    from elearn.learning import notices as learning_notices  # noqa: F401
     from elearn.media import tasks as media_tasks  # noqa: F401
+    from elearn.notifications import tasks as notifications_tasks  # noqa: F401
     from elearn.quizzes import tasks as quizzes_tasks  # noqa: F401
 
 
@@ -121,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.learning.media_views import bp as course_media_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media.views import bp as media_bp
+    from elearn.notifications.views import bp as notifications_bp
     from elearn.quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(core_bp)
@@ -138,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cohort_members_bp)
     app.register_blueprint(media_library_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(notifications_bp)
     init_api(app)
 
     from elearn.commands import register_commands

@@ -24,4 +24,5 @@ from elearn.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrai
 from elearn.jobs.models import Job  # noqa: F401
 from elearn.learning.models import Certificate, Enrolment, LessonCompletion  # noqa: F401
 from elearn.media.models import MediaAsset, MediaUpload  # noqa: F401
+from elearn.notifications.models import Notification, NotificationSettings  # noqa: F401
 from elearn.quizzes.models import QuizAttempt  # noqa: F401

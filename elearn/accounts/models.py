@@ -78,6 +78,9 @@ class User(UserMixin, db.Model):
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
     #: Bumped on logout and password change: every cookie issued before stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Kept by ``notifications.services`` in the transaction that changes it, so the bell
+    #: on every page costs no query (the user row is read anyway); the list corrects it.
+    unread_notifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

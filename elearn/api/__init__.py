@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
         jobs,
         me,
         media,
+        notifications,
         quizzes,
         reference,
         tokens,
@@ -103,7 +104,8 @@ def init_app(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (tokens, me, users, reference, courses, media, quizzes, cohorts, jobs):
+    modules = (tokens, me, users, reference, courses, media, quizzes, cohorts, jobs, notifications)
+    for module in modules:
         csrf.exempt(module.blp)  # checked in _guard instead, only for cookie sessions
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.before_request(_guard)

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
 
 from elearn.accounts.models import User
-from elearn.authoring import published
+from elearn.authoring import notices, published
 from elearn.authoring.models import (
     Course,
     CourseEvent,
@@ -402,6 +402,7 @@ def submit_for_review(session, course: Course, user: User, now: datetime) -> Non
     course.submitted_revision = current
     _event(session, course, "submitted", user, now)
     session.flush()
+    notices.submitted(session, course, user, now)
 
 
 def return_to_author(session, course: Course, user: User, now: datetime, comment: str) -> None:
@@ -413,6 +414,7 @@ def return_to_author(session, course: Course, user: User, now: datetime, comment
     course.submitted_revision = None
     _event(session, course, "returned", user, now, comment.strip())
     session.flush()
+    notices.returned(session, course, user, now, comment.strip())
 
 
 def publish(
@@ -458,6 +460,8 @@ def publish_import(session, course: Course, user: User | None, now: datetime) ->
 
 def _make_live(session, course: Course, user: User | None, now: datetime, current: str) -> None:
     """Make the working copy the published version, every row at once (one transaction)."""
+    was_live = course.published is not None
+    added = 0  # lessons trainees could not read before
     course.published = {
         "title": course.title,
         "summary": course.summary,
@@ -482,6 +486,7 @@ def _make_live(session, course: Course, user: User | None, now: datetime, curren
         )
         for lesson in module.lessons:
             lesson_live = live and lesson.archived_at is None
+            added += lesson_live and lesson.published is None
             lesson.published = _lesson_snapshot(lesson) if lesson_live else None
             for content in lesson.contents:
                 content.published = (
@@ -507,6 +512,7 @@ def _make_live(session, course: Course, user: User | None, now: datetime, curren
     course.published_at = now
     _event(session, course, "published", user, now)
     session.flush()
+    notices.published(session, course, user, now, added=added if was_live else 0)
 
 
 def _snapshot_quiz(quiz, live: bool) -> None:

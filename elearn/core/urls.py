@@ -22,3 +22,16 @@ def public_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """The path of ``endpoint`` on this platform (no host), with or without a request:
+    what a notification stores, joined to ``ELEARN_BASE_URL`` when e-mailed and to the
+    request's script root on a page."""
+    current_app.inject_url_defaults(endpoint, values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def absolute(path: str) -> str:
+    """A path of this platform (``path_for``) as the address an e-mail carries."""
+    return current_app.config["BASE_URL"].rstrip("/") + "/" + path.lstrip("/")

@@ -1,0 +1,1 @@
+"""Telling people what happened: notifications in the platform and by e-mail."""
