@@ -69,7 +69,7 @@ def remind_inactive(session, *, now: datetime) -> int:
             [row.user_id],
             params={"course": row.Course.title, "days": (now - row.last_activity_at).days},
             url=path_for("learning.course", slug=row.Course.slug),
-            key=f"quiet:{row.id}:{row.last_activity_at:%Y%m%d%H%M%S}",
+            key=f"quiet:{row.id}:{row.last_activity_at.timestamp():.6f}",
             now=now,
         )
     return told
