@@ -16,7 +16,18 @@ import elearn
 
 ROOT = Path(elearn.__file__).parent
 #: The domains, lowest first: a module may import its own domain and the ones before it.
-ORDER = ["core", "i18n", "jobs", "accounts", "notifications", "media", "authoring", "learning", "quizzes", "cohorts"]
+ORDER = [
+    "core",
+    "i18n",
+    "jobs",
+    "accounts",
+    "notifications",
+    "media",
+    "authoring",
+    "learning",
+    "quizzes",
+    "cohorts",
+]
 #: Shared by every layer: the unbound extensions (they import only core).
 BASE = {"extensions"}
 #: On top of every domain: they may import any domain, and no domain imports them. The

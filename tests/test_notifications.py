@@ -101,13 +101,14 @@ def test_following_a_notification_reads_it_and_leads_where_it_says(app, make, si
     notify(app, [mine.id, theirs.id])
     reader = signed_in(mine.email)
     page = reader.get("/notifications").get_data(as_text=True)
-    (nid,) = re.findall(r'href="/notifications/(\d+)"', page)
-    followed = reader.get(f"/notifications/{nid}")
+    (nid,) = re.findall(r'action="/notifications/(\d+)"', page)
+    assert reader.get(f"/notifications/{nid}").status_code == 405  # reading changes nothing
+    followed = reader.post_form(f"/notifications/{nid}")
     assert followed.status_code == 303 and followed.headers["Location"] == "/courses/engine-basics"
     assert bell(reader.get("/notifications").get_data(as_text=True)) is None
     with app.app_context():
         other = db.session.scalar(select(Notification.id).where(Notification.user_id == theirs.id))
-    assert reader.get(f"/notifications/{other}").status_code == 404  # someone else's
+    assert reader.post_form(f"/notifications/{other}").status_code == 404  # someone else's
     assert bell(signed_in(theirs.email).get("/").get_data(as_text=True)) == "1"  # still unread
 
 

@@ -96,11 +96,11 @@ def _item(n) -> dict:
 
 
 @blp.route("/me/notifications", methods=["GET"])
+@login_required  # before the body is read: a stranger learns nothing of its shape
 @blp.arguments(NotificationArgs, location="query")
 @blp.response(200, NotificationPage)
 @blp.problems(401, 422)
 @blp.doc(**SECURED)
-@login_required
 def list_notifications(args):
     """The caller's notifications, newest first, written in the caller's language."""
     page, unread = services.listing(
@@ -120,11 +120,11 @@ def list_notifications(args):
 
 
 @blp.route("/me/notifications/read", methods=["POST"])
+@login_required  # before the body is read: a stranger learns nothing of its shape
 @blp.arguments(ReadIn)
 @blp.response(200, ReadOut)
 @blp.problems(401, 422)
 @blp.doc(**SECURED)
-@login_required
 def mark_read(data):
     """Mark ``ids`` (or ``all``) read; answers how many remain unread."""
     unread = services.mark_read(
@@ -148,11 +148,11 @@ def get_settings():
 
 
 @blp.route("/me/notification-settings", methods=["PUT"])
+@login_required  # before the body is read: a stranger learns nothing of its shape
 @blp.arguments(SettingsIO)
 @blp.response(200, SettingsIO)
 @blp.problems(401, 422)
 @blp.doc(**SECURED)
-@login_required
 def put_settings(data):
     """Change how the caller is told."""
     return services.save_settings(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
+from wtforms.validators import InputRequired
 
 from elearn.notifications.models import EmailChoice
 
@@ -16,5 +17,9 @@ EMAIL_CHOICES = [
 
 
 class SettingsForm(FlaskForm):
-    email = RadioField(_l("E-mail me my notifications"), choices=EMAIL_CHOICES)
+    email = RadioField(
+        _l("E-mail me my notifications"),
+        choices=EMAIL_CHOICES,
+        validators=[InputRequired(_l("Choose one of these."))],
+    )
     reminders = BooleanField(_l("Remind me of a course I started after a week without activity"))

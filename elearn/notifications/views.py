@@ -56,10 +56,12 @@ def read():
     return redirect(url_for(".index", show=request.form.get("show") or None), code=303)
 
 
-@bp.get("/notifications/<int:notification_id>")
+@bp.post("/notifications/<int:notification_id>")
 @login_required
 def open_(notification_id: int):
-    """Follow a notification: it is read, and the reader is where it leads."""
+    """Follow a notification: it is read, and the reader is where it leads. A form's
+    button, not a link: no GET changes anything (a prefetching browser or a mail scanner
+    would read everything for the reader)."""
     found = services.open_one(db.session, current_user, notification_id, now=clock.now())
     if found is None:
         abort(404)

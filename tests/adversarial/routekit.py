@@ -97,6 +97,9 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
         ("/account/tokens/<int:token_id>/revoke", "b", {"token_id": w.b_token_id}, {}),
         ("/login", None, {}, {"email": w.a.email, "password": PASSWORD}),
         ("/password/forgot", None, {}, {"email": w.a.email}),
+        ("/account/notifications", "b", {}, {"email": "daily", "reminders": "y"}),
+        ("/notifications/read", "b", {}, {"all": "1"}),
+        ("/notifications/<int:notification_id>", "b", {"notification_id": w.b_notification}, {}),
         ("/jobs/<int:job_id>/retry", "admin", {"job_id": w.import_job}, {}),
         (
             "/password/setup/<token>",
@@ -426,4 +429,12 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
         ("/api/v1/tokens/<int:token_id>", "DELETE", "b", {"token_id": w.b_token_id}, None),
         ("/api/v1/jobs/<int:job_id>/retry", "POST", "admin", {"job_id": w.import_job}, None),
         ("/api/v1/password-reset", "POST", "b", {}, {"email": worldkit.B_EMAIL}),
+        ("/api/v1/me/notifications/read", "POST", "b", {}, {"all": True}),
+        (
+            "/api/v1/me/notification-settings",
+            "PUT",
+            "b",
+            {},
+            {"email": "daily", "reminders": True},
+        ),
     ]

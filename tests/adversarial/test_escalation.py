@@ -206,6 +206,7 @@ ACCEPTED = {
     "reference.update_centre": {"name"},
     "reference.create_network": {"country"},
     "courses.put_lesson": set(),
+    "notifications_api.mark_read": {"ids"},
 }
 
 
@@ -288,6 +289,18 @@ def json_writes(w) -> dict:
         ),
         "users.update_user": ("PATCH", f"/api/v1/users/{w.b.id}", w.admin.token, {"name": "B"}),
         "tokens.password_reset": ("POST", "/api/v1/password-reset", None, {"email": w.b.email}),
+        "notifications_api.mark_read": (
+            "POST",
+            "/api/v1/me/notifications/read",
+            w.b.token,
+            {"all": True},
+        ),
+        "notifications_api.put_settings": (
+            "PUT",
+            "/api/v1/me/notification-settings",
+            w.b.token,
+            {"email": "daily", "reminders": True},
+        ),
         "quizzes_api.save": (
             "PUT",
             f"/api/v1/attempts/{w.b_open}/answers",

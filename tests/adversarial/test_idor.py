@@ -92,6 +92,7 @@ def foreign_values(app, w) -> dict:
         "asset_id": w.asset_id,  # the draft's media file
         "upload_id": w.upload_id,  # the DMK expert's upload ticket
         "job_id": w.import_job,  # the DMK expert's import
+        "notification_id": w.b_notification,  # what B was told
         "token": "forged-" + "x" * 40,  # password link / signed media grant nobody issued
         "kind": "csv",
         "action": "archive",
@@ -234,6 +235,15 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("jobs.job", "GET"): (302, 404, 404, 404),
     ("jobs.failed", "GET"): (302, 403, 403, 403),
     ("jobs.retry", "POST"): (302, 403, 403, 403),
+    ("notifications.index", "GET"): (302, 200, 200, 200),  # own list
+    ("notifications.read", "POST"): (302, 303, 303, 303),  # own (nothing ticked)
+    ("notifications.open_", "POST"): (302, 404, 404, 404),  # B's notification
+    ("notifications.settings", "GET"): (302, 200, 200, 200),
+    ("notifications.settings", "POST"): (302, 200, 200, 200),  # nothing chosen: the form again
+    ("notifications_api.list_notifications", "GET"): (401, 200, 200, 200),
+    ("notifications_api.mark_read", "POST"): (401, 422, 422, 422),  # nothing to mark
+    ("notifications_api.get_settings", "GET"): (401, 200, 200, 200),
+    ("notifications_api.put_settings", "PUT"): (401, 422, 422, 422),  # no choice sent
     ("accounts.forgot_password", "GET"): (200, 200, 200, 200),
     ("accounts.forgot_password", "POST"): (200, 200, 200, 200),  # no e-mail given
     ("tokens.password_reset", "POST"): (422, 422, 422, 422),  # no e-mail given

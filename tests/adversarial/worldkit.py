@@ -13,7 +13,10 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
+from elearn.core.db import utcnow
+from elearn.core.edge import unit_of_work
 from elearn.extensions import db
+from elearn.notifications.models import Notification
 from tests.factories import imported, job_of, package, upload
 from tests.quizkit import LESSONS, QUIZ, RIGHT, SLUG, answers_for, publish
 
@@ -64,6 +67,13 @@ def build(app, api, make, *, max_attempts: int = 3) -> SimpleNamespace:
     w.b_open_body = second.get_json()
     w.b_certificate = api.get("/api/v1/me/courses", token=w.b.token).get_json()[0]["certificate"]
     assert w.b_certificate
+    with app.app_context(), unit_of_work():  # something B was told, for the IDOR matrix
+        from elearn.notifications.services import notify
+
+        notify(db.session, None, "course_published", [w.b.id], params={}, url="/", now=utcnow())
+        w.b_notification = db.session.scalar(
+            select(Notification.id).where(Notification.user_id == w.b.id)
+        )
 
     # cohorts: Salé's follows B, Kénitra's follows K
     w.sale_cohort = _cohort(api, w.sale.token, "Salé 2026", "SALE", [w.b.email])
