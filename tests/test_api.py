@@ -528,21 +528,32 @@ def test_an_account_created_without_a_password_gets_a_set_up_link(app, api, make
     made = api.post(
         f"{V1}/users",
         token=trainer,
-        json={"email": "Linked@ofppt.example", "name": "Linked", "roles": ["trainee"],
-              "centre": "SALE", "locale": "ar"},
+        json={
+            "email": "Linked@ofppt.example",
+            "name": "Linked",
+            "roles": ["trainee"],
+            "centre": "SALE",
+            "locale": "ar",
+        },
     )
     assert made.status_code == 201, made.get_data(as_text=True)
     with_password = api.post(
         f"{V1}/users",
         token=admin,
-        json={"email": "typed@ofppt.example", "name": "Typed", "roles": ["admin"],
-              "password": NEW_PASSWORD},
+        json={
+            "email": "typed@ofppt.example",
+            "name": "Typed",
+            "roles": ["admin"],
+            "password": NEW_PASSWORD,
+        },
     )
     assert with_password.status_code == 201
     assert [m["To"] for m in outbox] == ["linked@ofppt.example"]  # none for the typed one
     link = re.search(r"/password/setup/\S+", outbox[0].get_content()).group(0)
     browser = app.test_client()
-    chosen = browser.post_form(link, {"new_password": "olivier-vert-31", "confirm": "olivier-vert-31"})
+    chosen = browser.post_form(
+        link, {"new_password": "olivier-vert-31", "confirm": "olivier-vert-31"}
+    )
     assert chosen.status_code == 303
     token = api.post(
         f"{V1}/tokens", json={"email": "linked@ofppt.example", "password": "olivier-vert-31"}

@@ -90,9 +90,7 @@ def test_a_link_opened_signed_out_sends_the_person_to_sign_in(app, make, signed_
     assert stored_email(app, user.id) == NEW
 
 
-def test_asking_again_replaces_the_pending_change_and_cancel_stops_it(
-    app, make, signed_in, outbox
-):
+def test_asking_again_replaces_the_pending_change_and_cancel_stops_it(app, make, signed_in, outbox):
     user = make.user("trainee")
     browser = signed_in(user.email)
     ask(browser, new="premiere@ofppt.example")
@@ -181,7 +179,11 @@ def test_a_password_change_or_deactivation_stops_the_pending_change(
     link = confirm_link(next(m for m in outbox if m["To"] == NEW))
     changed = browser.post_form(
         "/account/password",
-        {"current_password": PASSWORD, "new_password": "mimosa-jaune-64", "confirm": "mimosa-jaune-64"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "mimosa-jaune-64",
+            "confirm": "mimosa-jaune-64",
+        },
     )
     assert changed.status_code == 303
     assert signed_in(None).get(link).status_code == 410

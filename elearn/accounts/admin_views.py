@@ -137,9 +137,7 @@ def edit_user(user_id: int):
 
 
 def _send_link(user: User) -> None:
-    send_links(
-        db.session, get_queue(), [user], now=now(), owner_id=current_user.id, by_admin=True
-    )
+    send_links(db.session, get_queue(), [user], now=now(), owner_id=current_user.id, by_admin=True)
 
 
 @bp.post("/users/<int:user_id>/link")

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from elearn.accounts import passwords
 from elearn.accounts.models import EmailChange, User
@@ -66,8 +66,7 @@ def _digest(token: str) -> str:
 def _taken(session, email: str, user: User) -> bool:
     """Another account signs in with this address (compared as accounts store them)."""
     return (
-        session.scalar(select(User.id).where(User.email == email, User.id != user.id))
-        is not None
+        session.scalar(select(User.id).where(User.email == email, User.id != user.id)) is not None
     )
 
 
@@ -95,9 +94,7 @@ def request_change(
     if _taken(session, email, user):
         # Said to a signed-in person who gave their password, a few times an hour: the
         # same thing admins and trainers already see in their lists (docs: decisions).
-        raise AccountError(
-            _l("Another account already uses this e-mail address."), field="email"
-        )
+        raise AccountError(_l("Another account already uses this e-mail address."), field="email")
     recent = session.scalars(
         select(EmailChange.created_at)
         .where(EmailChange.user_id == user.id, EmailChange.created_at > now - WINDOW)
@@ -114,9 +111,7 @@ def request_change(
     session.flush()
     item = {"user_id": user.id, "change_id": change.id}
     send_later(session, queue, "email_change_confirm", [item], now=now)
-    send_later(
-        session, queue, "email_change_notice", [{**item, "old_email": user.email}], now=now
-    )
+    send_later(session, queue, "email_change_notice", [{**item, "old_email": user.email}], now=now)
     return change
 
 

@@ -117,8 +117,10 @@ class Me(MethodView):
 @blp.response(202, EmailChangePending)
 @blp.problems(
     401,
-    {422: "Not an e-mail address, your current address, used by another account, or a wrong "
-     "password (errors names email or password)"},
+    {
+        422: "Not an e-mail address, your current address, used by another account, or a wrong "
+        "password (errors names email or password)"
+    },
     429,
 )
 @blp.doc(security=[{"bearerAuth": []}])
