@@ -215,8 +215,7 @@ def test_the_api_asks_for_the_change_with_the_same_rules(app, api, make, outbox,
     url = f"{V1}/me/email"
     accepted = api.post(url, token=token, json={"email": NEW.upper(), "password": PASSWORD})
     assert accepted.status_code == 202, accepted.get_data(as_text=True)
-    assert accepted.get_json()["pending"] == NEW
-    assert accepted.get_json()["expires_at"].endswith("Z")
+    assert accepted.get_json() == {"pending": NEW}
     assert sorted(m["To"] for m in outbox) == sorted([NEW, user.email])
 
     def send(body, status=422):

@@ -11,7 +11,7 @@ from elearn.accounts import email_change, services
 from elearn.accounts.views import start_session
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import LessonRef
-from elearn.api.schemas import Number, UTCDateTime, translatable
+from elearn.api.schemas import Number, translatable
 from elearn.api.users import UserOut
 from elearn.core.clock import now
 from elearn.core.db import utcnow
@@ -45,9 +45,11 @@ class EmailChangeIn(Schema):
 class EmailChangePending(Schema):
     pending = fields.String(
         attribute="new_email",
-        metadata={"description": "The address waiting for confirmation from its mailbox."},
+        metadata={
+            "description": "The address waiting for confirmation from its mailbox (the "
+            "link works 24 hours)."
+        },
     )
-    expires_at = UTCDateTime(metadata={"description": "When the confirmation link stops."})
 
 
 class QuizResult(Schema):
