@@ -372,13 +372,14 @@ def test_trainee_cannot_give_itself_the_admin_role_by_any_post(app, as_trainee):
 # -- creating accounts --------------------------------------------------------------------
 
 
-def test_admin_creates_a_trainer_trainee_with_centre_and_locale(app, make, as_admin):
+def test_admin_creates_a_trainer_trainee_with_centre_and_locale(app, make, as_admin, outbox):
     make.centre("KENITRA", "Centre de Kénitra", "Kénitra")
     form = as_admin.get("/admin/users/new")
     html = html_of(form)
     for role in ("admin", "expert", "trainer", "trainee"):
         assert re.search(rf'<input[^>]*name="roles"[^>]*type="checkbox"[^>]*value="{role}"', html)
     assert 'value="KENITRA"' in html and 'value="DMK"' in html
+    assert 'name="password"' not in html  # the admin never types someone's password
     response = as_admin.post_form(
         "/admin/users/new",
         new_user_form(
@@ -387,7 +388,7 @@ def test_admin_creates_a_trainer_trainee_with_centre_and_locale(app, make, as_ad
             roles=["trainer", "trainee"],
             centre="KENITRA",
             locale="ar",
-            password="cedre-bleu-77",
+            password="cedre-bleu-77",  # an old form's field: ignored
         ),
     )
     assert response.status_code == 303
@@ -399,12 +400,56 @@ def test_admin_creates_a_trainer_trainee_with_centre_and_locale(app, make, as_ad
     assert user.roles == {"trainer", "trainee"}
     assert user.centre == "KENITRA" and user.network is None
     assert user.locale == "ar" and user.active is True
+    assert user.password_hash is None
     listed = html_of(as_admin.get("/admin/users"))
     assert "nadia.alaoui@example.org" in listed and "Nadia Alaoui" in listed
-    # the password given in the form works, and the account opens in Arabic
+    assert 'class="flash flash-success"' in listed  # created, and the link is on its way
+    # the person receives a set-up link, chooses a password, and the account opens in Arabic
+    assert [m["To"] for m in outbox] == ["nadia.alaoui@example.org"]
+    link = re.search(r"/password/setup/\S+", outbox[0].get_content()).group(0)
+    c = app.test_client()
+    chosen = c.post_form(link, {"new_password": "cedre-bleu-77", "confirm": "cedre-bleu-77"})
+    assert chosen.status_code == 303
     c, login = signed_in_client(app, "NADIA.alaoui@example.org", "cedre-bleu-77")
     assert login.status_code == 303
     assert HTML_AR in html_of(c.get("/"))
+
+
+def test_the_user_page_sends_the_set_up_link_again_until_a_password_is_chosen(
+    app, make, as_admin, outbox
+):
+    waiting = make.user("expert", email="waiting@example.org", password=None, locale="ar")
+    page = html_of(as_admin.get(f"/admin/users/{waiting.id}"))
+    resend = f'action="/admin/users/{waiting.id}/link"'
+    assert resend in page
+    sent = as_admin.post_form(f"/admin/users/{waiting.id}/link")
+    assert sent.status_code == 303
+    assert urlsplit(sent.headers["Location"]).path == f"/admin/users/{waiting.id}"
+    again = as_admin.post_form(f"/admin/users/{waiting.id}/link")
+    assert again.status_code == 303
+    assert [m["To"] for m in outbox] == ["waiting@example.org"] * 2
+    first, second = (re.search(r"/password/setup/\S+", m.get_content()).group(0) for m in outbox)
+    assert str(outbox[0]["Subject"]) != "Your MRE Academy account"  # in Arabic
+    c = app.test_client()
+    assert c.get(first).status_code == 410  # the newer link replaced it
+    assert c.get(second).status_code == 200
+    assert c.post_form(second, {"new_password": "sable-dore-88", "confirm": "sable-dore-88"})
+    # once the password is chosen, no more links: the button goes and a POST sends nothing
+    assert resend not in html_of(as_admin.get(f"/admin/users/{waiting.id}"))
+    refused = as_admin.post_form(f"/admin/users/{waiting.id}/link", follow_redirects=True)
+    assert 'class="flash flash-error"' in html_of(refused)
+    assert len(outbox) == 2
+    has_password = make.user("trainee")
+    assert f"/admin/users/{has_password.id}/link" not in html_of(
+        as_admin.get(f"/admin/users/{has_password.id}")
+    )
+    assert as_admin.post_form("/admin/users/999999/link").status_code == 404
+
+
+def test_trainers_and_trainees_cannot_send_set_up_links(app, make, as_trainer, outbox):
+    waiting = make.user("trainee", password=None)
+    assert as_trainer.post_form(f"/admin/users/{waiting.id}/link").status_code == 403
+    assert outbox == []
 
 
 def test_duplicate_email_in_another_case_is_refused(app, make, as_admin):

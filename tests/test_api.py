@@ -519,6 +519,48 @@ def test_admin_creates_users_of_any_role(api, make, centres, payload, expected):
     }
 
 
+def test_an_account_created_without_a_password_gets_a_set_up_link(app, api, make, outbox):
+    """The contract keeps ``password`` optional; without it the person chooses their own
+    from a one-time link, as after the admin's form."""
+    make.centre()
+    trainer = make.token(make.user("trainer").email)
+    admin = make.token(make.user("admin").email)
+    made = api.post(
+        f"{V1}/users",
+        token=trainer,
+        json={
+            "email": "Linked@ofppt.example",
+            "name": "Linked",
+            "roles": ["trainee"],
+            "centre": "SALE",
+            "locale": "ar",
+        },
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    with_password = api.post(
+        f"{V1}/users",
+        token=admin,
+        json={
+            "email": "typed@ofppt.example",
+            "name": "Typed",
+            "roles": ["admin"],
+            "password": NEW_PASSWORD,
+        },
+    )
+    assert with_password.status_code == 201
+    assert [m["To"] for m in outbox] == ["linked@ofppt.example"]  # none for the typed one
+    link = re.search(r"/password/setup/\S+", outbox[0].get_content()).group(0)
+    browser = app.test_client()
+    chosen = browser.post_form(
+        link, {"new_password": "olivier-vert-31", "confirm": "olivier-vert-31"}
+    )
+    assert chosen.status_code == 303
+    token = api.post(
+        f"{V1}/tokens", json={"email": "linked@ofppt.example", "password": "olivier-vert-31"}
+    )
+    assert token.status_code == 201
+
+
 @pytest.mark.parametrize(
     "payload, field",
     [
@@ -1109,6 +1151,7 @@ DOCUMENTED = {
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}": {"delete"},
     "/api/v1/me": {"get", "patch"},
+    "/api/v1/me/email": {"post"},
     "/api/v1/users": {"get", "post"},
     "/api/v1/users/{user_id}": {"get", "patch"},
     "/api/v1/networks": {"get", "post"},

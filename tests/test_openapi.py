@@ -318,6 +318,9 @@ def test_a_course_cohort_and_quiz_journey_answers_what_the_document_says(api, ma
     call("POST", f"{V1}/centres", admin, json={"code": "TNG", "name": "Tanger", "city": "Tanger"})
     call("PATCH", f"{V1}/centres/TNG", admin, json={"city": "Tanger-Med"})
     call("PATCH", f"{V1}/me", trainee, json={"name": "Nouveau nom"})
+    change = {"email": "ailleurs@ofppt.example", "password": PASSWORD}
+    assert call("POST", f"{V1}/me/email", trainee, json=change) == {"pending": change["email"]}
+    call("POST", f"{V1}/me/email", trainee, json={**change, "password": "x"})  # 422 problem
     created = check(
         "POST",
         f"{V1}/tokens",

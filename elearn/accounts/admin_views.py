@@ -13,11 +13,14 @@ from elearn.accounts.forms import CentreForm, NetworkForm, UserForm
 from elearn.accounts.models import Centre, Network, Role, User, UserRole
 from elearn.accounts.permissions import roles_required
 from elearn.accounts.views import start_session
+from elearn.accounts.welcome import send_links
 from elearn.core import edge
+from elearn.core.clock import now
 from elearn.core.db import utcnow
 from elearn.core.pagination import paginate
 from elearn.core.text import clean_text
 from elearn.extensions import db
+from elearn.jobs.queue import get_queue
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -59,7 +62,10 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user():
+    """Open an account; the person chooses their password from a set-up link e-mailed to
+    them (the admin never types nor learns it)."""
     form = UserForm()
+    del form.password
     _fill_choices(form)
     if form.validate_on_submit():
 
@@ -72,12 +78,19 @@ def new_user():
                 network=services.network_by_code(db.session, form.network.data),
                 centre=services.centre_by_code(db.session, form.centre.data),
                 locale=form.locale.data,
-                password=form.password.data or None,
             )
 
         saved, user = edge.attempt(save, form=form)
         if saved:
-            flash(_("Account %(email)s created.", email=user.email), "success")
+            _send_link(user)
+            flash(
+                _(
+                    "Account %(email)s created: an e-mail with a link to choose a password "
+                    "is on its way.",
+                    email=user.email,
+                ),
+                "success",
+            )
             return redirect(url_for(".users"), code=303)
     return render_template("accounts/admin/user_form.html", form=form, user=None)
 
@@ -121,6 +134,23 @@ def edit_user(user_id: int):
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for(".users"), code=303)
     return render_template("accounts/admin/user_form.html", form=form, user=user)
+
+
+def _send_link(user: User) -> None:
+    send_links(db.session, get_queue(), [user], now=now(), owner_id=current_user.id, by_admin=True)
+
+
+@bp.post("/users/<int:user_id>/link")
+def send_link(user_id: int):
+    """Send the set-up link again to an account that never chose its password (a lost or
+    expired e-mail); the earlier link stops working."""
+    user = db.session.get(User, user_id) or abort(404)
+    if user.password_hash or not user.active:
+        flash(_("This account already has a password, or is deactivated: no link sent."), "error")
+    else:
+        _send_link(user)
+        flash(_("A new link is on its way to %(email)s.", email=user.email), "success")
+    return redirect(url_for(".edit_user", user_id=user.id), code=303)
 
 
 @bp.get("/centres")

@@ -68,6 +68,21 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Preferred language"), choices=LOCALE_CHOICES)
 
 
+class EmailChangeForm(FlaskForm):
+    email = EmailField(
+        _l("New e-mail"),
+        validators=[DataRequired(REQUIRED), Length(max=254)],
+        description=_l("We send a link to this address: your e-mail changes once you follow it."),
+    )
+    password = PasswordField(
+        _l("Current password"), validators=[InputRequired(REQUIRED), Length(max=256)]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token: what a link opens, and only a person presses."""
+
+
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Token name"),

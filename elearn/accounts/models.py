@@ -151,6 +151,36 @@ class SetupLink(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class EmailChange(db.Model):
+    """A new e-mail address asked for, waiting for its owner to confirm it from that
+    address. The account keeps its old address until the link is followed.
+
+    Only a SHA-256 digest of the link is stored, written when the e-mail is sent (the
+    job makes the link, as for password links): the link exists in the e-mail alone.
+    """
+
+    __tablename__ = "email_changes"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Normalised like ``User.email``, so "is it still free?" compares like the accounts do.
+    new_email: Mapped[str] = mapped_column(String(254))
+    #: None until the confirmation e-mail is written; each sending draws a new one.
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the link stopped working: confirmed, replaced by a newer request, cancelled,
+    #: or ended by a password change.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @validates("new_email")
+    def _normalize_email(self, _key, value: str) -> str:
+        return normalize_email(value)
+
+
 class SignInFailures(db.Model):
     """Failed sign-ins of one account in its current window, page and API together.
 

@@ -16,7 +16,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from elearn.accounts import passwords
-from elearn.accounts.models import DOMAINS, AccessToken, Centre, Network, Role, User, UserRole
+from elearn.accounts.models import (
+    DOMAINS,
+    AccessToken,
+    Centre,
+    EmailChange,
+    Network,
+    Role,
+    User,
+    UserRole,
+)
 from elearn.core.db import again_if_raced
 from elearn.core.errors import DomainError
 from elearn.core.text import clean_text, normalize_email
@@ -230,9 +239,16 @@ def end_sessions(session, user: User) -> None:
 def set_password(
     session, user: User, password: str, *, now: datetime, keep_token: AccessToken | None = None
 ) -> None:
-    """Change the password, end every session and revoke every token but the one in use."""
+    """Change the password, end every session, revoke every token but the one in use, and
+    stop a pending change of e-mail (whoever asked it may have used a stolen password)."""
     user.password_hash = passwords.hash_password(check_password(password, email=user.email))
     end_sessions(session, user)
+    session.execute(
+        update(EmailChange)
+        .where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     stmt = update(AccessToken).where(
         AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None)
     )

@@ -21,8 +21,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from elearn.accounts import links, services, throttle
+from elearn.accounts import email_change, links, services, throttle
 from elearn.accounts.forms import (
+    ConfirmForm,
+    EmailChangeForm,
     ForgotPasswordForm,
     LoginForm,
     PasswordForm,
@@ -165,7 +167,9 @@ def account():
     return _account_page(form)
 
 
-def _account_page(form: ProfileForm, new_token: str | None = None):
+def _account_page(
+    form: ProfileForm, new_token: str | None = None, email_form: EmailChangeForm | None = None
+):
     tokens = services.live_tokens(db.session, current_user, now=utcnow())
     return render_template(
         "accounts/account.html",
@@ -173,7 +177,83 @@ def _account_page(form: ProfileForm, new_token: str | None = None):
         tokens=tokens,
         token_form=TokenForm(formdata=None),
         new_token=new_token,
+        email_form=email_form or EmailChangeForm(formdata=None),
+        pending=email_change.pending_change(db.session, current_user, now=now()),
     )
+
+
+def email_change_limits(view):
+    """Every try, refused ones included, per account: a bound on guessing the password or
+    probing which addresses have an account. The e-mails' own budget is the service's."""
+    return limiter.limit(
+        "10 per hour",
+        key_func=lambda: f"user:{current_user.id}",
+        methods=["POST"],
+        scope="email-change",
+    )(view)
+
+
+@bp.post("/account/email")
+@login_required
+@email_change_limits
+def change_email():
+    """Ask for a new e-mail address: nothing changes until the new address confirms it."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        asked, change = edge.attempt(
+            lambda: email_change.request_change(
+                db.session,
+                get_queue(),
+                current_user,
+                form.email.data,
+                form.password.data,
+                now=now(),
+            ),
+            form=form,
+        )
+        if asked:
+            flash(
+                _(
+                    "An e-mail with a link is on its way to %(email)s: your address changes "
+                    "once you follow it (within 24 hours).",
+                    email=change.new_email,
+                ),
+                "info",
+            )
+            return redirect(url_for(".account", _anchor="email"), code=303)
+    return _account_page(ProfileForm(formdata=None, obj=current_user), email_form=form)
+
+
+@bp.post("/account/email/cancel")
+@login_required
+def cancel_email_change():
+    if email_change.cancel_change(db.session, current_user, now=now()):
+        flash(_("The change of e-mail is cancelled: the link no longer works."), "success")
+    return redirect(url_for(".account", _anchor="email"), code=303)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", scope="email-confirm")
+def confirm_email(token: str):
+    """The link e-mailed to the new address. GET only shows a button (mail scanners follow
+    links); the POST moves the account. Whoever is signed in stays so."""
+    change = email_change.valid_change(db.session, token, now=now())
+    if change is None:
+        return error_page(
+            410,
+            _(
+                "This link has expired, was already used or was replaced by a newer one. "
+                "Ask for the change again on your account page."
+            ),
+        )
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = email_change.confirm_change(db.session, change, now=now())  # 409 if taken
+        flash(_("Your e-mail address is now %(email)s.", email=user.email), "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for(".account"), code=303)
+        return redirect(url_for(".login"), code=303)
+    return render_template("accounts/confirm_email.html", form=form, change=change)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -18,12 +18,15 @@ from elearn.jobs.mail import message, send_later
 from elearn.jobs.queue import Queue
 
 
-def send_links(session, queue: Queue, users: list[User], *, now, owner_id=None) -> None:
+def send_links(
+    session, queue: Queue, users: list[User], *, now, owner_id=None, by_admin: bool = False
+) -> None:
     """After the commit, e-mail each account a fresh link (made when the e-mail is sent,
-    so no link waits in the queue; each new one stops the previous ones)."""
-    send_later(
-        session, queue, "welcome", [{"user_id": u.id} for u in users], owner_id=owner_id, now=now
-    )
+    so no link waits in the queue; each new one stops the previous ones). ``by_admin``:
+    the account was opened by an administrator, not a trainer enrolling a trainee, and
+    the e-mail says so."""
+    items = [{"user_id": u.id, **({"by_admin": True} if by_admin else {})} for u in users]
+    send_later(session, queue, "welcome", items, owner_id=owner_id, now=now)
 
 
 def _with_link(session, user: User, lifetime: timedelta, write) -> mail.Mail:
@@ -49,15 +52,26 @@ def welcome(session, item: dict) -> mail.Mail | None:
             "the link works once, for %(num)s days",
             days,
         )
-        body = _(
-            "Hello %(name)s,\n\nYour trainer has enrolled you on MRE Academy. "
-            "Choose your password here (%(validity)s):"
-            "\n\n%(url)s\n\nYour e-mail to sign in: %(email)s\n",
-            name=user.name,
-            validity=validity,
-            url=url,
-            email=user.email,
-        )
+        if item.get("by_admin"):
+            body = _(
+                "Hello %(name)s,\n\nAn account was opened for you on MRE Academy. "
+                "Choose your password here (%(validity)s):"
+                "\n\n%(url)s\n\nYour e-mail to sign in: %(email)s\n",
+                name=user.name,
+                validity=validity,
+                url=url,
+                email=user.email,
+            )
+        else:
+            body = _(
+                "Hello %(name)s,\n\nYour trainer has enrolled you on MRE Academy. "
+                "Choose your password here (%(validity)s):"
+                "\n\n%(url)s\n\nYour e-mail to sign in: %(email)s\n",
+                name=user.name,
+                validity=validity,
+                url=url,
+                email=user.email,
+            )
         return _("Your MRE Academy account"), body
 
     return _with_link(session, user, timedelta(days=days), write)

@@ -7,15 +7,17 @@ from flask.views import MethodView
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
-from elearn.accounts import services
+from elearn.accounts import email_change, services
 from elearn.accounts.views import start_session
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import LessonRef
 from elearn.api.schemas import Number, translatable
 from elearn.api.users import UserOut
+from elearn.core.clock import now
 from elearn.core.db import utcnow
-from elearn.extensions import db
+from elearn.extensions import db, limiter
 from elearn.i18n.languages import INTERFACE_LANGUAGES
+from elearn.jobs.queue import get_queue
 from elearn.learning import services as learning
 
 blp = Blueprint("me", __name__, description="The signed-in account")
@@ -28,6 +30,25 @@ class MePatch(Schema):
     current_password = fields.String(
         validate=validate.Length(max=256),
         metadata={"description": "Required with password."},
+    )
+
+
+class EmailChangeIn(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(
+        required=True,
+        validate=validate.Length(max=256),
+        metadata={"description": "Your current password."},
+    )
+
+
+class EmailChangePending(Schema):
+    pending = fields.String(
+        attribute="new_email",
+        metadata={
+            "description": "The address waiting for confirmation from its mailbox (the "
+            "link works 24 hours)."
+        },
     )
 
 
@@ -91,6 +112,35 @@ class Me(MethodView):
             if g.get("api_token") is None:
                 start_session(user)  # the browser that changed it stays signed in
         return user
+
+
+@blp.route("/me/email", methods=["POST"])
+@blp.arguments(EmailChangeIn)
+@blp.response(202, EmailChangePending)
+@blp.problems(
+    401,
+    {
+        422: "Not an e-mail address, your current address, used by another account, or a wrong "
+        "password (errors names email or password)"
+    },
+    429,
+)
+@blp.doc(security=[{"bearerAuth": []}])
+@login_required
+@limiter.limit("10 per hour", key_func=lambda: f"user:{current_user.id}", scope="email-change")
+def change_email(body):
+    """Ask to change your e-mail. Nothing changes yet: a one-time link (valid 24 hours) is
+    e-mailed to the new address, and a notice to the current one; your address changes
+    when the link is followed. Asking again replaces the pending change; a password change
+    cancels it. A few changes an hour per account (429 with Retry-After)."""
+    return email_change.request_change(
+        db.session,
+        get_queue(),
+        current_user._get_current_object(),
+        body["email"],
+        body["password"],
+        now=now(),
+    )
 
 
 @blp.route("/me/courses", methods=["GET"])

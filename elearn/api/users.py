@@ -10,11 +10,14 @@ from sqlalchemy import select
 from elearn.accounts import policy, services
 from elearn.accounts.models import Role, User, UserRole
 from elearn.accounts.permissions import roles_required
+from elearn.accounts.welcome import send_links
 from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import PageArgs, UTCDateTime, page_body, page_schema
+from elearn.core.clock import now
 from elearn.core.pagination import paginate
 from elearn.extensions import db
 from elearn.i18n.languages import INTERFACE_LANGUAGES
+from elearn.jobs.queue import get_queue
 
 blp = Blueprint("users", __name__, description="Accounts")
 
@@ -47,7 +50,14 @@ class UserIn(Schema):
     network = fields.String(allow_none=True, validate=validate.Length(max=32))
     centre = fields.String(allow_none=True, validate=validate.Length(max=32))
     locale = fields.String(load_default="fr", validate=validate.OneOf(INTERFACE_LANGUAGES))
-    password = fields.String(allow_none=True, validate=validate.Length(max=256))
+    password = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=256),
+        metadata={
+            "description": "Optional. Without it, the account gets an e-mail with a one-time "
+            "link to choose its password."
+        },
+    )
 
 
 class UserPatch(Schema):
@@ -102,7 +112,8 @@ def list_users(args):
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN, Role.TRAINER)
 def create_user(body):
-    """Create an account (admin: any; trainer: trainees of their own centre)."""
+    """Create an account (admin: any; trainer: trainees of their own centre). Without a
+    password, a one-time link to choose one is e-mailed to the account."""
     centre = services.centre_by_code(db.session, body.get("centre"))
     if not policy.may_create_user(current_user, body["roles"], centre):
         abort(403)
@@ -116,6 +127,15 @@ def create_user(body):
         locale=body["locale"],
         password=body.get("password"),
     )
+    if not body.get("password"):
+        send_links(
+            db.session,
+            get_queue(),
+            [user],
+            now=now(),
+            owner_id=current_user.id,
+            by_admin=current_user.is_admin,
+        )
     return user
 
 

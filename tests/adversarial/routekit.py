@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 from sqlalchemy import event, select
 
@@ -84,6 +85,26 @@ def setup_link(app, email) -> str:
         return plain
 
 
+def email_link(app, email, new_email) -> str:
+    """The token of a link moving ``email`` to ``new_email``, written by its e-mail."""
+    with app.app_context():
+        from elearn.accounts import email_change, services
+        from elearn.accounts.models import EmailChange
+
+        user = services.find_user(db.session, email)
+        now = utcnow()
+        change = EmailChange(
+            user_id=user.id, new_email=new_email, created_at=now, expires_at=now + timedelta(1)
+        )
+        db.session.add(change)
+        db.session.flush()
+        message = email_change.confirm_message(
+            db.session, {"user_id": user.id, "change_id": change.id}
+        )
+        db.session.commit()
+        return re.search(r"/email/confirm/(\S+)", message.body).group(1)
+
+
 def forms(app, w) -> list[tuple[str, str, dict, dict]]:
     """(rule, who, URL arguments, a form that works for them), in an order where each
     request still makes sense after the ones before went through."""
@@ -95,6 +116,14 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
         ("/account", "b", {}, {"name": "B Renamed", "locale": "fr"}),
         ("/account/tokens", "b", {}, {"name": "script"}),
         ("/account/tokens/<int:token_id>/revoke", "b", {"token_id": w.b_token_id}, {}),
+        ("/account/email", "b", {}, {"email": "b.new@ofppt.example", "password": PASSWORD}),
+        (
+            "/email/confirm/<token>",
+            None,
+            {"token": email_link(app, worldkit.B_EMAIL, "b.confirmed@ofppt.example")},
+            {},
+        ),
+        ("/account/email/cancel", "b", {}, {}),
         ("/login", None, {}, {"email": w.a.email, "password": PASSWORD}),
         ("/password/forgot", None, {}, {"email": w.a.email}),
         ("/account/notifications", "b", {}, {"email": "daily", "reminders": "y"}),
@@ -119,6 +148,7 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
                 "locale": "fr",
             },
         ),
+        ("/admin/users/<int:user_id>/link", "admin", {"user_id": w.pending}, {}),
         (
             "/admin/users/<int:user_id>",
             "admin",
@@ -425,6 +455,13 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
         ),
         ("/api/v1/courses/<slug>/publish", "POST", "admin", {"slug": DRAFT}, None),
         ("/api/v1/me", "PATCH", "b", {}, {"name": "B Renamed"}),
+        (
+            "/api/v1/me/email",
+            "POST",
+            "b",
+            {},
+            {"email": "b.api@ofppt.example", "password": PASSWORD},
+        ),
         ("/api/v1/tokens", "POST", "b", {}, {"email": worldkit.B_EMAIL, "password": PASSWORD}),
         ("/api/v1/tokens/<int:token_id>", "DELETE", "b", {"token_id": w.b_token_id}, None),
         ("/api/v1/jobs/<int:job_id>/retry", "POST", "admin", {"job_id": w.import_job}, None),

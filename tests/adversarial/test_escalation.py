@@ -270,6 +270,12 @@ def json_writes(w) -> dict:
             {"comment": "À revoir"},
         ),
         "me.Me": ("PATCH", "/api/v1/me", w.a.token, {"name": "Nouveau Nom"}),
+        "me.change_email": (
+            "POST",
+            "/api/v1/me/email",
+            w.a.token,
+            {"email": "a.nouvelle@ofppt.example", "password": w.a.password},
+        ),
         "tokens.create_token": (
             "POST",
             "/api/v1/tokens",
@@ -549,6 +555,7 @@ STAFF_ROUTES = {
     ("admin.new_user", "POST"): ("/admin/users/new", {"email": "x@y.org"}, "admin"),
     ("admin.edit_user", "GET"): ("/admin/users/{me}", None, "admin"),
     ("admin.edit_user", "POST"): ("/admin/users/{me}", {"roles": "admin"}, "admin"),
+    ("admin.send_link", "POST"): ("/admin/users/{me}/link", {}, "admin"),
     ("admin.centres", "GET"): ("/admin/centres", None, "admin"),
     ("admin.edit_centre", "GET"): ("/admin/centres/new", None, "admin"),
     ("admin.edit_centre", "POST"): ("/admin/centres/new", {"code": "X"}, "admin"),

@@ -131,6 +131,7 @@ def bodies(values) -> dict:
         "quizzes_api.save": {"answers": {}},
         "quizzes_api.submit": {"answers": {}},
         "me.Me": {},
+        "me.change_email": {"email": "evil@example.org", "password": "guessing-a-password"},
         # pages
         "quizzes.answer": {"q-q3": "true", "action": "submit"},
         "cohorts.new": {
@@ -162,6 +163,7 @@ def bodies(values) -> dict:
         "admin.new_user": {"email": "evil@example.org", "name": "Evil", "roles": "admin"},
         "accounts.login": {"email": B_EMAIL, "password": "guessing-b-password"},
         "accounts.setup_password": {"new_password": "taken-over-42", "confirm": "taken-over-42"},
+        "accounts.change_email": {"email": "evil@example.org", "password": "guessing-a-password"},
     }
 
 
@@ -173,6 +175,10 @@ def bodies(values) -> dict:
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("accounts.account", "GET"): (302, 200, 200, 200),  # own account page
     ("accounts.account", "POST"): (302, 303, 303, 303),  # own profile (saved unchanged)
+    ("accounts.change_email", "POST"): (302, 200, 200, 200),  # a guessed password: refused
+    ("accounts.cancel_email_change", "POST"): (302, 303, 303, 303),  # own (none pending)
+    ("accounts.confirm_email", "GET"): (410, 410, 410, 410),  # a link nobody was sent
+    ("accounts.confirm_email", "POST"): (410, 410, 410, 410),
     ("accounts.change_password", "GET"): (302, 200, 200, 200),
     ("accounts.change_password", "POST"): (302, 200, 200, 200),  # own password form, redisplayed
     ("accounts.create_token", "POST"): (302, 303, 303, 303),  # own token; no name: back to /account
@@ -190,6 +196,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("admin.edit_network", "POST"): (302, 403, 403, 403),
     ("admin.edit_user", "GET"): (302, 403, 403, 403),
     ("admin.edit_user", "POST"): (302, 403, 403, 403),
+    ("admin.send_link", "POST"): (302, 403, 403, 403),  # a set-up link for B
     ("admin.networks", "GET"): (302, 403, 403, 403),
     ("admin.new_user", "GET"): (302, 403, 403, 403),
     ("admin.new_user", "POST"): (302, 403, 403, 403),
@@ -263,6 +270,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("learning.my_learning", "GET"): (302, 200, 200, 200),
     ("me.Me", "GET"): (401, 200, 200, 200),
     ("me.Me", "PATCH"): (401, 200, 200, 200),  # own account, empty change
+    ("me.change_email", "POST"): (401, 422, 422, 422),  # a guessed password
     ("me.my_courses", "GET"): (401, 200, 200, 200),
     ("media.local_part", "PUT"): (403, 403, 403, 403),
     ("media.local_upload", "POST"): (403, 403, 403, 403),

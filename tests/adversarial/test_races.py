@@ -24,6 +24,8 @@ they queued (``queued=True``), and ``again_if_raced`` stays behind as the second
 - The same class elsewhere: ``test_the_same_course_or_lesson_created_twice_at_once``,
   ``test_the_same_new_course_imported_twice_at_once``,
   ``test_the_first_translation_saved_twice_at_once``, ``test_a_cohort_saved_twice_at_once``.
+- An update racing on a unique key: ``test_two_accounts_confirming_one_new_address_at_once``
+  (two e-mail changes to one address, confirmed together: accounts.email_change).
 - Every unique key of the schema is accounted for: ``test_every_unique_key_is_classified``
   maps each one to the test that races it, or says why no request can race on it (random
   keys, rows written with a parent created in the same transaction, or a service that
@@ -167,6 +169,41 @@ def test_two_accounts_with_one_email_at_once(app, api, make):
     assert answer(loser) == answer(later)
     assert later.status_code == 422 and later.get_json()["errors"][0]["path"] == "email"
     assert count(app, User, email="twice@ofppt.example") == 1
+
+
+def test_two_accounts_confirming_one_new_address_at_once(app, api, make, outbox):
+    """Each asked for the address while it was free; the first to confirm gets it, the
+    other answers what a confirmation a moment later gets: taken, nothing changed."""
+    import re
+
+    from elearn.accounts.models import User
+
+    wanted = "convoitee@ofppt.example"
+    people = [make.user("trainee") for _ in range(3)]
+    for person in people:
+        asked = api.post(
+            "/api/v1/me/email",
+            token=make.token(person.email),
+            json={"email": wanted, "password": person.password},
+        )
+        assert asked.status_code == 202, asked.get_data(as_text=True)
+    links = [
+        re.search(r"/email/confirm/\S+", m.get_content()).group(0)
+        for m in outbox
+        if m["To"] == wanted
+    ]
+    assert len(links) == 3
+    confirms = iter(links)
+
+    def confirm():
+        return app.test_client().post_form(next(confirms))
+
+    winner, (loser,) = split(at_once(app, "UPDATE users", confirm, confirm), 303)
+    later = confirm()
+    assert loser.status_code == later.status_code == 409
+    assert wanted in loser.get_data(as_text=True) and wanted in later.get_data(as_text=True)
+    assert count(app, User, email=wanted) == 1
+    assert sum(count(app, User, email=p.email) for p in people) == 2
 
 
 def test_the_same_new_member_added_twice_at_once(app, api, make):
@@ -418,6 +455,7 @@ UNIQUE_KEYS = {
     "them as a whole (two admins at once: 409)",
     ("access_tokens", ("token_hash",)): "256 random bits",
     ("setup_links", ("token_hash",)): "256 random bits",
+    ("email_changes", ("token_hash",)): "256 random bits",
     ("courses", ("slug",)): "test_the_same_course_or_lesson_created_twice_at_once, "
     "test_the_same_new_course_imported_twice_at_once",
     ("course_authors", ("course_id", "user_id")): "written with the course",
