@@ -87,6 +87,7 @@ def _declare_jobs() -> None:
     importing them registers them (``jobs.registry``) before the queue is built."""
     from elearn.accounts import welcome  # noqa: F401
     from elearn.authoring import tasks as authoring_tasks  # noqa: F401
+    from elearn.cohorts import tasks as cohorts_tasks  # noqa: F401
     from elearn.jobs import mail, tasks  # noqa: F401
     from elearn.media import tasks as media_tasks  # noqa: F401
     from elearn.quizzes import tasks as quizzes_tasks  # noqa: F401
