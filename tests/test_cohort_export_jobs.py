@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
+import urllib.request
 from datetime import timedelta
 
 import openpyxl
@@ -16,6 +17,7 @@ from elearn.core.db import utcnow
 from elearn.extensions import db
 from tests.cohortkit import create_cohort, staff
 from tests.factories import job_of
+from tests.harness import s3_config
 from tests.quizkit import LESSONS, QUIZ
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,8 +29,11 @@ NAMES = {
 
 
 @pytest.fixture
-def app_config(tmp_path):
-    """A media folder of this test's own: the files each test's jobs write are its own."""
+def app_config(request, tmp_path):
+    """A media folder of this test's own (the files each test's jobs write are its own), or
+    a bucket of its own on S3 (``indirect`` parameter ``"s3"``)."""
+    if getattr(request, "param", "local") == "s3":
+        return s3_config(request.getfixturevalue("s3_bucket"))
     return {"MEDIA_DIR": str(tmp_path / "media")}
 
 
@@ -115,6 +120,29 @@ def test_the_job_downloads_what_the_direct_export_gives(api, make, signed_in, ki
     # the API's own download gives the same file to a script with a token
     scripted = api.get(f"/api/v1/jobs/{job['id']}/download", token=people.sale_token)
     assert scripted.status_code == 200 and scripted.data == got.data
+
+
+@pytest.mark.parametrize("app_config", ["s3"], indirect=True)
+def test_from_s3_the_download_is_a_short_presigned_redirect(api, make, signed_in, s3_bucket):
+    people, cohort_id = cohort_with_activity(api, make)
+    job = export_job(api, people.sale_token, cohort_id, {"kind": "xlsx", "lang": "ar"})
+    name = job["result"]["filename"]
+    stored = s3_bucket.client.list_objects_v2(Bucket=s3_bucket.name, Prefix="jobs/exports/")
+    assert [o["Key"] for o in stored["Contents"]] == [f"jobs/exports/{job['id']}/{name}"]
+    browser = signed_in(people.sale.email)
+    first = browser.get(job["result"]["url"])
+    assert first.status_code == 302
+    location = first.headers["Location"]
+    assert location.startswith(s3_bucket.endpoint) and "X-Amz-Expires=900" in location
+    assert "response-content-disposition=attachment" in location
+    with urllib.request.urlopen(location, timeout=10) as fetched:  # noqa: S310 - moto
+        assert fetched.headers["Content-Type"] == XLSX
+        assert fetched.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        data = fetched.read()
+    scripted = api.get(f"/api/v1/jobs/{job['id']}/download", token=people.sale_token)
+    assert scripted.status_code == 200 and scripted.data == data
+    sheet, rows = rows_of("xlsx", data)
+    assert rows[0][0] == "الاسم" and sheet.sheet_view.rightToLeft is True
 
 
 def test_the_sheet_language_follows_the_asker_when_none_is_named(api, make, signed_in):
