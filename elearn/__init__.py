@@ -89,6 +89,7 @@ def _declare_jobs() -> None:
     from elearn.authoring import notices as authoring_notices  # noqa: F401
     from elearn.authoring import tasks as authoring_tasks  # noqa: F401
     from elearn.cohorts import notices as cohorts_notices  # noqa: F401
+    from elearn.cohorts import tasks as cohorts_tasks  # noqa: F401
     from elearn.jobs import mail, tasks  # noqa: F401
     from elearn.learning import notices as learning_notices  # noqa: F401
     from elearn.media import tasks as media_tasks  # noqa: F401

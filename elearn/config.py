@@ -293,6 +293,8 @@ def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, An
         "QUEUE_URL": queue_url,
         "JOB_HEARTBEAT": _int(environ, "ELEARN_JOB_HEARTBEAT_SECONDS", 60),
         "JOB_RETRY_SECONDS": _int(environ, "ELEARN_JOB_RETRY_SECONDS", 10),
+        #: Above this many trainees a cohort's sheet is written by a job, not in the request.
+        "EXPORT_INLINE_LIMIT": _int(environ, "ELEARN_EXPORT_INLINE_LIMIT", 2000),
         "STORAGE": storage,
         "MEDIA_DIR": environ.get("ELEARN_MEDIA_DIR", str(instance_path / "media")),
         "S3_ENDPOINT_URL": environ.get("ELEARN_S3_ENDPOINT_URL", ""),

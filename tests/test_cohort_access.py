@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from elearn.cohorts.models import Cohort, CohortMember
 from elearn.extensions import db
+from elearn.jobs.models import Job
 from tests.cohortkit import create_cohort, staff
 
 PAGES = [
@@ -25,6 +26,7 @@ WRITES = [
     "/cohorts/{id}/members/{member}/remove",
     "/cohorts/{id}/members/{member}/link",
     "/cohorts/{id}/members",
+    "/cohorts/{id}/exports",
 ]
 API = [
     "/api/v1/cohorts/{id}",
@@ -77,12 +79,16 @@ def test_outsiders_get_404_everywhere_and_change_nothing(app, api, world, who, s
             f"/api/v1/cohorts/{cohort_id}/members", token=token, json={"emails": ["x@y.org"]}
         )
         assert members.status_code == 404
+        export = api.post(f"/api/v1/cohorts/{cohort_id}/exports", token=token, json={"kind": "csv"})
+        assert export.status_code == 404
         listed = api.get("/api/v1/cohorts", token=token).get_json()
         assert listed["items"] == []
     with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
         assert cohort.archived_at is None
         assert db.session.scalar(select(func.count()).select_from(CohortMember)) == 1
+        exports = select(func.count()).select_from(Job).where(Job.kind == "export")
+        assert db.session.scalar(exports) == 0
 
 
 @pytest.mark.parametrize("who", ["sale", "admin"])
@@ -97,6 +103,10 @@ def test_its_trainers_and_admins_see_everything(app, api, world, who, signed_in)
     assert [c["id"] for c in api.get("/api/v1/cohorts", token=token).get_json()["items"]] == [
         cohort_id
     ]
+    export = api.post(f"/api/v1/cohorts/{cohort_id}/exports", token=token, json={"kind": "csv"})
+    assert export.status_code == 202
+    asked = browser.post_form(f"/cohorts/{cohort_id}/exports", {"kind": "xlsx"})
+    assert asked.status_code == 303 and asked.headers["Location"].startswith("/jobs/")
 
 
 def test_a_trainer_listed_on_another_centres_cohort_manages_it(app, api, world, make):

@@ -3,7 +3,7 @@ as JSON or a spreadsheet, and item statistics. Cohorts the caller may not manage
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
@@ -15,20 +15,23 @@ from elearn.accounts.models import User
 from elearn.accounts.welcome import send_links
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
+from elearn.api.jobs import JobAccepted, accepted
 from elearn.api.schemas import BINARY, XLSX, Number, UTCDateTime, query
 from elearn.authoring import policy as authoring_policy
 from elearn.authoring import services as authoring
 from elearn.authoring.models import Course
-from elearn.cohorts import dashboard, insight, members, policy
+from elearn.cohorts import dashboard, insight, members, policy, tasks
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.csvimport import parse_members
 from elearn.cohorts.models import Cohort
-from elearn.cohorts.sheets import chosen_course, export_response
+from elearn.cohorts.sheets import KINDS, chosen_course, export_response, pick_course
 from elearn.core.clock import now
 from elearn.core.db import MAX_ROW_ID
 from elearn.core.errors import problem
 from elearn.extensions import db
+from elearn.i18n.languages import INTERFACE_LANGUAGES
 from elearn.jobs.queue import get_queue
+from elearn.media.storage import get_storage
 
 blp = Blueprint("cohorts_api", __name__, description="Cohorts")
 SECURED = {"security": [{"bearerAuth": []}]}
@@ -49,6 +52,23 @@ class CohortIn(Schema):
 
 class MembersIn(Schema):
     emails = fields.List(fields.Raw(), required=True, validate=validate.Length(max=5000))
+
+
+class ExportIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    course = fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={"description": "The course's slug (default: the cohort's first by slug)"},
+    )
+    lang = fields.String(
+        load_default=None,
+        validate=validate.OneOf(INTERFACE_LANGUAGES),
+        metadata={
+            "description": "ar: an Arabic, right-to-left sheet (default: ?lang=, else "
+            "your language)"
+        },
+    )
 
 
 class StatsArgs(Schema):
@@ -356,6 +376,64 @@ def progress_sheet(cohort_id: int, kind: str):
     if course is None:
         abort(404)
     return export_response(cohort, course, kind)
+
+
+@blp.route("/cohorts/<int:cohort_id>/exports", methods=["POST"])
+@blp.arguments(ExportIn)
+@blp.response(
+    202,
+    JobAccepted,
+    description="Accepted: the sheet is written by a job (``Location``: the job). When it "
+    "is done its ``result`` is ``{filename, bytes, url}``; ``url`` downloads the file",
+    headers={"Location": {"description": "/api/v1/jobs/{id}", "schema": {"type": "string"}}},
+)
+@blp.problems(
+    401,
+    404,
+    422,
+    {503: "The job queue does not answer: nothing was kept, try again after Retry-After"},
+)
+@blp.doc(**SECURED)
+@login_required
+def request_export(body, cohort_id: int):
+    """The grid as CSV or XLSX written by a job, for cohorts of any size (the same file
+    as ``progress.csv|xlsx``): poll ``GET /api/v1/jobs/{id}`` until it is done."""
+    cohort = _cohort_or_404(cohort_id)
+    _courses, course = pick_course(cohort, body["course"])
+    if course is None:
+        abort(404)
+    job = tasks.queue_export(
+        db.session,
+        get_queue(),
+        actor=current_user,
+        cohort=cohort,
+        course=course,
+        kind=body["kind"],
+        lang=body["lang"],
+        now=now(),
+    )
+    return accepted(job)
+
+
+@blp.route("/jobs/<int:job_id>/download", methods=["GET"])
+@blp.response(200, BINARY, content_type="text/csv", description="An export's .csv")
+@blp.alt_response(
+    200, schema=BINARY, content_type=XLSX, description="An export's .xlsx", success=True
+)
+@blp.problems(401, 404, {410: "The file is no longer kept: ask for the export again"})
+@blp.doc(**SECURED)
+@login_required
+def download_export(job_id: int):
+    """The file of a finished export job (what ``result.url`` gives a signed-in browser),
+    for its owner while they manage the cohort, and admins."""
+    storage = get_storage()
+    stored = tasks.downloadable(db.session, storage, job_id, current_user)
+    if stored is None:
+        abort(404)
+    key, name, mimetype = stored
+    return send_file(
+        storage.open_stream(key), mimetype=mimetype, as_attachment=True, download_name=name
+    )
 
 
 @blp.route("/courses/<slug>/quiz-stats", methods=["GET"])

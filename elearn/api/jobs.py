@@ -37,7 +37,8 @@ class JobDetail(JobSummary):
         allow_none=True,
         metadata={
             "description": "When done: the job's answer (an import's {slug, status, "
-            "warnings}); when failed, what its owner can act on (an import's errors)"
+            "warnings}; an export's {filename, bytes, url}, url downloading the file); when "
+            "failed, what its owner can act on (an import's errors)"
         },
     )
     error = fields.String(allow_none=True, metadata={"description": "Why it failed"})

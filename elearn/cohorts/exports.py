@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -108,12 +109,13 @@ def _header_cells(ws, header: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def xlsx_bytes(
-    header: list[str], rows: Iterable[Sequence], *, sheet_title: str, rtl: bool
-) -> bytes:
-    """openpyxl in write_only mode (memory must not grow with rows): bold white-on-dark-green
-    (#0B5D4B) header row, frozen header, sensible column widths (from the header lengths, min
-    10, max 50), sheet_view.rightToLeft = rtl. Strings go through neutralise() and are written
+def write_xlsx(
+    out: BinaryIO, header: list[str], rows: Iterable[Sequence], *, sheet_title: str, rtl: bool
+) -> None:
+    """Write the workbook to ``out`` (a file, or a temporary one for a job): openpyxl in
+    write_only mode (memory must not grow with rows): bold white-on-dark-green (#0B5D4B)
+    header row, frozen header, sensible column widths (from the header lengths, min 10,
+    max 50), sheet_view.rightToLeft = rtl. Strings go through neutralise() and are written
     as strings; no cell ever holds a formula."""
     book = Workbook(write_only=True)
     ws = book.create_sheet(title=safe_sheet_title(sheet_title))
@@ -126,6 +128,13 @@ def xlsx_bytes(
     ws.append(_header_cells(ws, header))
     for row in rows:
         ws.append([_cell(ws, value) for value in row])
-    out = io.BytesIO()
     book.save(out)
+
+
+def xlsx_bytes(
+    header: list[str], rows: Iterable[Sequence], *, sheet_title: str, rtl: bool
+) -> bytes:
+    """The workbook of :func:`write_xlsx` as bytes (the page's and the API's direct export)."""
+    out = io.BytesIO()
+    write_xlsx(out, header, rows, sheet_title=sheet_title, rtl=rtl)
     return out.getvalue()

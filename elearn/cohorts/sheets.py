@@ -1,7 +1,13 @@
-"""What the cohort pages and the API share: which course a request is about, and the grid
-as a downloadable spreadsheet (the page's export link and the API answer the same file)."""
+"""What the cohort pages, the API and the export job share: which course a request is
+about, and the grid as a spreadsheet (the page's export link, the API and the ``export``
+job write the same file, from the same rows)."""
 
 from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import BinaryIO
 
 from flask import Response, abort, request, stream_with_context
 from sqlalchemy import select
@@ -14,6 +20,12 @@ from elearn.extensions import db
 from elearn.i18n.languages import direction
 from elearn.i18n.locale import current_language
 
+KINDS = ("csv", "xlsx")
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
 
 def courses_of(cohort: Cohort) -> list[Course]:
     if not cohort.course_ids:
@@ -22,40 +34,62 @@ def courses_of(cohort: Cohort) -> list[Course]:
     return sorted(found, key=lambda c: c.slug)
 
 
-def chosen_course(cohort: Cohort) -> tuple[list[Course], Course | None]:
+def pick_course(cohort: Cohort, wanted: str | None) -> tuple[list[Course], Course | None]:
+    """The cohort's courses and the one named ``wanted`` (default: the first by slug); a
+    slug the cohort does not follow is a 404."""
     courses = courses_of(cohort)
-    wanted = request.args.get("course", "")
+    wanted = wanted or ""
     chosen = next((c for c in courses if c.slug == wanted), courses[0] if courses else None)
     if wanted and (chosen is None or chosen.slug != wanted):
         abort(404)
     return courses, chosen
 
 
-def export_response(cohort: Cohort, course: Course, kind: str):
-    """The grid as a spreadsheet; the same function serves the page and the API."""
+def chosen_course(cohort: Cohort) -> tuple[list[Course], Course | None]:
+    return pick_course(cohort, request.args.get("course", ""))
+
+
+def filename(cohort: Cohort, course: Course, kind: str, *, on: datetime) -> str:
+    return f"cohort-{cohort.id}-{course.slug}-{on:%Y%m%d}.{kind}"
+
+
+def table(
+    session, cohort: Cohort, course: Course, *, lang: str, now: datetime
+) -> tuple[list[str], Iterator[list]]:
+    """The header in ``lang`` and the rows, read a thousand trainees at a time: memory
+    stays flat whatever the cohort's size. Labels and dates follow the active locale."""
+    modules, slices = dashboard.grid_slices(session, cohort, course, now=now)
+    rows = (row for rows in slices for row in rows)
+    return tables.header(modules, lang, course.source_language), tables.rows(modules, rows)
+
+
+def write(
+    out: BinaryIO, kind: str, header: list[str], rows, *, sheet_title: str, lang: str
+) -> None:
+    """The sheet into ``out``, byte for byte what :func:`export_response` sends."""
     # openpyxl (~6 MB) is loaded by the first export, not by every worker at start-up
     from elearn.cohorts import exports
 
-    lang = current_language()
-    stem = f"{cohort.id}-{course.slug}-{now():%Y%m%d}"
     if kind == "csv":
-        # streamed a thousand trainees at a time: memory stays flat whatever the size
-        modules, slices = dashboard.grid_slices(db.session, cohort, course, now=now())
-        rows = (row for rows in slices for row in rows)
-        head = tables.header(modules, lang, course.source_language)
-        body = stream_with_context(exports.csv_lines(head, tables.rows(modules, rows)))
-        return Response(
-            body,
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="cohort-{stem}.csv"'},
-        )
-    modules, rows = dashboard.grid(db.session, cohort, course, now=now())
-    head = tables.header(modules, lang, course.source_language)
-    data = exports.xlsx_bytes(
-        head, tables.rows(modules, rows), sheet_title=cohort.name, rtl=direction(lang) == "rtl"
-    )
-    return Response(
-        data,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="cohort-{stem}.xlsx"'},
-    )
+        for chunk in exports.csv_lines(header, rows):
+            out.write(chunk.encode("utf-8"))
+        return
+    exports.write_xlsx(out, header, rows, sheet_title=sheet_title, rtl=direction(lang) == "rtl")
+
+
+def export_response(cohort: Cohort, course: Course, kind: str):
+    """The grid as a spreadsheet; the same function serves the page and the API."""
+    from elearn.cohorts import exports
+
+    lang = current_language()
+    head, rows = table(db.session, cohort, course, lang=lang, now=now())
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename(cohort, course, kind, on=now())}"'
+    }
+    if kind == "csv":
+        # streamed a row at a time, read a thousand trainees at a time
+        body = stream_with_context(exports.csv_lines(head, rows))
+        return Response(body, mimetype=MIMETYPES[kind], headers=headers)
+    out = io.BytesIO()
+    write(out, kind, head, rows, sheet_title=cohort.name, lang=lang)
+    return Response(out.getvalue(), mimetype=MIMETYPES[kind], headers=headers)

@@ -5,7 +5,7 @@ A cohort the reader may not manage is a 404, exactly like one that does not exis
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,17 +13,19 @@ from sqlalchemy import select
 from elearn.accounts.models import Centre, Role, User, UserRole
 from elearn.accounts.permissions import roles_required
 from elearn.authoring.models import Course
-from elearn.cohorts import charts, dashboard, insight, policy
+from elearn.cohorts import charts, dashboard, insight, policy, tasks
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.forms import CohortForm
 from elearn.cohorts.models import Cohort
-from elearn.cohorts.sheets import chosen_course, courses_of, export_response
+from elearn.cohorts.sheets import KINDS, chosen_course, courses_of, export_response, pick_course
 from elearn.core.clock import now
 from elearn.core.edge import attempt
 from elearn.core.pagination import page_of
 from elearn.extensions import db
 from elearn.i18n.formatting import format_number, translated
 from elearn.i18n.locale import current_language
+from elearn.jobs.queue import get_queue
+from elearn.media.storage import get_storage
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -170,6 +172,7 @@ def show(cohort_id: int):
         attention_total=len(attention),
         histogram=_histogram(rows),
         timeline=_timeline(cohort, course),
+        export_as_job=len(rows) > current_app.config["EXPORT_INLINE_LIMIT"],
         **context,
     )
 
@@ -232,3 +235,43 @@ def export(cohort_id: int, kind: str):
     if course is None:
         abort(404)
     return export_response(cohort, course, kind)
+
+
+@bp.post("/cohorts/<int:cohort_id>/exports")
+def request_export(cohort_id: int):
+    """A large cohort's sheet, written by a job: its page follows it to the download."""
+    cohort = cohort_or_404(cohort_id)
+    _courses, course = pick_course(cohort, request.form.get("course", ""))
+    kind = request.form.get("kind", "")
+    if course is None or kind not in KINDS:
+        abort(404)
+    queued, job = attempt(
+        lambda: tasks.queue_export(
+            db.session,
+            get_queue(),
+            actor=current_user,
+            cohort=cohort,
+            course=course,
+            kind=kind,
+            now=now(),
+        )
+    )
+    if not queued:
+        return redirect(url_for(".show", cohort_id=cohort.id, course=course.slug), code=303)
+    return redirect(url_for("jobs.job", job_id=job.id), code=303)
+
+
+@bp.get("/jobs/<int:job_id>/download")
+def export_file(job_id: int):
+    """A finished export job's file, for its owner (while they manage the cohort) and
+    admins; anyone else gets a 404, like for a job that does not exist."""
+    storage = get_storage()
+    stored = tasks.downloadable(db.session, storage, job_id, current_user)
+    if stored is None:
+        abort(404)
+    key, name, mimetype = stored
+    # a short-lived address minted for this reader, as for course media: presigned by S3,
+    # or signed by the app for local files; both answer as an attachment of the right type
+    response = redirect(storage.url(key, content_type=mimetype, download_name=name), code=302)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

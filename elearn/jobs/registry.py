@@ -24,8 +24,9 @@ class Kind:
     name: str
     run: Callable[..., dict | None]
     max_attempts: int
-    #: What the job page says about a finished job: (text, link or None).
-    describe: Callable[[dict], tuple[str, str | None]] | None
+    #: What the job page says about a finished job: (text, link or None), and optionally
+    #: the link's label (default "Open"; an export's is "Download").
+    describe: Callable[[dict], tuple[str, str | None] | tuple[str, str | None, str]] | None
 
 
 KINDS: dict[str, Kind] = {}

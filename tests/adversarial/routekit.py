@@ -253,6 +253,12 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
             {},
         ),
         (
+            "/cohorts/<int:cohort_id>/exports",
+            "sale",
+            {"cohort_id": w.sale_cohort},
+            {"kind": "xlsx", "course": SLUG},
+        ),
+        (
             "/cohorts/<int:cohort_id>/archive",
             "sale",
             {"cohort_id": w.sale_cohort},
@@ -386,6 +392,13 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
             "sale",
             {"cohort_id": w.sale_cohort},
             {"emails": ["a@ofppt.example"]},
+        ),
+        (
+            "/api/v1/cohorts/<int:cohort_id>/exports",
+            "POST",
+            "sale",
+            {"cohort_id": w.sale_cohort},
+            {"kind": "csv", "course": SLUG, "lang": "ar"},
         ),
         ("/api/v1/courses/<slug>/enrolment", "POST", "a", {"slug": SLUG}, None),
         (

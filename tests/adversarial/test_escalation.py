@@ -207,6 +207,7 @@ ACCEPTED = {
     "reference.create_network": {"country"},
     "courses.put_lesson": set(),
     "notifications_api.mark_read": {"ids"},
+    "cohorts_api.request_export": {"course", "lang"},
 }
 
 
@@ -244,6 +245,12 @@ def json_writes(w) -> dict:
             f"/api/v1/cohorts/{w.sale_cohort}/members",
             w.sale.token,
             {"emails": ["a@ofppt.example"]},
+        ),
+        "cohorts_api.request_export": (
+            "POST",
+            f"/api/v1/cohorts/{w.sale_cohort}/exports",
+            w.sale.token,
+            {"kind": "csv"},
         ),
         "media_api.create_ticket": (
             "POST",

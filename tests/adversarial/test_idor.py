@@ -101,6 +101,8 @@ def foreign_values(app, w) -> dict:
 
 #: Arguments whose meaning differs by endpoint.
 OVERRIDES = {"reference.update_centre": {"code": "SALE"}}
+#: Downloads whose ``job_id`` is Salé's export (a file with B in it), not the DMK import.
+EXPORT_DOWNLOADS = {"cohorts.export_file", "cohorts_api.download_export"}
 
 
 def bodies(values) -> dict:
@@ -121,6 +123,7 @@ def bodies(values) -> dict:
             "starts_on": "2026-09-15",
         },
         "cohorts_api.add_members": {"emails": ["a@ofppt.example"]},
+        "cohorts_api.request_export": {"kind": "csv"},
         "media_api.create_ticket": {"filename": "x.png", "content_type": "image/png", "size": 68},
         "media_api.part_urls": {"numbers": [1]},
         "courses.put_lesson": {"lang": "fr", "title": "Piraté", "markdown": "Piraté"},
@@ -145,6 +148,7 @@ def bodies(values) -> dict:
             "starts_on": "2026-09-15",
         },
         "cohorts.archive": {"archived": "1"},
+        "cohorts.request_export": {"kind": "csv"},
         "cohort_members.apply": {"csv": "email\na@ofppt.example\n"},
         "studio.new_course": {
             "slug": "evil",
@@ -216,6 +220,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("cohorts.edit", "GET"): (302, 404, 404, 404),
     ("cohorts.edit", "POST"): (302, 404, 404, 404),
     ("cohorts.export", "GET"): (302, 404, 404, 404),
+    ("cohorts.export_file", "GET"): (302, 404, 404, 404),  # Salé's export job's file
+    ("cohorts.request_export", "POST"): (302, 404, 404, 404),
     ("cohorts.index", "GET"): (302, 404, 200, 404),  # the trainer's own list, without Salé's
     ("cohorts.items", "GET"): (302, 404, 404, 404),
     ("cohorts.new", "GET"): (302, 404, 200, 404),
@@ -228,6 +234,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("cohorts_api.list_cohorts", "GET"): (401, 200, 200, 200),  # own (empty or Kénitra's)
     ("cohorts_api.progress", "GET"): (401, 404, 404, 404),
     ("cohorts_api.progress_sheet", "GET"): (401, 404, 404, 404),
+    ("cohorts_api.request_export", "POST"): (401, 404, 404, 404),
+    ("cohorts_api.download_export", "GET"): (401, 404, 404, 404),  # Salé's export job's file
     ("cohorts_api.quiz_stats", "GET"): (401, 404, 404, 404),
     ("core.healthz", "GET"): (200, 200, 200, 200),
     ("course_media.media", "GET"): (302, 404, 404, 404),  # the draft's media
@@ -382,6 +390,8 @@ def observe(app, api, signed_in, w):
             continue
         args = {name: values[name] for name in rule.arguments}
         args.update(OVERRIDES.get(rule.endpoint, {}))
+        if rule.endpoint in EXPORT_DOWNLOADS:
+            args["job_id"] = w.export_job
         url = adapter.build(rule.endpoint, args)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             statuses = []
@@ -472,6 +482,7 @@ def test_a_foreign_object_answers_exactly_like_a_missing_one(app, api, signed_in
         (w.a, "/certificates/{}", w.b_certificate, "ZZZZ-ZZZZ-ZZZZ"),
         (w.kenitra, "/cohorts/{}", w.sale_cohort, missing),
         (w.kenitra, "/cohorts/{}/progress.csv", w.sale_cohort, missing),
+        (w.kenitra, "/jobs/{}/download", w.export_job, missing),
         (w.outsider, "/studio/{}", DRAFT, "no-such-course"),
         (w.outsider, "/courses/{}/media/engine.png", DRAFT, "no-such-course"),
     ]
@@ -487,12 +498,16 @@ def test_a_foreign_object_answers_exactly_like_a_missing_one(app, api, signed_in
         (w.a, "POST", "/api/v1/attempts/{}/submit", w.b_open, missing),
         (w.a, "DELETE", "/api/v1/tokens/{}", w.b_token_id, missing),
         (w.kenitra, "GET", "/api/v1/cohorts/{}/progress", w.sale_cohort, missing),
+        (w.kenitra, "GET", "/api/v1/jobs/{}/download", w.export_job, missing),
+        (w.kenitra, "POST", "/api/v1/cohorts/{}/exports", w.sale_cohort, missing),
         (w.kenitra, "GET", "/api/v1/users/{}", w.b.id, missing),
         (w.outsider, "GET", "/api/v1/courses/{}", DRAFT, "no-such-course"),
         (w.outsider, "GET", "/api/v1/courses/{}/export", DRAFT, "no-such-course"),
     ]
     for person, method, url, foreign, absent in calls:
         body = {"answers": {}} if method == "POST" else None
+        if url.endswith("/exports"):
+            body = {"kind": "csv"}
         one = api.call(method, url.format(foreign), token=person.token, json=body)
         two = api.call(method, url.format(absent), token=person.token, json=body)
         assert one.status_code == two.status_code == 404, url

@@ -79,6 +79,17 @@ def build(app, api, make, *, max_attempts: int = 3) -> SimpleNamespace:
     w.sale_cohort = _cohort(api, w.sale.token, "Salé 2026", "SALE", [w.b.email])
     w.ken_cohort = _cohort(api, w.kenitra.token, "Kénitra 2026", "KEN", [w.k.email])
 
+    # Salé's grid written by an export job of its trainer (B's name and e-mail are in it)
+    export = job_of(
+        api,
+        w.sale.token,
+        api.post(
+            f"/api/v1/cohorts/{w.sale_cohort}/exports", token=w.sale.token, json={"kind": "csv"}
+        ),
+    )
+    assert export["status"] == "done", export
+    w.export_job = export["id"]
+
     # DMK's draft course with a media file, and an upload ticket of its expert
     job = job_of(api, w.expert.token, upload(api, w.expert.token, package()))
     assert job["status"] == "done" and job["result"]["status"] == "draft"
