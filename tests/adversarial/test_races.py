@@ -456,6 +456,10 @@ UNIQUE_KEYS = {
     ("access_tokens", ("token_hash",)): "256 random bits",
     ("setup_links", ("token_hash",)): "256 random bits",
     ("email_changes", ("token_hash",)): "256 random bits",
+    ("notifications", ("user_id", "key")): "the key is the point: a job run twice at once "
+    "loses the insert, is retried, and the retry skips who was told",
+    ("notification_settings", ("user_id",)): "one person saving their own settings twice at "
+    "once: the second gets the edge's answer to a lost unique key, and saves again",
     ("courses", ("slug",)): "test_the_same_course_or_lesson_created_twice_at_once, "
     "test_the_same_new_course_imported_twice_at_once",
     ("course_authors", ("course_id", "user_id")): "written with the course",
