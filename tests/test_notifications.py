@@ -333,3 +333,12 @@ def test_the_bell_costs_no_query_and_the_list_a_constant_number(app, make, signe
     with queries() as many:
         assert len(titles(reader.get("/notifications").get_data(as_text=True))) == 20
     assert len(many) == len(few)
+
+
+def test_ticked_ids_that_are_not_ids_mark_nothing_and_break_nothing(app, make, signed_in):
+    user = make.user("trainee")
+    notify(app, [user.id])
+    reader = signed_in(user.email)
+    for junk in ("²", "-1", "9" * 30, "1e3", ""):
+        assert reader.post_form("/notifications/read", {"ids": junk}).status_code == 303
+    assert bell(reader.get("/").get_data(as_text=True)) == "1"

@@ -49,7 +49,9 @@ def index():
 @login_required
 def read():
     """Mark all read (``all``) or the ticked ones (``ids``)."""
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:500]
+    # ASCII digits only ("²".isdigit() is true, int() of it is not), short enough for an id
+    ids = [int(v) for v in request.form.getlist("ids") if v.isascii() and v.isdigit()]
+    ids = [i for i in ids if i < 2**31][:500]
     services.mark_read(
         db.session, current_user, ids=ids, everything=bool(request.form.get("all")), now=clock.now()
     )
