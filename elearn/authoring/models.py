@@ -71,6 +71,10 @@ class Course(db.Model):
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
+    #: Questions the course's quizzes draw from (``bank.yml``), None until written.
+    bank: Mapped[Quiz | None] = relationship(
+        foreign_keys="Quiz.bank_course_id", cascade="all, delete-orphan", uselist=False
+    )
 
     @hybrid_property
     def is_live(self) -> bool:
@@ -203,12 +207,21 @@ class LessonRevision(db.Model):
 
 
 class Quiz(db.Model):
+    """A module's quiz, or a course's question bank (``bank_course_id`` set, no module):
+    one table, so bank questions are published, shown, graded and counted exactly as a
+    quiz's own."""
+
     __tablename__ = "quizzes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(
+    module_id: Mapped[int | None] = mapped_column(
         ForeignKey("modules.id", ondelete="CASCADE"), unique=True
     )
+    bank_course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), unique=True
+    )
+    #: ``[{"tag": "brakes", "count": 2}]``: questions drawn from the bank per attempt.
+    draw: Mapped[list] = mapped_column(JSON, default=list)
     title: Mapped[dict] = mapped_column(JSON)
     pass_mark: Mapped[int] = mapped_column(Integer, default=70)
     max_attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -217,7 +230,7 @@ class Quiz(db.Model):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
-    module: Mapped[Module] = relationship(back_populates="quiz")
+    module: Mapped[Module | None] = relationship(back_populates="quiz")
     questions: Mapped[list[Question]] = relationship(
         back_populates="quiz",
         order_by="Question.position",
@@ -241,6 +254,11 @@ class Question(db.Model):
     type: Mapped[str] = mapped_column(String(16))
     points: Mapped[float] = mapped_column(default=1)
     spec: Mapped[dict] = mapped_column(JSON)
+    #: Topics a quiz draws bank questions by (``spec["tags"]``, kept apart to filter on).
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    #: Goes up each time the question's definition changes: the key keeps the question's
+    #: identity (its statistics carry over), the version tells its wordings apart.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     #: Rendered prompt/choices/feedback per language, computed at save time.
     rendered: Mapped[dict] = mapped_column(JSON, default=dict)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

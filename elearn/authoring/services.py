@@ -108,6 +108,19 @@ def render_question(spec: dict, languages: list[str]) -> dict:
                 for c in spec["choices"]
                 if lang in c.get("feedback", {})
             }
+        if spec.get("pairs"):
+            entry["left"] = {
+                p["id"]: render_inline(p["left"][lang]) for p in spec["pairs"] if lang in p["left"]
+            }
+            entry["right"] = {
+                p["id"]: render_inline(p["right"][lang])
+                for p in spec["pairs"]
+                if lang in p["right"]
+            }
+        if spec.get("items"):
+            entry["items"] = {
+                i["id"]: render_inline(i["text"][lang]) for i in spec["items"] if lang in i["text"]
+            }
         if lang in spec.get("feedback", {}):
             entry["feedback"] = render_inline(spec["feedback"][lang])
         out[lang] = entry
@@ -330,10 +343,11 @@ def revision(session, course: Course) -> str:
             Quiz.max_attempts,
             Quiz.time_limit_minutes,
             Quiz.shuffle,
+            Quiz.draw,
             Quiz.archived_at.is_not(None),
         )
-        .join(Module)
-        .where(in_course)
+        .outerjoin(Module)
+        .where(in_course | (Quiz.bank_course_id == course.id))
         .order_by(Quiz.id),
         "questions": select(
             Question.quiz_id,
@@ -345,8 +359,8 @@ def revision(session, course: Course) -> str:
             Question.archived_at.is_not(None),
         )
         .join(Quiz)
-        .join(Module)
-        .where(in_course)
+        .outerjoin(Module)
+        .where(in_course | (Quiz.bank_course_id == course.id))
         .order_by(Question.quiz_id, Question.key),
         "media": select(MediaAsset.path, MediaAsset.key, MediaAsset.content_type)
         .where(MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None))
@@ -495,6 +509,8 @@ def _make_live(session, course: Course, user: User | None, now: datetime, curren
             (live_lessons if lesson_live else dead_lessons).append(lesson.id)
         if module.quiz is not None:
             _snapshot_quiz(module.quiz, live and module.quiz.archived_at is None)
+    if course.bank is not None:
+        _snapshot_quiz(course.bank, course.bank.archived_at is None)
     for asset in session.scalars(select(MediaAsset).where(MediaAsset.course_id == course.id)):
         asset.published = asset.working()
     session.flush()
@@ -516,9 +532,9 @@ def _make_live(session, course: Course, user: User | None, now: datetime, curren
 
 
 def _snapshot_quiz(quiz, live: bool) -> None:
-    settings = ("title", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle")
+    settings = ("title", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "draw")
     quiz.published = {key: getattr(quiz, key) for key in settings} if live else None
-    fields = ("position", "type", "points", "spec", "rendered")
+    fields = ("position", "type", "points", "spec", "rendered", "tags", "version")
     for question in quiz.questions:
         question.published = (
             {key: getattr(question, key) for key in fields}

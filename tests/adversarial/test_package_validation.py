@@ -373,7 +373,7 @@ def test_a_package_with_many_problems_reports_them_all(app, api, admin, tmp_path
             "question %(qid)s: unknown type '%(type)s': one of %(types)s",
             qid="q1",
             type="singel",
-            types="single, multiple, true_false, short_text, numeric",
+            types="single, multiple, true_false, short_text, numeric, matching, ordering",
         ),
         f"{QUIZ_YML}:{dup + 2}: {said(app, POINTS, qid='q1', max=1000)}",
     }

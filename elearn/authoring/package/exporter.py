@@ -39,6 +39,9 @@ def course_texts(course: Course) -> dict[str, bytes]:
                 files.update(_lesson_files(course, folder, lesson))
         if module.quiz is not None and module.quiz.archived_at is None:
             files[f"{folder}/quiz.yml"] = dump(_quiz_yaml(module)).encode()
+    bank = bank_data(course)
+    if bank["questions"]:
+        files["bank.yml"] = dump(bank).encode()
     return files
 
 
@@ -81,6 +84,19 @@ def _lesson_files(course: Course, folder: str, lesson: Lesson) -> dict[str, byte
     return out
 
 
+def quiz_data(module: Module) -> dict:
+    """The module's working quiz in the package's fields: what quiz.yml holds, what
+    ``PUT …/quiz`` takes and returns, what the Studio's forms start from."""
+    return _quiz_yaml(module)
+
+
+def bank_data(course: Course) -> dict:
+    """The course's question bank as bank.yml holds it."""
+    bank = course.bank
+    questions = [] if bank is None else [q for q in bank.questions if q.archived_at is None]
+    return {"questions": [_question_yaml(q.spec) for q in questions]}
+
+
 def _quiz_yaml(module: Module) -> dict:
     quiz = module.quiz
     data: dict = {
@@ -91,6 +107,8 @@ def _quiz_yaml(module: Module) -> dict:
     if quiz.time_limit_minutes:
         data["time_limit_minutes"] = quiz.time_limit_minutes
     data["shuffle"] = quiz.shuffle
+    if quiz.draw:
+        data["draw"] = quiz.draw
     data["questions"] = [_question_yaml(q.spec) for q in quiz.questions if q.archived_at is None]
     return data
 
@@ -101,6 +119,8 @@ def _question_yaml(spec: dict) -> dict:
         out["points"] = _number(spec["points"])
     if spec.get("competencies"):
         out["competencies"] = spec["competencies"]
+    if spec.get("tags"):
+        out["tags"] = spec["tags"]
     out["prompt"] = spec["prompt"]
     if spec.get("choices"):
         out["choices"] = []
@@ -111,6 +131,9 @@ def _question_yaml(spec: dict) -> dict:
             if choice.get("feedback"):
                 item["feedback"] = choice["feedback"]
             out["choices"].append(item)
+    for key in ("pairs", "items"):
+        if spec.get(key):
+            out[key] = spec[key]
     for key in ("answer", "tolerance", "accept", "feedback"):
         if key in spec and not (key == "tolerance" and not spec[key]):
             out[key] = spec[key]

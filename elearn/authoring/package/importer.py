@@ -28,7 +28,14 @@ from elearn.authoring.models import (
     Question,
     Quiz,
 )
-from elearn.authoring.package.model import CourseDoc, LessonDoc, ModuleDoc, QuizDoc, Report
+from elearn.authoring.package.model import (
+    BankDoc,
+    CourseDoc,
+    LessonDoc,
+    ModuleDoc,
+    QuizDoc,
+    Report,
+)
 from elearn.authoring.rendering import render_markdown
 from elearn.core import edge
 from elearn.core.db import again_if_raced
@@ -171,6 +178,7 @@ def _import(
     with ChangeTracker(session) as tracker:
         _course_fields(session, course, doc, network, now)
         _media(session, course, doc, staged, now)
+        apply_bank(session, course, doc.bank, now)
         _modules(session, course, doc, actor, now, rendered, progress)
         session.flush()
     changed = tracker.changed
@@ -301,6 +309,20 @@ def apply_quiz(session, course, module: Module, qdoc: QuizDoc | None, now) -> No
     _quiz(session, course, module, qdoc, now)
 
 
+def apply_bank(session, course, bdoc: BankDoc | None, now) -> None:
+    """Replace the course's question bank; questions keep identity (and statistics)."""
+    bank = course.bank
+    if bdoc is None:
+        if bank is not None and bank.archived_at is None:
+            bank.archived_at = now
+        return
+    if bank is None:
+        bank = Quiz(title={}, questions=[], draw=[])
+        course.bank = bank
+    bank.archived_at = None
+    _questions(course, bank, bdoc.questions, now)
+
+
 def _quiz(session, course, module: Module, qdoc: QuizDoc | None, now) -> None:
     quiz = module.quiz
     if qdoc is None:
@@ -312,18 +334,28 @@ def _quiz(session, course, module: Module, qdoc: QuizDoc | None, now) -> None:
         module.quiz = quiz
     quiz.title, quiz.pass_mark, quiz.max_attempts = qdoc.title, qdoc.pass_mark, qdoc.max_attempts
     quiz.time_limit_minutes, quiz.shuffle = qdoc.time_limit_minutes, qdoc.shuffle
+    quiz.draw = qdoc.draw
     quiz.archived_at = None
+    _questions(course, quiz, qdoc.questions, now)
+
+
+def _questions(course, quiz: Quiz, specs: list[dict], now) -> None:
+    """Questions matched by key: a changed definition is a new version of the same
+    question, never a new question (its history and statistics stay with it)."""
     by_key = {q.key: q for q in quiz.questions}
-    for position, spec in enumerate(qdoc.questions, start=1):
+    for position, spec in enumerate(specs, start=1):
         question = by_key.get(spec["id"])
         if question is None:
-            question = Question(key=spec["id"])
+            question = Question(key=spec["id"], version=1)
             quiz.questions.append(question)
+        elif question.spec != spec:
+            question.version = (question.version or 1) + 1
         question.position, question.type, question.points = position, spec["type"], spec["points"]
         question.spec = spec
+        question.tags = list(spec.get("tags", []))
         question.rendered = services.render_question(spec, course.languages)
         question.archived_at = None
-    wanted = {spec["id"] for spec in qdoc.questions}
+    wanted = {spec["id"] for spec in specs}
     for question in quiz.questions:
         if question.key not in wanted and question.archived_at is None:
             question.archived_at = now

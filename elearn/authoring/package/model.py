@@ -24,14 +24,17 @@ class Issue:
     line: int | None
     message: str
     level: str = "error"
+    #: Where in the document, as the Studio's forms and the quiz API name it
+    #: (``questions[2].prompt.ar``); None where only the line says it.
+    field: str | None = None
 
     @classmethod
-    def error(cls, path: str, line: int | None, message: str) -> Issue:
-        return cls(path, line, message, "error")
+    def error(cls, path: str, line: int | None, message: str, field: str | None = None) -> Issue:
+        return cls(path, line, message, "error", field)
 
     @classmethod
-    def warning(cls, path: str, line: int | None, message: str) -> Issue:
-        return cls(path, line, message, "warning")
+    def warning(cls, path: str, line: int | None, message: str, field: str | None = None) -> Issue:
+        return cls(path, line, message, "warning", field)
 
     def __str__(self) -> str:
         """One line, as the CLI prints it: a newline in a name is shown as ``\\n``."""
@@ -67,6 +70,16 @@ class QuizDoc:
     time_limit_minutes: int | None = None
     shuffle: bool = False
     questions: list[dict] = field(default_factory=list)
+    #: ``[{"tag": "brakes", "count": 2}]``: per attempt, that many questions of the course's
+    #: bank carrying the tag, drawn at random, after the quiz's own questions.
+    draw: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class BankDoc:
+    """The course's question bank (``bank.yml``): questions quizzes draw from by tag."""
+
+    questions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +107,7 @@ class CourseDoc:
     competencies: list[dict] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     modules: list[ModuleDoc] = field(default_factory=list)
+    bank: BankDoc | None = None
     #: Accepted media by package path; their bytes stay on disk until the import stores them.
     media: dict[str, MediaFile] = field(default_factory=dict)
 

@@ -13,11 +13,11 @@ from elearn.authoring.models import LEVELS, MAX_HOURS, MAX_POSITION
 from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.lessons import check_lessons
 from elearn.authoring.package.model import CourseDoc, Issue, LessonDoc, ModuleDoc, Report
-from elearn.authoring.package.quizcheck import check_quiz
+from elearn.authoring.package.quizcheck import check_bank, check_quiz
 from elearn.authoring.package.references import check_media_files
 from elearn.authoring.package.yamlio import LineDict, YamlError, is_number, load
 from elearn.core.text import BIDI_CONTROLS
-from elearn.i18n.languages import CONTENT_LANGUAGES
+from elearn.i18n.languages import CONTENT_LANGUAGES, LANGUAGE_NAMES
 
 #: ``\Z``, never ``$``, in every pattern that validates: ``$`` also matches before a final
 #: newline, so "obd\n" passed as a slug (and its export and import answered 500).
@@ -50,12 +50,15 @@ class Checker:
         self.networks = set(networks)
         self.issues: list[Issue] = list(pkg.issues)
         self.referenced_media: set[str] = set()
+        #: Forms and the quiz API send every language's box, written or not: an empty
+        #: translation there is missing (said as a warning), not malformed.
+        self.blank_is_missing = False
 
-    def error(self, path: str, line: int | None, message: str) -> None:
-        self.issues.append(Issue.error(path, line, message))
+    def error(self, path: str, line: int | None, message: str, field: str | None = None) -> None:
+        self.issues.append(Issue.error(path, line, message, field))
 
-    def warn(self, path: str, line: int | None, message: str) -> None:
-        self.issues.append(Issue.warning(path, line, message))
+    def warn(self, path: str, line: int | None, message: str, field: str | None = None) -> None:
+        self.issues.append(Issue.warning(path, line, message, field))
 
     def yaml(self, path: str, text: str | None = None, line_offset: int = 0):
         if text is None:
@@ -86,12 +89,17 @@ class Checker:
             return None
         return text
 
-    def translatable(self, path, data: LineDict, key, source, languages, required=True) -> dict:
+    def translatable(
+        self, path, data: LineDict, key, source, languages, required=True, field=None
+    ) -> dict:
+        """``{lang: text}`` read from ``data[key]``; ``field`` is where the Studio shows a
+        problem (``questions[0].prompt``), each language's own below it (``….ar``)."""
         value = data.get(key)
         line = data.line_of(key) if isinstance(data, LineDict) else None
+        where = field or key
         if value is None:
             if required:
-                self.error(path, line, _l("missing %(key)s", key=key))
+                self.error(path, line, _l("missing %(key)s", key=key), f"{where}.{source}")
             return {}
         if isinstance(value, str):
             value = {source: value}
@@ -100,17 +108,26 @@ class Checker:
                 path,
                 line,
                 _l("%(key)s must map languages to text, e.g. {fr: ..., ar: ...}", key=key),
+                where,
             )
             return {}
         out = {}
         for lang, text in value.items():
             if lang not in CONTENT_LANGUAGES:
                 self.error(
-                    path, line, _l("%(key)s: unknown language '%(lang)s'", key=key, lang=lang)
+                    path,
+                    line,
+                    _l("%(key)s: unknown language '%(lang)s'", key=key, lang=lang),
+                    where,
                 )
             elif not isinstance(text, str | int | float) or not str(text).strip():
+                if self.blank_is_missing and (text is None or text == "" or str(text).isspace()):
+                    continue  # an empty box of a form: not translated yet (a warning)
                 self.error(
-                    path, line, _l("%(key)s.%(lang)s must be a non-empty text", key=key, lang=lang)
+                    path,
+                    line,
+                    _l("%(key)s.%(lang)s must be a non-empty text", key=key, lang=lang),
+                    f"{where}.{lang}",
                 )
             else:
                 # no direction overrides in titles and texts ("Cours\u202egnp.exe")
@@ -124,17 +141,22 @@ class Checker:
                             key=key,
                             lang=lang,
                         ),
+                        f"{where}.{lang}",
                     )
         if source not in out and required:
-            self.error(
-                path,
-                line,
+            message = (
                 _l(
+                    "write this text in %(language)s, the course's source language",
+                    language=LANGUAGE_NAMES.get(source, source),
+                )
+                if self.blank_is_missing
+                else _l(
                     "missing %(source)s text for %(key)s (the source language)",
                     source=source,
                     key=key,
-                ),
+                )
             )
+            self.error(path, line, message, f"{where}.{source}")
         return out
 
 
@@ -149,6 +171,10 @@ def validate_package(pkg: PackageFiles, *, networks: Iterable[str]) -> Report:
             check.error("course.yml", 1, _l("course.yml must be a mapping of keys to values"))
         return Report(None, check.issues)
     course = _course(check, data)
+    if "bank.yml" in pkg.files:  # before the modules: their quizzes draw from it
+        bank = check.yaml("bank.yml")
+        if bank is not None:
+            course.bank = check_bank(check, "bank.yml", bank, course)
     _modules(check, course)
     check_media_files(check, course)
     return Report(course, check.issues)
@@ -278,7 +304,7 @@ def _modules(check: Checker, course: CourseDoc) -> None:
     for path in check.pkg.files:
         top, _, rest = path.partition("/")
         if not rest:
-            if path != "course.yml":
+            if path not in ("course.yml", "bank.yml"):
                 check.warn(path, None, _l("file not part of the course format (ignored)"))
             continue
         if top == "media":
@@ -357,7 +383,7 @@ def _module(check: Checker, course: CourseDoc, module: ModuleDoc, files: list[st
     if "quiz.yml" in files:
         data = check.yaml(f"{base}/quiz.yml")
         if data is not None:
-            module.quiz = check_quiz(check, f"{base}/quiz.yml", data, course)
+            module.quiz = check_quiz(check, f"{base}/quiz.yml", data, course, course.bank)
     lessons: dict[str, LessonDoc] = {}
     for name in sorted(files):
         if name in {"module.yml", "quiz.yml"}:
