@@ -139,6 +139,7 @@ def test_a_question_nobody_met_has_no_figures():
         "percent_correct": None,
         "discrimination": None,
         "top_wrong": None,
+        "versions": [],
     }
 
 

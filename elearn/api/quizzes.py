@@ -29,7 +29,9 @@ class AnswersIn(Schema):
         load_default=dict,
         metadata={
             "description": "By question id: a choice id (single), a list of choice ids "
-            "(multiple), true/false, a number or a text. An empty value clears an answer."
+            "(multiple), true/false, a number or a text; matching: an object mapping each "
+            "left item id to a right item id; ordering: the list of item ids in order. "
+            "An empty value clears an answer."
         },
     )
 
@@ -56,11 +58,26 @@ class AttemptQuestion(QuestionResult):
     ``feedback_html`` only once the attempt is submitted (``quizzes.present``)."""
 
     type = fields.String(
-        metadata={"description": "single, multiple, true_false, numeric or short_text"}
+        metadata={
+            "description": "single, multiple, true_false, numeric, short_text, matching or ordering"
+        }
     )
     points = Number()
     prompt_html = fields.String(allow_none=True)
     choices = fields.List(fields.Nested(Choice))
+    left = fields.List(
+        fields.Nested(Choice),
+        metadata={"description": "Matching: the items to match, with this attempt's ids."},
+    )
+    right = fields.List(
+        fields.Nested(Choice),
+        metadata={"description": "Matching: what each left item is matched to (shuffled)."},
+    )
+    steps = fields.List(
+        fields.Nested(Choice),
+        data_key="items",
+        metadata={"description": "Ordering: the steps to put in order (shuffled)."},
+    )
 
 
 class Result(Schema):

@@ -19,6 +19,7 @@ from elearn.cohorts.stats import AttemptRecord, competency_mastery, item_analysi
 from elearn.learning import progress
 from elearn.learning.models import LessonCompletion
 from elearn.quizzes.models import AttemptStatus, QuizAttempt
+from elearn.quizzes.services import attempt_key
 
 
 def timeline(session, user_id: int, course_ids: list[int]) -> list[dict]:
@@ -173,12 +174,18 @@ def items(
             select(Quiz).where(Quiz.id.in_(list(by_quiz))).options(lazyload(Quiz.questions))
         )
     }
+    _add_drawn(session, course, quizzes, by_quiz)
     out = []
     for quiz_id, questions in by_quiz.items():
-        questions.sort(key=lambda q: q.published["position"])
+        # its own questions in order, then those it draws from the bank
+        questions.sort(key=lambda q: (q.quiz_id != quiz_id, q.published["position"]))
         # what trainees were shown is the published version, never the author's draft
         specs = [
-            {"key": q.key, "type": q.published["type"], "spec": q.published["spec"]}
+            {
+                "key": attempt_key(q, from_bank=q.quiz_id != quiz_id),
+                "type": q.published["type"],
+                "spec": q.published["spec"],
+            }
             for q in questions
         ]
         module, quiz = modules[quiz_id], quizzes[quiz_id]
@@ -196,6 +203,31 @@ def items(
             }
         )
     return sorted(out, key=lambda e: e["module"].published["position"])
+
+
+def _add_drawn(session, course: Course, quizzes: dict, by_quiz: dict) -> None:
+    """A quiz that draws from the bank is also judged on the bank questions it can draw:
+    their answers sit in its attempts, under their keys. One query, whatever the quizzes."""
+    tags_of = {
+        quiz_id: {row["tag"] for row in (quiz.published or {}).get("draw") or []}
+        for quiz_id, quiz in quizzes.items()
+    }
+    if not any(tags_of.values()):
+        return
+    bank = session.scalars(
+        select(Question)
+        .join(Quiz, Question.quiz_id == Quiz.id)
+        .where(
+            Quiz.bank_course_id == course.id,
+            Quiz.published.is_not(None),
+            Question.published.is_not(None),
+        )
+    ).all()
+    for quiz_id, tags in tags_of.items():
+        own = {q.key for q in by_quiz[quiz_id]}
+        by_quiz[quiz_id].extend(
+            q for q in bank if q.key not in own and tags & set(q.published.get("tags") or [])
+        )
 
 
 def _texts(question: Question) -> dict[str, dict]:

@@ -74,9 +74,32 @@ def item_analysis(
                 "percent_correct": _round(Fraction(100 * correct, len(met)), 1) if met else None,
                 "discrimination": _discrimination(key, groups),
                 "top_wrong": _top_wrong(question["type"], key, met),
+                "versions": _versions(key, met),
             }
         )
     return out
+
+
+def _versions(key: str, met: list[AttemptRecord]) -> list[dict]:
+    """Per version of the question's wording, newest first — only once it has had more
+    than one, so an author sees whether the rewording helped. Attempts graded before
+    versions were recorded count as version 1."""
+    by_version: dict[int, list[AttemptRecord]] = {}
+    for attempt in met:
+        version = attempt.results[key].get("v", 1) if isinstance(attempt.results[key], dict) else 1
+        by_version.setdefault(int(version or 1), []).append(attempt)
+    if len(by_version) < 2:
+        return []
+    return [
+        {
+            "version": version,
+            "attempts": len(group),
+            "percent_correct": _round(
+                Fraction(100 * sum(_is_correct(a, key) for a in group), len(group)), 1
+            ),
+        }
+        for version, group in sorted(by_version.items(), reverse=True)
+    ]
 
 
 def _kelley_groups(attempts: list[AttemptRecord], minimum: int) -> _Groups | None:
@@ -112,6 +135,8 @@ def _top_wrong(kind: str, key: str, met: list[AttemptRecord]) -> dict | None:
 
     Numbers are grouped by value, as they are graded ("12,5", "12.5" and "١٢٫٥" are one
     answer), and shown as most trainees wrote them."""
+    if kind in {"matching", "ordering"}:
+        return None  # partly right answers of many parts: no one "wrong answer" to show
     counts: Counter[str] = Counter()
     spellings: dict[str, Counter] = {}
     shown: dict[str, object] = {}

@@ -99,14 +99,55 @@ def clean_value(spec: dict, value):
             return None
         text = str(value).strip()[:MAX_TEXT]
         return text or None
+    if kind == "matching":
+        if not isinstance(value, dict):
+            return None
+        known = {p["id"] for p in spec.get("pairs", [])}
+        matched = {
+            left: right
+            for left, right in value.items()
+            if left in known and isinstance(right, str) and right in known
+        }
+        return dict(sorted(matched.items())) or None
+    if kind == "ordering":
+        if not isinstance(value, list):
+            return None
+        known = {i["id"] for i in spec.get("items", [])}
+        order = [v for v in value if isinstance(v, str) and v in known]
+        if not order or len(set(order)) != len(order):
+            return None
+        return order
     return None
 
 
+def share(spec: dict, value) -> float:
+    """The share of the points a matching or ordering answer earns (0 to 1).
+
+    Matching: the share of pairs matched right. Ordering: the share of the steps that are
+    directly followed by the step that follows them in the right order ("relative to the
+    next step", as Moodle's ordering question grades by default): one step put in the wrong
+    place costs one or two links, not every position after it."""
+    if spec["type"] == "matching":
+        pairs = spec.get("pairs", [])
+        right = sum(1 for p in pairs if value.get(p["id"]) == p["id"])
+        return right / len(pairs) if pairs else 0.0
+    ids = [i["id"] for i in spec.get("items", [])]
+    if len(ids) < 2:
+        return 1.0 if value == ids else 0.0
+    follows = {a: b for a, b in zip(ids, ids[1:], strict=False)}
+    links = sum(1 for a, b in zip(value, value[1:], strict=False) if follows.get(a) == b)
+    return links / (len(ids) - 1)
+
+
 def grade(spec: dict, value) -> Mark:
-    """Full points or none: ``multiple`` is all-or-nothing (the spec's default)."""
+    """Full points or none — ``multiple`` is all-or-nothing (the spec's default) — except
+    matching and ordering, which earn their :func:`share` of the points."""
     points = float(spec.get("points", 1))
     value = clean_value(spec, value)
     kind = spec["type"]
+    if value is not None and kind in {"matching", "ordering"}:
+        part = share(spec, value)
+        return Mark(part >= 1.0 - _EPSILON, round(points * part, 6))
     if value is None:
         right = False
     elif kind == "single":

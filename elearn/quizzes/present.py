@@ -49,19 +49,43 @@ def questions(
             {"id": token, "text_html": trusted((texts.get("choices") or {}).get(cid))}
             for token, cid in item["choices"]
         ]
-        out.append(
-            {
-                "id": item["key"],
-                "number": number,
-                "type": spec["type"],
-                "points": float(spec.get("points", 1)),
-                "lang": used,
-                "prompt_html": trusted(texts.get("prompt")),
-                "choices": choices,
-                "answer": _in_tokens(saved.get(item["key"]), item["choices"]),
-            }
-        )
+        shown = {
+            "id": item["key"],
+            "number": number,
+            "type": spec["type"],
+            "points": float(spec.get("points", 1)),
+            "lang": used,
+            "prompt_html": trusted(texts.get("prompt")),
+            "choices": choices,
+            "answer": _in_tokens(saved.get(item["key"]), item["choices"]),
+        }
+        for part, key in (("left", "left"), ("right", "right"), ("items", "items")):
+            if part in item:
+                shown[part] = [
+                    {"id": token, "text_html": trusted((texts.get(key) or {}).get(cid))}
+                    for token, cid in item[part]
+                ]
+        if spec["type"] == "matching":
+            shown["answer"] = _pairs_in_tokens(saved.get(item["key"]), item)
+        elif spec["type"] == "ordering":
+            shown["answer"] = _in_tokens(saved.get(item["key"]), item.get("items", []))
+            # shown in the order saved (the steps not placed yet after it), each with its place
+            placed = shown["answer"] or []
+            steps = sorted(
+                shown["items"],
+                key=lambda step: placed.index(step["id"]) if step["id"] in placed else len(placed),
+            )
+            shown["items"] = [{**step, "place": n} for n, step in enumerate(steps, start=1)]
+        out.append(shown)
     return out
+
+
+def _pairs_in_tokens(value, item: dict) -> dict | None:
+    if not isinstance(value, dict):
+        return None
+    left = {cid: token for token, cid in item.get("left", [])}
+    right = {cid: token for token, cid in item.get("right", [])}
+    return {left[a]: right[b] for a, b in value.items() if a in left and b in right} or None
 
 
 def _in_tokens(value, choices: list) -> object:
@@ -113,10 +137,7 @@ def attempt_body(session, attempt: QuizAttempt, lang: str, *, source=None) -> di
         "started_at": iso(attempt.started_at),
         "expires_at": iso(attempt.deadline),
         "saved_at": iso(attempt.saved_at),
-        "questions": [
-            {key: q[key] for key in ("id", "type", "points", "prompt_html", "choices", "answer")}
-            for q in questions(session, attempt, lang, source=source)
-        ],
+        "questions": [_api_question(q) for q in questions(session, attempt, lang, source=source)],
     }
     if attempt.finished:
         result = result_body(session, attempt, lang, source=source)
@@ -125,6 +146,19 @@ def attempt_body(session, attempt: QuizAttempt, lang: str, *, source=None) -> di
         for question in body["questions"]:  # the prompts, with how each was graded
             question.update(graded[question["id"]])
     return body
+
+
+def _api_question(q: dict) -> dict:
+    """A question as the API sends it. Ordering steps travel as ``steps`` inside the
+    program (a dict's ``items`` is a method to the serialiser) and as ``items`` on the
+    wire."""
+    out = {key: q[key] for key in ("id", "type", "points", "prompt_html", "choices", "answer")}
+    for part in ("left", "right"):
+        if part in q:
+            out[part] = q[part]
+    if "items" in q:
+        out["steps"] = [{"id": s["id"], "text_html": s["text_html"]} for s in q["items"]]
+    return out
 
 
 def result_body(session, attempt: QuizAttempt, lang: str, *, source=None) -> dict:

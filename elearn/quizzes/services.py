@@ -99,7 +99,11 @@ def start_attempt(
             status=AttemptStatus.OPEN,
             started_at=now,
             deadline=now + timedelta(minutes=limit) if limit else None,
-            layout=layout(live_questions(quiz), shuffle=bool(settings.get("shuffle"))),
+            layout=layout(
+                live_questions(quiz),
+                shuffle=bool(settings.get("shuffle")),
+                drawn=drawn(session, user.id, course, quiz),
+            ),
             answers={},
         )
         try:
@@ -170,17 +174,82 @@ def _open_attempt(session, user_id: int, quiz_id: int) -> QuizAttempt | None:
     )
 
 
-def layout(questions: list[Question], *, shuffle: bool) -> list[dict]:
+def drawn(session, user_id: int, course: Course, quiz: Quiz) -> list[Question]:
+    """The bank questions this attempt draws: per ``draw`` row, that many published bank
+    questions with the tag, at random — first among those the trainee's previous attempts
+    never showed, so a second attempt is not a copy of the first. A question drawn for one
+    tag is not drawn again for another."""
+    rows = (quiz.published or {}).get("draw") or []
+    bank = course.bank
+    if not rows or bank is None or not bank.published:
+        return []
+    seen = {
+        item["q"]
+        for layout_ in session.scalars(
+            select(QuizAttempt.layout).where(
+                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id
+            )
+        )
+        for item in layout_ or []
+    }
+    rng = random.Random(secrets.randbits(64))
+    pool = live_questions(bank)
+    chosen: list[Question] = []
+    for row in rows:
+        tagged = [
+            q for q in pool if row["tag"] in (q.published.get("tags") or []) and q not in chosen
+        ]
+        rng.shuffle(tagged)
+        tagged.sort(key=lambda q: q.id in seen)  # stable: unseen first, each group shuffled
+        chosen.extend(tagged[: row["count"]])
+    return chosen
+
+
+def _tokens(ids: list[str], rng: random.Random, *, shuffle: bool) -> list[list[str]]:
+    tokens = [[secrets.token_hex(4), cid] for cid in ids]
+    if shuffle:
+        rng.shuffle(tokens)
+    return tokens
+
+
+BANK_KEY = "bank:"
+
+
+def attempt_key(question: Question, *, from_bank: bool) -> str:
+    """The question's id in an attempt (answers, results): a bank question's key is
+    prefixed, as ``:`` is in no author's id, so it never collides with the quiz's own."""
+    return f"{BANK_KEY}{question.key}" if from_bank else question.key
+
+
+def layout(questions: list[Question], *, shuffle: bool, drawn: list[Question] = ()) -> list[dict]:
     """The order this attempt shows, fixed now: a seed per attempt when the quiz shuffles.
-    Choice ids become random tokens, so an id says nothing about the author's order."""
+    Choice ids become random tokens, so an id says nothing about the author's order.
+
+    Matching shows its right-hand texts, and ordering its steps, shuffled whatever the
+    quiz says (in the author's order the answer would be given away); the steps are
+    never shown in the right order."""
     rng = random.Random(secrets.randbits(64))
     items = []
-    for question in questions:
+    for question, from_bank in [(q, False) for q in questions] + [(q, True) for q in drawn]:
         spec = question.published["spec"]
-        choices = [[secrets.token_hex(4), c["id"]] for c in spec.get("choices", [])]
-        if shuffle:
-            rng.shuffle(choices)
-        items.append({"q": question.id, "key": question.key, "choices": choices})
+        choices = _tokens([c["id"] for c in spec.get("choices", [])], rng, shuffle=shuffle)
+        item = {
+            "q": question.id,
+            "key": attempt_key(question, from_bank=from_bank),
+            "v": question.published.get("version", 1),
+            "choices": choices,
+        }
+        if spec["type"] == "matching":
+            ids = [p["id"] for p in spec.get("pairs", [])]
+            item["left"] = _tokens(ids, rng, shuffle=shuffle)
+            item["right"] = _tokens(ids, rng, shuffle=True)
+        elif spec["type"] == "ordering":
+            ids = [i["id"] for i in spec.get("items", [])]
+            steps = _tokens(ids, rng, shuffle=True)
+            if len(ids) > 1 and [cid for _t, cid in steps] == ids:
+                steps.append(steps.pop(0))  # never the answer itself
+            item["items"] = steps
+        items.append(item)
     if shuffle:
         rng.shuffle(items)
     return items
@@ -245,7 +314,12 @@ def read_answers(session, attempt: QuizAttempt, values: dict, specs: dict | None
             out[key] = None
             continue
         spec = specs[item["q"]]
-        if spec["type"] in {"single", "multiple"}:
+        if spec["type"] in {"matching", "ordering"}:
+            value = _from_tokens(key, spec["type"], item, value)
+            if value is None:
+                out[key] = None
+                continue
+        elif spec["type"] in {"single", "multiple"}:
             picked = value if isinstance(value, list) else [value]
             if not all(isinstance(v, str) and v in tokens for v in picked):
                 raise QuizError(
@@ -266,6 +340,36 @@ def read_answers(session, attempt: QuizAttempt, values: dict, specs: dict | None
             )
         out[key] = cleaned
     return out
+
+
+def _from_tokens(key: str, kind: str, item: dict, value):
+    """Matching ``{left token: right token}`` and ordering ``[step tokens]`` in the
+    author's ids; a token this attempt never showed is a 422 naming the question."""
+    unknown = QuizError(_l("Unknown item for question %(qid)s.", qid=key), field=f"answers.{key}")
+    if kind == "matching":
+        left, right = dict(item.get("left", [])), dict(item.get("right", []))
+        if not isinstance(value, dict):
+            raise QuizError(
+                _l("The answer to question %(qid)s is not of the right kind.", qid=key),
+                field=f"answers.{key}",
+            )
+        out = {}
+        for a, b in value.items():
+            if b in ("", None):
+                continue  # this left item not matched yet
+            if a not in left or not isinstance(b, str) or b not in right:
+                raise unknown
+            out[left[a]] = right[b]
+        return out or None
+    steps = dict(item.get("items", []))
+    if not isinstance(value, list):
+        raise QuizError(
+            _l("The answer to question %(qid)s is not of the right kind.", qid=key),
+            field=f"answers.{key}",
+        )
+    if not all(isinstance(v, str) and v in steps for v in value):
+        raise unknown
+    return [steps[v] for v in value]
 
 
 def specs_of(session, attempt: QuizAttempt) -> dict[int, dict]:
@@ -314,7 +418,11 @@ def finish(
     for item in attempt.layout:
         spec = specs[item["q"]]
         mark = grading.grade(spec, (attempt.answers or {}).get(item["key"]))
-        results[item["key"]] = {"correct": mark.correct, "points": mark.points}
+        results[item["key"]] = {
+            "correct": mark.correct,
+            "points": mark.points,
+            "v": item.get("v", 1),
+        }
         score += mark.points
         max_score += float(spec.get("points", 1))
     snapshot, own_mark = session.execute(

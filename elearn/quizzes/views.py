@@ -147,11 +147,31 @@ def answer(attempt_id: int):
     return redirect(url_for(".attempt", attempt_id=attempt_id, content=asked_content()), code=303)
 
 
+def _ordered(name: str, steps: list) -> list[str]:
+    """The steps by the places given (ties keep the order shown); a step without a
+    readable place goes last, so nothing typed by hand is lost or an error."""
+    shown = [token for token, _id in steps]
+
+    def place(token: str) -> int:
+        value = request.form.get(f"{name}.{token}", "")
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 4 else 999
+
+    return sorted(shown, key=lambda token: (place(token), shown.index(token)))
+
+
 def _form_answers(attempt: QuizAttempt) -> dict:
     """Fields are ``q-<question id>``; checkboxes send one value each."""
     values = {}
     for item in attempt.layout:
         name = f"q-{item['key']}"
+        if "left" in item:  # matching: one list per left item, ``q-KEY.TOKEN``
+            values[item["key"]] = {
+                token: request.form.get(f"{name}.{token}", "") for token, _id in item["left"]
+            }
+            continue
+        if "items" in item:  # ordering: each step's place, 1 first
+            values[item["key"]] = _ordered(name, item["items"])
+            continue
         if name not in request.form:
             values[item["key"]] = None
         elif len(request.form.getlist(name)) > 1:

@@ -12,6 +12,24 @@
     var out = {};
     form.querySelectorAll("fieldset.question").forEach(function (set) {
       var key = set.id.replace(/^question-/, "");
+      var pairs = set.querySelector("[data-type=matching]");
+      if (pairs) {
+        out[key] = {};
+        pairs.querySelectorAll("select[data-left]").forEach(function (s) {
+          out[key][s.dataset.left] = s.value || null;
+        });
+        return;
+      }
+      var steps = set.querySelector("[data-type=ordering]");
+      if (steps) {
+        var rows = Array.prototype.slice.call(steps.querySelectorAll("li[data-item]"));
+        rows.sort(function (a, b) {
+          return (+a.querySelector("select").value - +b.querySelector("select").value) ||
+            (rows.indexOf(a) - rows.indexOf(b));
+        });
+        out[key] = rows.map(function (li) { return li.dataset.item; });
+        return;
+      }
       var boxes = set.querySelectorAll("input[type=checkbox]");
       if (boxes.length) {
         out[key] = Array.prototype.filter.call(boxes, function (b) { return b.checked; })
@@ -59,6 +77,44 @@
     clearTimeout(pending);
     pending = setTimeout(save, delay);
   }
+
+  // ordering: buttons move a step up or down (the place lists follow); without the
+  // script, the place lists alone do the job
+  form.querySelectorAll("[data-type=ordering]").forEach(function (list) {
+    function renumber() {
+      list.querySelectorAll("li[data-item]").forEach(function (li, i) {
+        li.querySelector("select").value = String(i + 1);
+      });
+    }
+    list.querySelectorAll("li[data-item]").forEach(function (li) {
+      [["up", "\u2191"], ["down", "\u2193"]].forEach(function (pair) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "link-button move-" + pair[0];
+        button.textContent = pair[1];
+        button.setAttribute("aria-label", list.dataset[pair[0]]);
+        button.addEventListener("click", function () {
+          var other = pair[0] === "up" ? li.previousElementSibling : li.nextElementSibling;
+          if (!other) return;
+          if (pair[0] === "up") list.insertBefore(li, other); else list.insertBefore(other, li);
+          renumber();
+          button.focus();
+          schedule(300);
+        });
+        li.appendChild(button);
+      });
+    });
+    list.addEventListener("change", function (event) {
+      // a place chosen in a list: put the step there, the others follow
+      var li = event.target.closest("li[data-item]");
+      var rows = Array.prototype.slice.call(list.querySelectorAll("li[data-item]"));
+      var to = Math.min(rows.length, Math.max(1, +event.target.value)) - 1;
+      rows.splice(rows.indexOf(li), 1);
+      rows.splice(to, 0, li);
+      rows.forEach(function (row) { list.appendChild(row); });
+      renumber();
+    });
+  });
 
   form.addEventListener("change", function () { schedule(300); });
   form.addEventListener("input", function (event) {
