@@ -295,6 +295,7 @@ def _question(body: str, lang: str, line: int, warnings: list) -> tuple[dict, st
             raise _UnreadableError(_l("the question name starts with :: but has no closing ::"))
         wanted = slug(_restore(name)) or None
         rest = after
+    html = rest.lstrip()[:6].lower() == "[html]"
     rest = _unformat(rest)
     opens, closes = rest.count("{"), rest.count("}")
     if not opens and not closes:
@@ -324,7 +325,7 @@ def _question(body: str, lang: str, line: int, warnings: list) -> tuple[dict, st
     if body.startswith("#"):
         own = _numeric(spec, body[1:], lang, line, warnings)
     elif _split_feedback(body)[0].strip().upper() in ("T", "F", "TRUE", "FALSE"):
-        own = _true_false(spec, body, lang)
+        own = _true_false(spec, body, lang, line, warnings)
     elif "~" in body:
         own = None
         _choices(spec, body, lang)
@@ -338,10 +339,34 @@ def _question(body: str, lang: str, line: int, warnings: list) -> tuple[dict, st
         warnings.append((line, _l("feedback given per answer was left out: keep it after ####")))
     if feedback:
         spec["feedback"] = _in(lang, feedback)
+    if html:
+        _unwrap(spec)
     return spec, wanted
 
 
-def _true_false(spec: dict, body: str, lang: str) -> str | None:
+_PARAGRAPH = re.compile(r"^<p>((?:(?!</?p[\s>]).)*)</p>\Z", re.IGNORECASE | re.DOTALL)
+
+
+def _unwrap(spec: dict) -> None:
+    """Moodle wraps each HTML text in one ``<p>``; quiz texts are inline, so it goes."""
+
+    def bare(texts: dict) -> dict:
+        return {
+            k: (m.group(1).strip() if (m := _PARAGRAPH.match(v)) else v) for k, v in texts.items()
+        }
+
+    for key in ("prompt", "feedback"):
+        if key in spec:
+            spec[key] = bare(spec[key])
+    for choice in spec.get("choices", ()):
+        choice["text"] = bare(choice["text"])
+        if "feedback" in choice:
+            choice["feedback"] = bare(choice["feedback"])
+    for pair in spec.get("pairs", ()):
+        pair["left"], pair["right"] = bare(pair["left"]), bare(pair["right"])
+
+
+def _true_false(spec: dict, body: str, lang: str, line: int, warnings: list) -> str | None:
     """``{T#if wrong#if right}``: elearn keeps one feedback per question; the one for a
     right answer explains it best, the other stands in when it is the only one."""
     head, *feedbacks = body.split("#")
@@ -349,6 +374,10 @@ def _true_false(spec: dict, body: str, lang: str) -> str | None:
     spec["answer"] = head.strip().upper() in ("T", "TRUE")
     wrong = _clean(feedbacks[0]) if feedbacks else ""
     right = _clean("#".join(feedbacks[1:])) if len(feedbacks) > 1 else ""
+    if right and wrong:
+        warnings.append(
+            (line, _l("only the feedback for a right answer was kept (one per question)"))
+        )
     return right or wrong or None
 
 
