@@ -308,6 +308,7 @@ def test_arabic_file():
         ("Associez {=a -> 1}", "a matching question needs at least two pairs"),
         ("::sans fin Couleur ? {T}", "the question name starts with :: but has no closing ::"),
         ("Mot ? {=%0%rien}", "no accepted answer: write at least one as =answer"),
+        ("Mot ? {" + "=a " * 101 + "}", "more than 100 answers in one question"),
     ],
 )
 def test_refused_questions_are_reported_at_their_first_line(question, message):

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 #: Beyond these a file is refused whole: a bank is split, not fed to one request.
 MAX_CHARS = 2_000_000
 MAX_QUESTIONS = 2000
+MAX_ANSWERS = 100
 #: As quiz.yml: trainees type plain decimals with at most this many digits before the point.
 MAX_NUMBER = 10**15
 MAX_POINTS = 1000
@@ -167,6 +168,8 @@ def _items(body: str) -> list[tuple[str, str]]:
                 text=_restore(parts[0]).strip()[:40],
             )
         )
+    if len(parts) > 2 * MAX_ANSWERS + 1:
+        raise _UnreadableError(_l("more than %(max)s answers in one question", max=MAX_ANSWERS))
     return [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
 
 
