@@ -130,6 +130,12 @@ def test_numeric(block, answer, tolerance):
 def test_numeric_answer_feedback_becomes_the_question_feedback():
     assert one("? {#16#Broche 16}")["feedback"] == {"fr": "Broche 16"}
     assert one("? {#16####Général}")["feedback"] == {"fr": "Général"}
+    both = parse("? {=masse#Oui ####Général}", lang="fr")
+    assert both.questions[0]["feedback"] == {"fr": "Général"}
+    assert [str(m) for _line, m in both.warnings] == [
+        "the feedback of each answer was left out: one feedback per question is kept, the one "
+        "after ####"
+    ]
 
 
 def test_matching_pairs():
@@ -308,7 +314,7 @@ def test_arabic_file():
         ("Associez {=a -> 1}", "a matching question needs at least two pairs"),
         ("::sans fin Couleur ? {T}", "the question name starts with :: but has no closing ::"),
         ("Mot ? {=%0%rien}", "no accepted answer: write at least one as =answer"),
-        ("Mot ? {" + "=a " * 101 + "}", "more than 100 answers in one question"),
+        ("Mot ? {" + "=a " * 101 + "}", "too many answers in one question (at most 100)"),
     ],
 )
 def test_refused_questions_are_reported_at_their_first_line(question, message):
@@ -340,7 +346,7 @@ def test_too_many_questions_stop_with_the_line_where_reading_stopped():
     assert len(result.questions) == gift.MAX_QUESTIONS
     line = 2 * gift.MAX_QUESTIONS + 1
     assert [(n, str(m)) for n, m in result.errors] == [
-        (line, "more than 2000 questions: split the file (the rest was not read)")
+        (line, "too many questions: at most 2000 per file (the rest was not read)")
     ]
 
 

@@ -169,7 +169,9 @@ def _items(body: str) -> list[tuple[str, str]]:
             )
         )
     if len(parts) > 2 * MAX_ANSWERS + 1:
-        raise _UnreadableError(_l("more than %(max)s answers in one question", max=MAX_ANSWERS))
+        raise _UnreadableError(
+            _l("too many answers in one question (at most %(max)s)", max=MAX_ANSWERS)
+        )
     return [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
 
 
@@ -212,7 +214,7 @@ def parse(text: str, *, lang: str, taken: set[str] = frozenset()) -> GiftResult:
                 (
                     start,
                     _l(
-                        "more than %(max)s questions: split the file (the rest was not read)",
+                        "too many questions: at most %(max)s per file (the rest was not read)",
                         max=MAX_QUESTIONS,
                     ),
                 )
@@ -339,7 +341,15 @@ def _question(body: str, lang: str, line: int, warnings: list) -> tuple[dict, st
         own = _short_text(spec, body, lang, line, warnings)
     feedback = general or own
     if own and general:
-        warnings.append((line, _l("feedback given per answer was left out: keep it after ####")))
+        warnings.append(
+            (
+                line,
+                _l(
+                    "the feedback of each answer was left out: one feedback per question is "
+                    "kept, the one after ####"
+                ),
+            )
+        )
     if feedback:
         spec["feedback"] = _in(lang, feedback)
     if html:
