@@ -4,14 +4,18 @@ and an export that imports back to the same questions, in French and in Arabic."
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from elearn.authoring.package import gift
+from elearn.authoring.package.files import read_package
 from elearn.authoring.package.gift import dump, parse
+from elearn.authoring.package.validate import validate_package
 
 DATA = Path(__file__).resolve().parent / "data" / "gift"
 
@@ -656,3 +660,32 @@ def test_parse_never_raises_on_shuffled_samples():
         start = rng.randrange(len(cut))
         result = parse("".join(cut[start : start + rng.randint(0, 3000)]), lang="ar")
         assert all(str(m) != "this question could not be read" for _line, m in result.errors)
+
+
+# --------------------------------------------------------------------------- as quiz.yml
+
+COURSE = Path(__file__).resolve().parent.parent / "courses" / "auto-obd-diagnostics"
+#: The types quiz.yml validates today; matching joins them with the quiz editor's work.
+PACKAGE_TYPES = {"single", "multiple", "true_false", "short_text", "numeric"}
+
+
+def test_imported_questions_validate_as_a_packages_quiz(tmp_path):
+    """What the GIFT reader gives is what quiz.yml holds: the package validator accepts it
+    (an Arabic translation missing is a warning, not an error)."""
+    folder = tmp_path / "course"
+    shutil.copytree(COURSE, folder)
+    questions = []
+    for name in ("atelier-freinage.fr.gift", "moodle-export-obd.fr.gift"):
+        found = parse(
+            (DATA / name).read_text(encoding="utf-8"), lang="fr", taken={q["id"] for q in questions}
+        )
+        questions += [q for q in found.questions if q["type"] in PACKAGE_TYPES]
+    for spec in questions:
+        spec.pop("tags")  # quiz.yml learns tags with the question banks
+    quiz = {"title": {"fr": "Quiz GIFT", "ar": "اختبار"}, "pass_mark": 70, "questions": questions}
+    (folder / "01-fundamentals" / "quiz.yml").write_text(
+        yaml.safe_dump(quiz, allow_unicode=True), encoding="utf-8"
+    )
+    report = validate_package(read_package(folder), networks=["DMK"])
+    assert [str(issue.message) for issue in report.errors] == []
+    assert len(questions) == 12
