@@ -78,6 +78,7 @@ def init_app(app: Flask) -> None:
         cohorts,
         courses,
         docs,
+        gift,
         jobs,
         me,
         media,
@@ -104,7 +105,19 @@ def init_app(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    modules = (tokens, me, users, reference, courses, media, quizzes, cohorts, jobs, notifications)
+    modules = (
+        tokens,
+        me,
+        users,
+        reference,
+        courses,
+        gift,
+        media,
+        quizzes,
+        cohorts,
+        jobs,
+        notifications,
+    )
     for module in modules:
         csrf.exempt(module.blp)  # checked in _guard instead, only for cookie sessions
         api.register_blueprint(module.blp, url_prefix="/api/v1")

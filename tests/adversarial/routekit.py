@@ -437,6 +437,13 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
             {"lang": "fr", "title": "Le cycle", "markdown": "Texte"},
         ),
         (
+            "/api/v1/courses/<slug>/modules/<module>/quiz/gift",
+            "POST",
+            "expert",
+            {"slug": DRAFT, "module": "basics"},
+            {"text": "::g1::Vrai ?{T}"},
+        ),
+        (
             "/api/v1/courses/<slug>/media/uploads",
             "POST",
             "expert",

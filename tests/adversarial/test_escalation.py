@@ -341,7 +341,7 @@ BODYLESS = {
     "tokens.revoke_token",
     "jobs_api.retry_job",
 }
-MULTIPART = {"courses.import_package"}
+MULTIPART = {"courses.import_package", "gift.import_gift"}  # GIFT is a text body
 #: Answers 422 without naming the field (a single message on the shape of the body).
 UNNAMED = {"cohorts_api.add_members"}
 
@@ -572,6 +572,16 @@ STAFF_ROUTES = {
     # the API
     ("courses.import_package", "POST"): ("/api/v1/courses/import", "package", "admin expert"),
     ("courses.export_course", "GET"): ("/api/v1/courses/brakes/export", None, "admin expert"),
+    ("gift.export_gift", "GET"): (
+        "/api/v1/courses/brakes/modules/checks/quiz/gift",
+        None,
+        "admin expert",
+    ),
+    ("gift.import_gift", "POST"): (
+        "/api/v1/courses/brakes/modules/checks/quiz/gift",
+        {"text": "::g::Vrai ?{T}"},
+        "admin expert",
+    ),
     ("courses.translations", "GET"): ("/api/v1/courses/brakes/translations", None, "admin expert"),
     ("courses.put_lesson", "PUT"): (
         "/api/v1/courses/brakes/modules/checks/lessons/pads",
@@ -606,7 +616,7 @@ STAFF_ROUTES = {
         "admin",
     ),
 }
-STAFF_BLUEPRINTS = ("studio", "studio_editor", "media_library", "admin")
+STAFF_BLUEPRINTS = ("studio", "studio_editor", "media_library", "admin", "gift")
 
 
 @pytest.mark.parametrize("role", ["trainee", "trainer", "expert"])

@@ -242,6 +242,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("courses.complete_lesson", "POST"): (401, 404, 404, 404),
     ("courses.enrol", "POST"): (401, 404, 404, 404),
     ("courses.export_course", "GET"): (401, 404, 404, 404),
+    ("gift.export_gift", "GET"): (401, 404, 404, 404),
+    ("gift.import_gift", "POST"): (401, 404, 404, 404),
     ("courses.get_course", "GET"): (401, 404, 404, 404),
     ("courses.get_lesson", "GET"): (401, 404, 404, 404),
     ("courses.import_package", "POST"): (401, 403, 403, 403),  # DMK's package

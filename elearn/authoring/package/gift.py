@@ -90,6 +90,8 @@ class GiftResult:
     #: (line, lazy message) for what was read but changed on the way (partial credit,
     #: feedback per answer where elearn keeps one per question).
     warnings: list[tuple[int, object]] = field(default_factory=list)
+    #: The line each of ``questions`` starts on, so a later check can point at it.
+    lines: list[int] = field(default_factory=list)
 
 
 class _UnreadableError(Exception):
@@ -234,6 +236,7 @@ def parse(text: str, *, lang: str, taken: set[str] = frozenset()) -> GiftResult:
         spec["tags"] = tags
         spec["points"] = meta["points"] or 1
         found.append((spec, meta["id"] or wanted))
+        result.lines.append(start)
     result.questions = _name(found, set(taken))
     return result
 

@@ -462,7 +462,11 @@ def _parts(check, path, item, spec, src, langs, where, key, sides) -> None:
             check.error(
                 path,
                 line,
-                _l("question %(qid)s: each %(part)s needs an id", qid=qid, part=key[:-1]),
+                (
+                    _l("question %(qid)s: each pair needs an id", qid=qid)
+                    if key == "pairs"
+                    else _l("question %(qid)s: each step needs an id", qid=qid)
+                ),
                 here,
             )
             continue
