@@ -114,7 +114,9 @@ def import_gift(slug: str, module: str):
 @blp.route(PATH, methods=["GET"])
 @login_required
 @blp.response(
-    200, BINARY, content_type="text/plain",
+    200,
+    BINARY,
+    content_type="text/plain",
     description="The questions "
     "as GIFT; ordering questions, which GIFT cannot express, are listed in a comment "
     "at the top",

@@ -7,6 +7,8 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as ngettext
 
+from elearn.authoring.package.checker import Checker
+from elearn.authoring.package.files import PackageFiles
 from elearn.authoring.package.model import BankDoc, CourseDoc, Issue, QuizDoc
 from elearn.authoring.package.yamlio import LineDict, LineList, is_number
 from elearn.authoring.rendering import complexity_message, too_complex
@@ -640,9 +642,6 @@ def check_quiz_data(
     """Validate a quiz sent as JSON (forms, API): every issue carries its ``field``; a
     course language not yet written is a warning on its box. Returns (quiz or None when
     there are errors, issues)."""
-    from elearn.authoring.package.files import PackageFiles
-    from elearn.authoring.package.validate import Checker
-
     checker = Checker(PackageFiles(course.slug), [])
     checker.blank_is_missing = True
     if not isinstance(data, dict):
@@ -654,9 +653,6 @@ def check_quiz_data(
 
 
 def check_bank_data(data, course, *, path: str = "bank") -> tuple[BankDoc | None, list[Issue]]:
-    from elearn.authoring.package.files import PackageFiles
-    from elearn.authoring.package.validate import Checker
-
     checker = Checker(PackageFiles(course.slug), [])
     checker.blank_is_missing = True
     if not isinstance(data, dict):
