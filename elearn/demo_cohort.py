@@ -140,6 +140,19 @@ def _answers(attempt, specs: dict, *, right: bool) -> dict:
             values[item["key"]] = spec["answer"] if right_here else not spec["answer"]
         elif kind == "numeric":
             values[item["key"]] = str(spec["answer"]) if right_here else "0"
+        elif kind == "matching":
+            by_id = {pid: token for token, pid in item["right"]}
+            ids = [pid for _t, pid in item["right"]]
+            # a wrong attempt swaps the first two pairs: half right, as trainees often are
+            wrong = dict(zip(ids, ids[1:2] + ids[:1] + ids[2:], strict=True))
+            values[item["key"]] = {
+                token: by_id[pid if right_here else wrong[pid]] for token, pid in item["left"]
+            }
+        elif kind == "ordering":
+            token = {step: token for token, step in item["items"]}
+            ids = [i["id"] for i in spec["items"]]
+            steps = ids if right_here else ids[1:] + ids[:1]
+            values[item["key"]] = [token[i] for i in steps]
         else:
             values[item["key"]] = next(iter(spec["accept"].values()))[0] if right_here else "?"
     return values
