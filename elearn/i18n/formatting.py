@@ -72,6 +72,17 @@ LEVEL_LABELS = {
     "advanced": _l("Advanced"),
 }
 
+#: Quiz question types, as the Studio names them.
+QUESTION_TYPES = {
+    "single": _l("One correct answer"),
+    "multiple": _l("Several correct answers"),
+    "true_false": _l("True or false"),
+    "short_text": _l("Short answer"),
+    "numeric": _l("Number"),
+    "matching": _l("Matching pairs"),
+    "ordering": _l("Steps in order"),
+}
+
 TRANSLATION_LABELS = {
     "missing": _l("Missing"),
     "stale": _l("Out of date"),
@@ -165,5 +176,6 @@ def init_app(app: Flask) -> None:
         FLAG_LABELS=FLAG_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         TRANSLATION_LABELS=TRANSLATION_LABELS,
+        QUESTION_TYPES=QUESTION_TYPES,
         LEVEL_LABELS=LEVEL_LABELS,
     )

@@ -328,6 +328,18 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
             {"yaml": "title: {fr: Quiz}\nquestions: []\n"},
         ),
         (
+            "/studio/<slug>/modules/<module>/quiz/gift",
+            "expert",
+            {"slug": DRAFT, "module": "basics"},
+            {"text": "::g1::Vrai ?{T}", "lang": "fr", "action": "check"},
+        ),
+        (
+            "/studio/<slug>/bank",
+            "expert",
+            {"slug": DRAFT},
+            {"yaml": "questions: []\n"},
+        ),
+        (
             "/studio/<slug>/media/<int:asset_id>/delete",
             "expert",
             {"slug": DRAFT, "asset_id": w.asset_id},
@@ -441,7 +453,7 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
             "POST",
             "expert",
             {"slug": DRAFT, "module": "basics"},
-            {"text": "::g1::Vrai ?{T}"},
+            "::g1::Vrai ?{T}",  # a text body (GIFT), not JSON
         ),
         (
             "/api/v1/courses/<slug>/media/uploads",

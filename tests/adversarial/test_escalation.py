@@ -555,6 +555,27 @@ STAFF_ROUTES = {
     ("studio_editor.translations", "GET"): ("/studio/brakes/translations", None, "admin expert"),
     ("studio_editor.preview", "GET"): ("/studio/brakes/preview/checks/pads", None, "admin expert"),
     ("studio_editor.course_items", "GET"): ("/studio/brakes/questions", None, "admin expert"),
+    ("studio_questions.bank", "GET"): ("/studio/brakes/bank", None, "admin expert"),
+    ("studio_questions.bank", "POST"): (
+        "/studio/brakes/bank",
+        {"yaml": "questions: []"},
+        "admin expert",
+    ),
+    ("studio_questions.gift", "GET"): (
+        "/studio/brakes/modules/checks/quiz/gift",
+        None,
+        "admin expert",
+    ),
+    ("studio_questions.gift", "POST"): (
+        "/studio/brakes/modules/checks/quiz/gift",
+        {"text": "::g::Vrai ?{T}", "action": "import"},
+        "admin expert",
+    ),
+    ("studio_questions.gift_file", "GET"): (
+        "/studio/brakes/modules/checks/quiz/gift.txt",
+        None,
+        "admin expert",
+    ),
     ("media_library.library", "GET"): ("/studio/brakes/media", None, "admin expert"),
     ("media_library.delete", "POST"): ("/studio/brakes/media/1/delete", {}, "admin expert"),
     ("admin.users", "GET"): ("/admin/users", None, "admin"),
@@ -616,7 +637,7 @@ STAFF_ROUTES = {
         "admin",
     ),
 }
-STAFF_BLUEPRINTS = ("studio", "studio_editor", "media_library", "admin", "gift")
+STAFF_BLUEPRINTS = ("studio", "studio_editor", "studio_questions", "media_library", "admin", "gift")
 
 
 @pytest.mark.parametrize("role", ["trainee", "trainer", "expert"])
