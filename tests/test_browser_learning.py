@@ -66,10 +66,27 @@ def number_as_typed(value: float, lang: str) -> str:
 def answer_quiz(page, module: str, lang: str, words: dict) -> None:
     """Answer right, the way a trainee reads the page: by the texts of the choices."""
     spec = yaml.safe_load((COURSE / module / "quiz.yml").read_text(encoding="utf-8"))
-    questions = {q["id"]: q for q in spec["questions"]}
+    bank = yaml.safe_load((COURSE / "bank.yml").read_text(encoding="utf-8"))
+    questions = {q["id"]: q for q in spec.get("questions", [])}
+    questions.update({f"bank:{q['id']}": q for q in bank["questions"]})
     for fieldset in page.locator("fieldset.question").all():
         question = questions[fieldset.get_attribute("id").removeprefix("question-")]
         kind = question["type"]
+        if kind == "matching":
+            right = {plain(p["left"][lang]): plain(p["right"][lang]) for p in question["pairs"]}
+            for row in fieldset.locator("ul.matching > li").all():
+                row.locator("select").select_option(label=right[plain(row.locator("label").inner_text())])
+            continue
+        if kind == "ordering":
+            place = {plain(step["text"][lang]): n for n, step in enumerate(question["items"], 1)}
+            wanted = {
+                row.locator("select").get_attribute("id"): place[plain(row.locator("span").inner_text())]
+                for row in fieldset.locator("ol.ordering > li").all()
+            }
+            # first place first: choosing a place moves the step there, the others follow
+            for select_id, n in sorted(wanted.items(), key=lambda item: item[1]):
+                fieldset.locator(f"select[id='{select_id}']").select_option(str(n))
+            continue
         if kind in ("single", "multiple"):
             wanted = {plain(c["text"][lang]) for c in question["choices"] if c.get("correct")}
             for label in fieldset.locator("label.check").all():

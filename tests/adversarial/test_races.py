@@ -468,6 +468,8 @@ UNIQUE_KEYS = {
     ("lesson_contents", ("lesson_id", "lang")): "test_the_first_translation_saved_twice_at_once",
     ("quizzes", ("module_id",)): "writers of the course hold its row "
     "(authoring.services.lock): the quiz editor and re-imports queue",
+    ("quizzes", ("bank_course_id",)): "a course's bank is written by the import or the bank "
+    "page, both holding the course's row (authoring.services.lock)",
     ("questions", ("quiz_id", "key")): "as quizzes: the course's row lock",
     ("media_assets", ("course_id", "path")): "writers of the course hold its row; an upload "
     "completing onto a path taken meanwhile takes the next free one "
