@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.accounts.admin_views import bp as admin_bp
     from elearn.accounts.views import bp as accounts_bp
     from elearn.api import init_app as init_api
+    from elearn.authoring.changes_views import bp as studio_changes_bp
     from elearn.authoring.editor_views import bp as studio_editor_bp
     from elearn.authoring.library_views import bp as media_library_bp
     from elearn.authoring.question_views import bp as studio_questions_bp
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_bp)
     app.register_blueprint(studio_questions_bp)
     app.register_blueprint(studio_editor_bp)
+    app.register_blueprint(studio_changes_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)

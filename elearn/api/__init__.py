@@ -75,6 +75,7 @@ def _guard():
 
 def init_app(app: Flask) -> None:
     from elearn.api import (
+        changes,
         cohorts,
         courses,
         docs,
@@ -112,6 +113,7 @@ def init_app(app: Flask) -> None:
         reference,
         courses,
         gift,
+        changes,
         media,
         quizzes,
         cohorts,
