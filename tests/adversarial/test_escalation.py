@@ -636,8 +636,11 @@ STAFF_ROUTES = {
         {"code": "X", "name": {"fr": "X", "ar": "X"}, "domains": ["ai"]},
         "admin",
     ),
+    # -- changes (issue 16): the page; the API answers 404, not 403, to others (test_idor)
+    ("studio_changes.changes", "GET"): ("/studio/brakes/changes", None, "admin expert"),
 }
 STAFF_BLUEPRINTS = ("studio", "studio_editor", "studio_questions", "media_library", "admin", "gift")
+STAFF_BLUEPRINTS += ("studio_changes",)  # -- changes (issue 16)
 
 
 @pytest.mark.parametrize("role", ["trainee", "trainer", "expert"])

@@ -344,6 +344,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("users.get_user", "GET"): (401, 403, 404, 403),  # B
     ("users.list_users", "GET"): (401, 403, 200, 403),  # the trainer's own centre's trainees
     ("users.update_user", "PATCH"): (401, 403, 403, 403),
+    # -- changes (issue 16)
+    ("studio_changes.changes", "GET"): (302, 403, 403, 404),
+    ("changes.course_changes_api", "GET"): (401, 404, 404, 404),
 }
 
 
