@@ -21,7 +21,9 @@ class LessonChange(Schema):
     lesson = fields.String(metadata={"description": "The lesson's slug."})
     lang = fields.String(metadata={"description": "The language version."})
     change = fields.String(metadata={"description": CHANGE})
-    title = fields.String(allow_none=True, metadata={"description": "The title now (null: removed)."})
+    title = fields.String(
+        allow_none=True, metadata={"description": "The title now (null: removed)."}
+    )
     old_title = fields.String(
         allow_none=True, metadata={"description": "The published title (null: added)."}
     )

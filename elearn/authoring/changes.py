@@ -23,7 +23,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import selectinload
 
 from elearn.authoring.models import Course, Lesson, LessonContent, LessonRevision, Module, Quiz
 from elearn.authoring.rendering import sanitize
@@ -146,16 +146,19 @@ def course_changes(session, course: Course) -> Changes:
     differ, their published revisions, quizzes and their questions)."""
     session.flush()
     modules = {
-        m.id: m
-        for m in session.scalars(select(Module).where(Module.course_id == course.id))
+        m.id: m for m in session.scalars(select(Module).where(Module.course_id == course.id))
     }
-    lessons = list(
-        session.scalars(
-            select(Lesson)
-            .where(Lesson.module_id.in_(modules))
-            .options(selectinload(Lesson.contents))
+    lessons = (
+        list(
+            session.scalars(
+                select(Lesson)
+                .where(Lesson.module_id.in_(modules))
+                .options(selectinload(Lesson.contents))
+            )
         )
-    ) if modules else []
+        if modules
+        else []
+    )
     result = Changes(course=course.slug, published=course.published is not None)
     pending = _lesson_changes(modules, lessons, result)
     _fill_texts(session, pending)
@@ -196,15 +199,36 @@ def _lesson_changes(modules: dict, lessons: list[Lesson], result: Changes) -> li
         for content in sorted(lesson.contents, key=lambda c: _lang_order(c.lang)):
             was = content.published if snapshot is not None else None
             if live and was is None:
-                change = LessonChange(module.slug, lesson.slug, content.lang, ADDED, None,
-                                      content.title, fields=["text"])
+                change = LessonChange(
+                    module.slug,
+                    lesson.slug,
+                    content.lang,
+                    ADDED,
+                    None,
+                    content.title,
+                    fields=["text"],
+                )
             elif not live and was is not None:
-                change = LessonChange(module.slug, lesson.slug, content.lang, REMOVED,
-                                      was["title"], None, fields=["text"])
+                change = LessonChange(
+                    module.slug,
+                    lesson.slug,
+                    content.lang,
+                    REMOVED,
+                    was["title"],
+                    None,
+                    fields=["text"],
+                )
             elif was is not None:
                 mine = [m for m in meta if m.lang in (None, content.lang)]
-                change = LessonChange(module.slug, lesson.slug, content.lang, CHANGED,
-                                      was["title"], content.title, meta=mine)
+                change = LessonChange(
+                    module.slug,
+                    lesson.slug,
+                    content.lang,
+                    CHANGED,
+                    was["title"],
+                    content.title,
+                    meta=mine,
+                )
                 if was["title"] != content.title:
                     change.fields.append("title")
                 if was["hash"] != content.source_hash:
@@ -290,8 +314,9 @@ def _fill_texts(session, pending: list) -> None:
                 LessonRevision.source_hash,
                 LessonRevision.markdown,
             ).where(
-                tuple_(LessonRevision.lesson_id, LessonRevision.lang, LessonRevision.source_hash)
-                .in_(wanted)
+                tuple_(
+                    LessonRevision.lesson_id, LessonRevision.lang, LessonRevision.source_hash
+                ).in_(wanted)
             )
         )
         old_markdown = {(r.lesson_id, r.lang, r.source_hash): r.markdown for r in rows}
@@ -321,12 +346,12 @@ def _pair_moves(lessons: list[LessonChange]) -> None:
 def _quiz_changes(session, course: Course, modules: dict) -> list[QuizChange]:
     quizzes = list(
         session.scalars(
-            select(Quiz).where(
-                Quiz.module_id.in_(modules) | (Quiz.bank_course_id == course.id)
-            )
+            select(Quiz).where(Quiz.module_id.in_(modules) | (Quiz.bank_course_id == course.id))
         )
     )
-    quizzes.sort(key=lambda q: (q.module_id is None, modules[q.module_id].position if q.module_id else 0))
+    quizzes.sort(
+        key=lambda q: (q.module_id is None, modules[q.module_id].position if q.module_id else 0)
+    )
     out = []
     for quiz in quizzes:
         module = modules.get(quiz.module_id)
@@ -370,9 +395,7 @@ def _quiz_change(quiz: Quiz, module: Module | None, live: bool) -> QuizChange | 
         if alive and was is None:
             change.questions.append(QuestionChange(q.key, ADDED, q.spec.get("prompt", {})))
         elif not alive and was is not None:
-            change.questions.append(
-                QuestionChange(q.key, REMOVED, was["spec"].get("prompt", {}))
-            )
+            change.questions.append(QuestionChange(q.key, REMOVED, was["spec"].get("prompt", {})))
         elif alive:
             details = _question_details(was, q)
             if details:
@@ -459,8 +482,12 @@ def markdown_diff(old: str, new: str) -> list[DiffLine]:
             paired = min(len(olds), len(news)) if tag == "replace" else 0
             dels = [_words(o, n)[0] for o, n in zip(olds[:paired], news[:paired], strict=True)]
             ins = [_words(o, n)[1] for o, n in zip(olds[:paired], news[:paired], strict=True)]
-            dels += [Markup("<del>%s</del>") % line if line else escape(line) for line in olds[paired:]]
-            ins += [Markup("<ins>%s</ins>") % line if line else escape(line) for line in news[paired:]]
+            dels += [
+                Markup("<del>%s</del>") % line if line else escape(line) for line in olds[paired:]
+            ]
+            ins += [
+                Markup("<ins>%s</ins>") % line if line else escape(line) for line in news[paired:]
+            ]
             out += [DiffLine("del", line) for line in dels]
             out += [DiffLine("ins", line) for line in ins]
     return out
