@@ -12,6 +12,7 @@ from elearn.authoring import services
 from elearn.authoring.changes import course_changes, markdown_diff, rendered_diff
 from elearn.authoring.models import Lesson, LessonContent
 from elearn.extensions import db
+from tests.browser import screenshot, sign_in
 from tests.factories import package, package_files, zipped
 
 SLUG = "engine-basics"
@@ -271,3 +272,40 @@ def test_word_level_marks_and_blocks():
     ]
     hostile = rendered_diff("", '<p onclick="x">a</p><script>b</script>text & <i>')
     assert all("onclick" not in str(b.html) and "<script" not in str(b.html) for b in hostile)
+
+
+@pytest.mark.browser
+def test_the_page_on_a_phone_and_a_desktop(app, api, make, expert, live_server, browser):
+    """The differences read on a 360 px phone (nothing wider than the screen) and a desktop,
+    in French and in Arabic; the Markdown opens from its summary."""
+    make.course(publish=True)
+    title, markdown = _markdown(app, "cycle", "fr")
+    _put(
+        api,
+        expert,
+        "cycle",
+        "fr",
+        "Le cycle à quatre temps",
+        markdown.replace("# Quatre", "# Cinq"),
+    )
+    title, markdown = _markdown(app, "cycle", "ar")
+    _put(api, expert, "cycle", "ar", title, markdown + "\nالسحب، الضغط، الاحتراق، العادم.\n")
+    changed = QUIZ_YAML.replace("pass_mark: 70", "pass_mark: 80")
+    assert expert.post_form(QUIZ, {"yaml": changed}).status_code == 303
+    person = make.user("expert", network="DMK")
+    for lang, width in (("fr", 360), ("ar", 360), ("fr", 1200), ("ar", 1200)):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in(page, live_server.url, person.email, person.password, lang)
+        page.goto(f"{live_server.url}{PAGE}")
+        assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+        assert page.locator("del.diff-block").first.is_visible()
+        assert page.locator("ins.diff-block").first.is_visible()
+        assert not page.locator(".md-diff").first.is_visible()  # folded in its <details>
+        page.locator(".markdown-diff summary").first.click()
+        assert page.locator(".md-diff ins").first.is_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (lang, width, overflow)
+        screenshot(page, f"changes-{lang}-{width}")
+        context.close()
