@@ -135,6 +135,38 @@ def test_an_archived_lesson_is_removed_and_the_next_one_not_moved(app, api, make
     assert quizzes == []
 
 
+def test_a_reordered_lesson_and_new_metadata_are_listed(app, api, make, expert):
+    make.course(publish=True)
+    assert expert.post_form(f"/studio/{SLUG}/modules/basics/lessons/oil/up").status_code == 303
+    lessons = _changes(api, expert)["lessons"]
+    assert {(x["lesson"], x["lang"]) for x in lessons} == {
+        ("cycle", "fr"),
+        ("cycle", "ar"),
+        ("oil", "fr"),
+        ("oil", "ar"),
+    }
+    assert all(x["change"] == "changed" and x["fields"] == ["position"] for x in lessons)
+    title, markdown = _markdown(app, "oil", "fr")
+    saved = expert.post_form(
+        f"/studio/{SLUG}/modules/basics/lessons/oil/edit?content=fr",
+        {
+            "title": title,
+            "markdown": markdown,
+            "action": "save",
+            "kind": "practical",
+            "duration_minutes": "25",
+            "equipment": "Jauge\nChiffon",
+            "safety": "Moteur froid.",
+        },
+    )
+    assert saved.status_code == 303
+    oil = {x["lang"]: x for x in _changes(api, expert)["lessons"] if x["lesson"] == "oil"}
+    assert oil["fr"]["fields"] == ["position", "duration_minutes", "equipment"]
+    assert oil["ar"]["fields"] == ["position", "duration_minutes"]  # shared; its list unchanged
+    page = expert.get(PAGE).get_data(as_text=True)
+    assert "Déplacée ailleurs dans le plan." in page and "Chiffon" in page
+
+
 def test_quiz_prompt_question_and_pass_mark_changes_are_listed(api, make, expert):
     make.course(publish=True)
     changed = QUIZ_YAML.replace("pass_mark: 70", "pass_mark: 80").replace(
@@ -309,3 +341,22 @@ def test_the_page_on_a_phone_and_a_desktop(app, api, make, expert, live_server, 
         assert overflow <= 0, (lang, width, overflow)
         screenshot(page, f"changes-{lang}-{width}")
         context.close()
+
+
+def test_reordered_and_removed_questions_are_listed(api, make, expert):
+    q2 = (
+        "  - id: q2\n    type: true_false\n"
+        '    prompt: {fr: "L\'huile se vidange ?", ar: "هل يُغيَّر الزيت؟"}\n    answer: true\n'
+    )
+    q3 = '  - id: q3\n    type: true_false\n    prompt: {fr: "Trois ?"}\n    answer: false\n'
+    files = package_files()
+    files["01-basics/quiz.yml"] = QUIZ_YAML + q2 + q3
+    make.course(zipped(SLUG, files), publish=True)
+    head, q1 = QUIZ_YAML.split("questions:\n")
+    swapped = head + "questions:\n" + q2 + q1  # q3 gone, q2 now before q1
+    assert expert.post_form(QUIZ, {"yaml": swapped}).status_code == 303
+    (quiz,) = _changes(api, expert)["quizzes"]
+    assert quiz["reordered"] is True and quiz["settings"] == []
+    assert quiz["questions"] == [{"key": "q3", "change": "removed", "fields": []}]
+    page = expert.get(PAGE).get_data(as_text=True)
+    assert "Les questions sont dans un autre ordre." in page and "Trois ?" in page
