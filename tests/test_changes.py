@@ -19,6 +19,8 @@ SLUG = "engine-basics"
 API = f"/api/v1/courses/{SLUG}/changes"
 PAGE = f"/studio/{SLUG}/changes"
 QUIZ = f"/studio/{SLUG}/modules/basics/quiz"
+#: The answer right after a publication: the contract's two lists and the two this adds.
+EMPTY = {"settings": [], "modules": [], "lessons": [], "quizzes": []}
 QUIZ_YAML = """title: {fr: Quiz, ar: اختبار}
 pass_mark: 70
 max_attempts: 2
@@ -88,7 +90,7 @@ def test_a_course_never_published_is_all_added(api, make, expert):
 
 def test_right_after_publication_nothing_changed(api, make, expert):
     make.course(publish=True)
-    assert _changes(api, expert) == {"lessons": [], "quizzes": []}
+    assert _changes(api, expert) == EMPTY
     page = expert.get(PAGE)
     assert page.status_code == 200 and "data-changes-empty" in page.get_data(as_text=True)
     studio = expert.get(f"/studio/{SLUG}").get_data(as_text=True)
@@ -198,7 +200,7 @@ def test_a_bank_question_change_is_listed_as_the_bank(api, make, expert):
 """
     files["bank.yml"] = bank
     make.course(zipped(SLUG, files), publish=True)
-    assert _changes(api, expert) == {"lessons": [], "quizzes": []}
+    assert _changes(api, expert) == EMPTY
     edited = bank.replace("Le tambour chauffe ?", "Le tambour refroidit ?")
     saved = expert.post_form(f"/studio/{SLUG}/bank", {"yaml": edited})
     assert saved.status_code == 303, saved.get_data(as_text=True)[:800]
@@ -368,3 +370,28 @@ def test_reordered_and_removed_questions_are_listed(api, make, expert):
     assert quiz["questions"] == [{"key": "q3", "change": "removed", "fields": []}]
     page = expert.get(PAGE).get_data(as_text=True)
     assert "Les questions sont dans un autre ordre." in page and "Trois ?" in page
+
+
+def test_a_renamed_module_and_the_course_settings_are_listed(app, api, make, expert):
+    make.course(publish=True)
+    renamed = expert.post_form(
+        f"/studio/{SLUG}/modules/basics/rename", {"lang": "fr", "title": "Les bases"}
+    )
+    assert renamed.status_code == 303
+    with app.app_context():
+        services.course_by_slug(db.session, SLUG).level = "advanced"
+        db.session.commit()
+    body = _changes(api, expert)
+    assert body["settings"] == [{"field": "level", "old": "beginner", "new": "advanced"}]
+    assert body["modules"] == [
+        {
+            "module": "basics",
+            "change": "changed",
+            "title": {"fr": "Les bases", "ar": "الأساسيات"},
+            "fields": ["title"],
+        }
+    ]
+    assert body["lessons"] == [] and body["quizzes"] == []
+    page = expert.get(PAGE).get_data(as_text=True)
+    assert '<del class="diff-old"><span class="diff-value" lang="fr" dir="ltr">Bases</span>' in page
+    assert "advanced" in page

@@ -75,7 +75,29 @@ class QuizChange(Schema):
     questions = fields.List(fields.Nested(QuestionChange))
 
 
+class ModuleChange(Schema):
+    module = fields.String(metadata={"description": "The module's slug."})
+    change = fields.String(metadata={"description": CHANGE})
+    title = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={"description": "The title per language now (null: removed)."},
+    )
+    fields_ = fields.List(
+        fields.String(),
+        data_key="fields",
+        attribute="fields",
+        metadata={"description": "What changed: title, summary, position."},
+    )
+
+
 class CourseChanges(Schema):
+    settings = fields.List(
+        fields.Nested(SettingChange),
+        metadata={"description": "The course's settings (title, summary, level…), old → new."},
+    )
+    modules = fields.List(fields.Nested(ModuleChange))
     lessons = fields.List(fields.Nested(LessonChange))
     quizzes = fields.List(fields.Nested(QuizChange))
 

@@ -33,6 +33,16 @@ ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 #: Lesson fields compared with the snapshot, lesson-wide or per language (``{"fr": ...}``).
 LESSON_FIELDS = ("kind", "duration_minutes", "competencies")
 LESSON_TEXT_FIELDS = ("equipment", "safety")
+COURSE_FIELDS = (
+    "title",
+    "summary",
+    "level",
+    "estimated_hours",
+    "languages",
+    "source_language",
+    "competencies",
+    "domain",
+)
 QUIZ_SETTINGS = ("title", "pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "draw")
 QUESTION_FIELDS = ("type", "points", "tags")
 #: Lines of unchanged Markdown shown around each change.
@@ -120,16 +130,30 @@ class QuizChange:
 
 
 @dataclass
+class ModuleChange:
+    module: str
+    change: str
+    #: Translatable titles, as published and now (None: added / removed).
+    old_title: dict | None
+    new_title: dict | None
+    #: What changed: ``title``, ``summary``, ``position``.
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Changes:
     course: str
     #: Whether a version was ever published (else everything is ``added``).
     published: bool
+    #: The course's own settings (title, summary, level, languages…), old → new.
+    settings: list[FieldChange] = field(default_factory=list)
+    modules: list[ModuleChange] = field(default_factory=list)
     lessons: list[LessonChange] = field(default_factory=list)
     quizzes: list[QuizChange] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.lessons and not self.quizzes
+        return not (self.settings or self.modules or self.lessons or self.quizzes)
 
     @property
     def lessons_touched(self) -> int:
@@ -160,6 +184,8 @@ def course_changes(session, course: Course) -> Changes:
         else []
     )
     result = Changes(course=course.slug, published=course.published is not None)
+    result.settings = _course_settings(course)
+    result.modules = _module_changes(modules)
     pending = _lesson_changes(modules, lessons, result)
     _fill_texts(session, pending)
     _pair_moves(result.lessons)
@@ -169,6 +195,44 @@ def course_changes(session, course: Course) -> Changes:
 
 def _live_module(module: Module) -> bool:
     return module.archived_at is None
+
+
+def _course_settings(course: Course) -> list[FieldChange]:
+    """The course's fields that publication copies, where they differ (none before the
+    first publication: the course itself is new)."""
+    if course.published is None:
+        return []
+    return [
+        FieldChange(name, course.published.get(name), getattr(course, name))
+        for name in COURSE_FIELDS
+        if course.published.get(name) != getattr(course, name)
+    ]
+
+
+def _module_changes(modules: dict) -> list[ModuleChange]:
+    everything = sorted(modules.values(), key=lambda m: m.position)
+    old_rank, new_rank = _ranks(
+        [m for m in everything if m.published is not None],
+        lambda m: 0,
+        lambda m: m.published["position"],
+        [m for m in everything if _live_module(m)],
+        lambda m: 0,
+        lambda m: m.position,
+    )
+    out = []
+    for module in everything:
+        live, was = _live_module(module), module.published
+        if live and was is None:
+            out.append(ModuleChange(module.slug, ADDED, None, module.title))
+        elif not live and was is not None:
+            out.append(ModuleChange(module.slug, REMOVED, was["title"], None))
+        elif live:
+            what = [name for name in ("title", "summary") if was.get(name) != getattr(module, name)]
+            if old_rank[module.id] != new_rank[module.id]:
+                what.append("position")
+            if what:
+                out.append(ModuleChange(module.slug, CHANGED, was["title"], module.title, what))
+    return out
 
 
 def _lesson_changes(modules: dict, lessons: list[Lesson], result: Changes) -> list:
@@ -519,27 +583,26 @@ class _Blocks(HTMLParser):
     def __init__(self, text: str):
         super().__init__(convert_charrefs=False)
         self.text, self.blocks, self.depth, self.start = text, [], 0, None
-        self._lines = [0]
-        for line in text.splitlines(keepends=True):
-            self._lines.append(self._lines[-1] + len(line))
+        self._lines = [0]  # where each line starts: the parser counts "\n" only
+        for line in text.split("\n"):
+            self._lines.append(self._lines[-1] + len(line) + 1)
 
     def _offset(self) -> int:
         line, column = self.getpos()
         return self._lines[line - 1] + column
 
     def handle_starttag(self, tag, attrs):
+        if tag in _VOID:
+            self.handle_startendtag(tag, attrs)
+            return
         if self.depth == 0:
             self.start = self._offset()
-        if tag in _VOID:
-            if self.depth == 0:
-                self._close()
-            return
         self.depth += 1
 
     def handle_startendtag(self, tag, attrs):
-        if self.depth == 0:
-            self.start = self._offset()
-            self._close()
+        if self.depth == 0:  # a lone <hr>, <img …>: the tag itself, whatever its attributes
+            start = self._offset()
+            self.blocks.append(self.text[start : start + len(self.get_starttag_text())])
 
     def handle_endtag(self, tag):
         if tag in _VOID:
@@ -553,7 +616,7 @@ class _Blocks(HTMLParser):
             self.blocks.append(html_lib.escape(html_lib.unescape(data.strip()), quote=False))
 
     def _close(self):
-        end = self.text.find(">", self._offset()) + 1
+        end = self.text.find(">", self._offset()) + 1  # an end tag has no attributes
         self.blocks.append(self.text[self.start : end])
         self.start = None
 
@@ -592,10 +655,16 @@ def _safe(block: str) -> Markup:
 
 def as_api(changes: Changes) -> dict:
     """The contract's JSON (``{lessons: [{module, lesson, lang, change}], quizzes: [{module,
-    change}]}``) with what else a client may show: titles, which fields changed, settings
-    old → new, the questions added, removed or changed; the question bank is a quiz whose
-    ``module`` is null (``bank`` true)."""
+    change}]}``) with what else a client may show: the course's settings and the modules
+    that changed, titles, which fields changed, settings old → new, the questions added,
+    removed or changed; the question bank is a quiz whose ``module`` is null (``bank``
+    true)."""
     return {
+        "settings": [{"field": s.field, "old": s.old, "new": s.new} for s in changes.settings],
+        "modules": [
+            {"module": m.module, "change": m.change, "title": m.new_title, "fields": m.fields}
+            for m in changes.modules
+        ],
         "lessons": [
             {
                 "module": c.module,
