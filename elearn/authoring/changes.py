@@ -165,7 +165,7 @@ class Changes:
 
 
 def course_changes(session, course: Course) -> Changes:
-    """Everything that differs between the working copy and the published version, in six
+    """Everything that differs between the working copy and the published version, in seven
     statements whatever the course's size (modules, lessons, contents, the texts that
     differ, their published revisions, quizzes and their questions)."""
     session.flush()
@@ -213,10 +213,8 @@ def _module_changes(modules: dict) -> list[ModuleChange]:
     everything = sorted(modules.values(), key=lambda m: m.position)
     old_rank, new_rank = _ranks(
         [m for m in everything if m.published is not None],
-        lambda m: 0,
         lambda m: m.published["position"],
         [m for m in everything if _live_module(m)],
-        lambda m: 0,
         lambda m: m.position,
     )
     out = []
@@ -240,13 +238,12 @@ def _lesson_changes(modules: dict, lessons: list[Lesson], result: Changes) -> li
     the (change, content) pairs whose texts must be read."""
     pending = []
     order = sorted(lessons, key=lambda x: (modules[x.module_id].position, x.position))
+    # within its module: a module moved is said once, of the module (``_module_changes``)
     old_rank, new_rank = _ranks(
         [x for x in lessons if x.published is not None],
-        lambda x: (modules[x.module_id].published or {}).get("position", 0),
-        lambda x: x.published["position"],
+        lambda x: (x.module_id, x.published["position"]),
         [x for x in lessons if _lesson_live(modules, x)],
-        lambda x: modules[x.module_id].position,
-        lambda x: x.position,
+        lambda x: (x.module_id, x.position),
     )
     for lesson in order:
         module = modules[lesson.module_id]
@@ -323,12 +320,12 @@ def _lang_order(lang: str) -> int:
     return CONTENT_LANGUAGES.index(lang) if lang in CONTENT_LANGUAGES else len(CONTENT_LANGUAGES)
 
 
-def _ranks(old_items, old_outer, old_inner, new_items, new_outer, new_inner):
+def _ranks(old_items, old_key, new_items, new_key):
     """The rank of every item present in both versions, among those items only: an item
     archived or added does not make the ones after it look moved."""
     both = {x.id for x in old_items} & {x.id for x in new_items}
-    old = sorted((x for x in old_items if x.id in both), key=lambda x: (old_outer(x), old_inner(x)))
-    new = sorted((x for x in new_items if x.id in both), key=lambda x: (new_outer(x), new_inner(x)))
+    old = sorted((x for x in old_items if x.id in both), key=old_key)
+    new = sorted((x for x in new_items if x.id in both), key=new_key)
     return {x.id: i for i, x in enumerate(old)}, {x.id: i for i, x in enumerate(new)}
 
 
@@ -474,10 +471,8 @@ def _quiz_change(quiz: Quiz, module: Module | None, live: bool) -> QuizChange | 
                 )
     old_rank, new_rank = _ranks(
         [q for q in questions if q.published is not None],
-        lambda q: 0,
         lambda q: q.published["position"],
         [q for q in questions if q.archived_at is None],
-        lambda q: 0,
         lambda q: q.position,
     )
     change.reordered = any(old_rank[k] != new_rank[k] for k in old_rank)
