@@ -334,7 +334,8 @@ def test_the_page_on_a_phone_and_a_desktop(app, api, make, expert, live_server, 
     _put(api, expert, "cycle", "ar", title, markdown + "\nالسحب، الضغط، الاحتراق، العادم.\n")
     changed = QUIZ_YAML.replace("pass_mark: 70", "pass_mark: 80").replace("4 temps ?", "quatre ?")
     changed += (
-        "  - id: q2\n    type: true_false\n    prompt: {fr: \"Neuf ?\", ar: جديد؟}\n    answer: true\n"
+        "  - id: q2\n    type: true_false\n"
+        '    prompt: {fr: "Neuf ?", ar: جديد؟}\n    answer: true\n'
     )
     assert expert.post_form(QUIZ, {"yaml": changed}).status_code == 303
     person = make.user("expert", network="DMK")
