@@ -21,6 +21,8 @@ PARTS = {
     "pair": ("pairs", "p", ("left", "right")),
     "item": ("items", "s", ("text",)),
 }
+#: Which question types have each kind of part.
+_OWNERS = {"choice": CHOICE_TYPES, "pair": ("matching",), "item": ("ordering",)}
 _QUESTION = re.compile(r"^q-(\d+)-type\Z")
 _PART = re.compile(r"^q-(\d+)-(choice|pair|item)-(\d+)-id\Z")
 _DRAW = re.compile(r"^draw-(\d+)-(tag|count)\Z")
@@ -369,7 +371,7 @@ def act(data: dict, action: str, form=None) -> dict:
         qtype = f.get(f"q-{n}-newtype")
         if qtype in TYPES and qtype != q.get("type"):
             questions[n] = _changed_type(q, qtype)
-    elif verb.startswith("add-") and verb[4:] in PARTS:
+    elif verb.startswith("add-") and verb[4:] in PARTS and q.get("type") in _OWNERS[verb[4:]]:
         key, prefix, sides = PARTS[verb[4:]]
         parts = q.setdefault(key, [])
         part = {"id": fresh_id((p.get("id") for p in parts), prefix)}
@@ -427,7 +429,9 @@ def field_name(path: str | None) -> str:
 def field_names(data: Mapping, languages: Iterable[str]) -> set[str]:
     """The names the editor shows a message under: every field, plus each question
     (``q-2``), its lists of choices, pairs or steps (``q-2-choices``) and the draw rows."""
-    names = set(to_form(data, languages)) | {"questions", "draw", "title"}
+    hidden = re.compile(r".*-id\Z|q-\d+-type\Z")  # kept by the page, never shown
+    names = {n for n in to_form(data, languages) if not hidden.match(n)}
+    names |= {"questions", "draw", "title"}
     for index, q in enumerate(data.get("questions") or []):
         base = f"q-{index}"
         names |= {base, f"{base}-choices", f"{base}-pairs", f"{base}-items", f"{base}-answer"}
