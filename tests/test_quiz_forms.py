@@ -131,10 +131,10 @@ def _typed(html: str) -> dict:
         r'<textarea id="[^"]*" name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S
     ):
         out.setdefault(area.group(1), []).append(_unescape(area.group(2)))
-    for select in re.finditer(r'<select id="[^"]*" name="([^"]+)">(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option value="([^"]+)" selected>', select.group(2))
-        first = re.search(r'<option value="([^"]+)"', select.group(2))
-        out[select.group(1)] = [(chosen or first).group(1)]
+    for menu in re.finditer(r'<select id="[^"]*" name="([^"]+)">(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]+)" selected>', menu.group(2))
+        first = re.search(r'<option value="([^"]+)"', menu.group(2))
+        out[menu.group(1)] = [(chosen or first).group(1)]
     return out
 
 
