@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import Schema, fields
 
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _authored_or_404
@@ -32,10 +32,7 @@ class DrawRow(Schema):
 
 class QuizFields(Schema):
     """The package's quiz.yml fields (docs/course-format.md); the checker, not this schema,
-    says what is wrong, each problem with its path."""
-
-    class Meta:
-        unknown = INCLUDE
+    says what is wrong in them, each problem with its path. Any other field is refused."""
 
     title = fields.Raw(metadata=TEXTS)
     pass_mark = fields.Raw(metadata={"description": "Percent needed to pass (0–100), default 70"})
