@@ -15,7 +15,7 @@ from elearn.authoring.package.model import Issue
 from elearn.authoring.package.yamlio import load
 from elearn.core.db import utcnow
 from elearn.extensions import db
-from tests.factories import imported, package
+from tests.factories import imported, package, package_files, zipped
 from tests.harness import count_queries
 
 LANGS = ["fr", "ar"]
@@ -390,3 +390,29 @@ def test_a_yaml_post_to_the_main_address_still_saves(app, make, signed_in, api):
     assert good.status_code == 303
     html = browser.get(URL).get_data(as_text=True)
     assert 'name="q-0-id" value="z1"' in html and 'value="true" checked' in html
+
+
+def test_draw_rows_show_with_a_bank_and_a_count_too_high_is_said_on_its_box(
+    app, make, signed_in, api
+):
+    user = make.user("expert", network="DMK")
+    files = package_files()
+    files["01-basics/quiz.yml"] += "draw:\n  - {tag: freins, count: 2}\n"
+    files["bank.yml"] = """questions:
+  - {id: b1, type: true_false, tags: [freins], prompt: {fr: "Le disque s'use ?"}, answer: true}
+  - {id: b2, type: true_false, tags: [freins], prompt: {fr: "Le tambour chauffe ?"}, answer: true}
+"""
+    imported(api, make.token(user.email), zipped("engine-basics", files))
+    browser = signed_in(user.email)
+    fields = _typed(browser.get(URL).get_data(as_text=True))
+    assert (fields["draw-0-tag"], fields["draw-0-count"]) == (["freins"], ["2"])
+    refused = _post(browser, fields, **{"draw-0-count": "5"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    box = html[html.index('id="draw-0-count"') :]
+    assert "freins" in box[: box.index("</div>")] and 'class="error"' in box[:600]
+    added = _typed(_post(browser, fields, action="add-draw").get_data(as_text=True))
+    assert added["draw-1-tag"] == [""]
+    removed = _typed(_post(browser, fields, action="del-draw:0").get_data(as_text=True))
+    assert "draw-0-tag" not in removed
+    assert _post(browser, fields, action="save").status_code == 303
