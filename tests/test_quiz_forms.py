@@ -4,6 +4,7 @@ each problem is said in the expert's language on the box it belongs to."""
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -416,3 +417,29 @@ def test_draw_rows_show_with_a_bank_and_a_count_too_high_is_said_on_its_box(
     removed = _typed(_post(browser, fields, action="del-draw:0").get_data(as_text=True))
     assert "draw-0-tag" not in removed
     assert _post(browser, fields, action="save").status_code == 303
+
+
+def test_a_quiz_written_in_the_forms_is_taken_by_a_trainee_once_published(
+    app, make, signed_in, api
+):
+    from tests.quizkit import QUIZ, SLUG, enrolled_trainee, publish
+
+    publish(api, make)
+    expert = make.user("expert", network="DMK")
+    browser = signed_in(expert.email)
+    data = copy.deepcopy(ALL_TYPES)
+    del data["questions"][0]["competencies"]  # the brakes course declares none
+    form = {k: v if isinstance(v, list) else [v] for k, v in quizform.to_form(data, LANGS).items()}
+    url = f"/studio/{SLUG}/modules/checks/quiz"
+    form["csrf_token"] = [browser.csrf_token()]
+    assert browser.post(url, data=form).status_code == 303
+    token = make.token(expert.email)
+    assert api.post(f"/api/v1/courses/{SLUG}/submit", token=token).status_code == 200
+    admin = make.token(make.user("admin").email)
+    published = api.post(f"/api/v1/courses/{SLUG}/publish", token=admin)
+    assert published.status_code == 200, published.get_json()
+    trainee = enrolled_trainee(api, make)
+    attempt = api.post(QUIZ, token=trainee).get_json()
+    shown = sorted(q["type"] for q in attempt["questions"])  # the quiz shuffles
+    assert shown == sorted(q["type"] for q in data["questions"])
+    assert "Combien de temps ?" in str(attempt["questions"])
