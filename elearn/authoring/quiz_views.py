@@ -59,6 +59,16 @@ def _save(course, module, doc) -> bool:
     return attempt(save, _("Quiz saved."))[0]
 
 
+def _saved(course, module) -> tuple[dict, list]:
+    """The saved quiz and what is left to translate in it; a starter for a module that
+    has none."""
+    if not _has_quiz(module):
+        return quizform.starter_quiz(module.title), []
+    data = quiz_data(module)
+    issues = check_quiz_data(data, course, bank=_bank(course))[1]
+    return data, [i for i in issues if i.level == "warning"]
+
+
 @bp.route(QUIZ, methods=["GET", "POST"])
 def edit_quiz(slug: str, module: str):
     """The quiz as forms. A POST is "save" or one of the editor's buttons (add, move,
@@ -71,15 +81,7 @@ def edit_quiz(slug: str, module: str):
     langs = list(course.languages)
     status, issues = 200, []
     if request.method == "GET":
-        if _has_quiz(parent):
-            data = quiz_data(parent)
-            issues = [
-                i
-                for i in check_quiz_data(data, course, bank=_bank(course))[1]
-                if i.level == "warning"
-            ]
-        else:
-            data = quizform.starter_quiz(parent.title)
+        data, issues = _saved(course, parent)
     else:
         data = quizform.with_ids(quizform.from_form(request.form, langs))
         action = request.form.get("action", "save")
@@ -209,10 +211,3 @@ def _answers_so_far(course, module) -> list[dict]:
     if quiz is None or quiz.published is None:
         return []
     return item_analysis(course, quiz_id=quiz.id)
-
-
-def content_langs(course) -> list[str]:
-    """The course's languages, its source first: the editor's columns."""
-    return [course.source_language] + [
-        lang for lang in course.languages if lang != course.source_language
-    ]
