@@ -161,7 +161,7 @@ def test_quiz_editor_reports_problems_and_saves_good_yaml(app, make, course):
         },
     )
     assert good.status_code == 303
-    assert "answer: 4" in expert.get(url).get_data(as_text=True)
+    assert "answer: 4" in expert.get(f"{url}/yaml").get_data(as_text=True)
 
 
 def test_review_publish_and_send_back(app, make, course):

@@ -14,13 +14,6 @@ from elearn.accounts.models import Role
 from elearn.accounts.permissions import roles_required
 from elearn.authoring import outline, reading, services
 from elearn.authoring.models import LessonRevision
-from elearn.authoring.package.exporter import _quiz_yaml
-from elearn.authoring.package.files import PackageFiles
-from elearn.authoring.package.importer import apply_quiz
-from elearn.authoring.package.model import CourseDoc
-from elearn.authoring.package.quizcheck import check_quiz
-from elearn.authoring.package.validate import Checker
-from elearn.authoring.package.yamlio import dump
 from elearn.authoring.rendering import trusted
 from elearn.authoring.studio import course_or_404, item_analysis, lesson_or_404, module_or_404
 from elearn.core.db import utcnow
@@ -175,49 +168,6 @@ def history(slug: str, module: str, lesson: str):
         b=b,
         diff=diff,
     )
-
-
-@bp.route("/<slug>/modules/<module>/quiz", methods=["GET", "POST"])
-def edit_quiz(slug: str, module: str):
-    course = course_or_404(slug)
-    parent = module_or_404(course, module)
-    has_quiz = parent.quiz is not None and parent.quiz.archived_at is None
-    text = request.form.get("yaml") or (dump(_quiz_yaml(parent)) if has_quiz else "")
-    issues = []
-    if request.method == "POST":
-        checker = Checker(PackageFiles(course.slug), [])
-        data = checker.yaml("quiz.yml", text)
-        doc = CourseDoc(
-            slug=course.slug,
-            source_language=course.source_language,
-            languages=course.languages,
-            competencies=course.competencies,
-        )
-        quiz = check_quiz(checker, "quiz.yml", data, doc) if data is not None else None
-        issues = checker.issues
-        if quiz is not None and not any(i.level == "error" for i in issues):
-            apply_quiz(db.session, course, parent, quiz, utcnow())
-            services.touched(course, utcnow())
-            flash(_("Quiz saved."), "success")
-            return redirect(url_for(".edit_quiz", slug=slug, module=module), code=303)
-    # a POST that comes this far was refused: the page lists why
-    return render_template(
-        "authoring/quiz_edit.html",
-        course=course,
-        module=parent,
-        text=text,
-        issues=issues,
-        quizzes=_answers_so_far(course, parent),
-    ), 422 if request.method == "POST" else 200
-
-
-def _answers_so_far(course, module) -> list[dict]:
-    """How trainees answer the published questions, shown under the editor so an author
-    rewriting a question sees why (the statistics are cohorts', registered at wiring)."""
-    quiz = module.quiz
-    if quiz is None or quiz.published is None:
-        return []
-    return item_analysis(course, quiz_id=quiz.id)
 
 
 @bp.get("/<slug>/questions")

@@ -327,6 +327,13 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
             {"slug": DRAFT, "module": "basics"},
             {"yaml": "title: {fr: Quiz}\nquestions: []\n"},
         ),
+        # -- quizform (issue 16)
+        (
+            "/studio/<slug>/modules/<module>/quiz/yaml",
+            "expert",
+            {"slug": DRAFT, "module": "basics"},
+            {"yaml": "title: {fr: Quiz}\nquestions: []\n"},
+        ),
         (
             "/studio/<slug>/modules/<module>/quiz/gift",
             "expert",
@@ -505,5 +512,18 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
             "b",
             {},
             {"email": "daily", "reminders": True},
+        ),
+        # -- quizform (issue 16)
+        (
+            "/api/v1/courses/<slug>/modules/<module>/quiz",
+            "PUT",
+            "expert",
+            {"slug": DRAFT, "module": "basics"},
+            {
+                "title": {"fr": "Quiz", "ar": "اختبار"},
+                "questions": [
+                    {"id": "q1", "type": "true_false", "prompt": {"fr": "Vrai ?"}, "answer": True}
+                ],
+            },
         ),
     ]

@@ -208,6 +208,8 @@ ACCEPTED = {
     "courses.put_lesson": set(),
     "notifications_api.mark_read": {"ids"},
     "cohorts_api.request_export": {"course", "lang"},
+    # -- quizform (issue 16)
+    "quizedit.put_quiz": {"pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "draw"},
 }
 
 
@@ -325,6 +327,23 @@ def json_writes(w) -> dict:
             f"/api/v1/attempts/{w.b_open}/submit",
             w.b.token,
             {"answers": {"q3": True}},
+        ),
+        # -- quizform (issue 16)
+        "quizedit.put_quiz": (
+            "PUT",
+            f"/api/v1/courses/{DRAFT}/modules/basics/quiz",
+            w.expert.token,
+            {
+                "title": {"fr": "Quiz", "ar": "اختبار"},
+                "questions": [
+                    {
+                        "id": "q1",
+                        "type": "true_false",
+                        "prompt": {"fr": "Vrai ?", "ar": "صحيح؟"},
+                        "answer": True,
+                    }
+                ],
+            },
         ),
     }
 
@@ -444,7 +463,7 @@ def test_there_is_no_way_to_override_a_quiz_or_a_grade(app, api, world):
     probes = [
         ("POST", f"{quiz}/overrides", 404),
         ("POST", "/api/v1/quizzes/1/overrides", 404),
-        ("PATCH", quiz, 404),
+        ("PATCH", quiz, 405),  # the quiz is GET and PUT for its authors (quizform, issue 16)
         ("PATCH", attempt, 405),
         ("PUT", attempt, 405),
         ("DELETE", attempt, 405),
@@ -542,16 +561,6 @@ STAFF_ROUTES = {
         None,
         "admin expert",
     ),
-    ("studio_editor.edit_quiz", "GET"): (
-        "/studio/brakes/modules/checks/quiz",
-        None,
-        "admin expert",
-    ),
-    ("studio_editor.edit_quiz", "POST"): (
-        "/studio/brakes/modules/checks/quiz",
-        {"yaml": "max_attempts: 99"},
-        "admin expert",
-    ),
     ("studio_editor.translations", "GET"): ("/studio/brakes/translations", None, "admin expert"),
     ("studio_editor.preview", "GET"): ("/studio/brakes/preview/checks/pads", None, "admin expert"),
     ("studio_editor.course_items", "GET"): ("/studio/brakes/questions", None, "admin expert"),
@@ -638,9 +647,54 @@ STAFF_ROUTES = {
     ),
     # -- changes (issue 16): the page; the API answers 404, not 403, to others (test_idor)
     ("studio_changes.changes", "GET"): ("/studio/brakes/changes", None, "admin expert"),
+    # -- quizform (issue 16)
+    ("studio_quiz.edit_quiz", "GET"): ("/studio/brakes/modules/checks/quiz", None, "admin expert"),
+    ("studio_quiz.edit_quiz", "POST"): (
+        "/studio/brakes/modules/checks/quiz",
+        {"yaml": "max_attempts: 99"},
+        "admin expert",
+    ),
+    ("studio_quiz.quiz_yaml", "GET"): (
+        "/studio/brakes/modules/checks/quiz/yaml",
+        None,
+        "admin expert",
+    ),
+    ("studio_quiz.quiz_yaml", "POST"): (
+        "/studio/brakes/modules/checks/quiz/yaml",
+        {"yaml": "max_attempts: 99"},
+        "admin expert",
+    ),
+    ("studio_quiz.preview_quiz", "GET"): (
+        "/studio/brakes/modules/checks/quiz/preview",
+        None,
+        "admin expert",
+    ),
+    ("quizedit.get_quiz", "GET"): (
+        "/api/v1/courses/brakes/modules/checks/quiz",
+        None,
+        "admin expert",
+    ),
+    ("quizedit.put_quiz", "PUT"): (
+        "/api/v1/courses/brakes/modules/checks/quiz",
+        {"title": {"fr": "x"}, "questions": []},
+        "admin expert",
+    ),
 }
-STAFF_BLUEPRINTS = ("studio", "studio_editor", "studio_questions", "media_library", "admin", "gift")
-STAFF_BLUEPRINTS += ("studio_changes",)  # -- changes (issue 16)
+
+
+STAFF_BLUEPRINTS = (
+    "studio",
+    "studio_editor",
+    "studio_questions",
+    "media_library",
+    "admin",
+    "gift",
+    # -- quizform (issue 16)
+    "studio_quiz",
+    "quizedit",
+    # -- changes (issue 16)
+    "studio_changes",
+)
 
 
 @pytest.mark.parametrize("role", ["trainee", "trainer", "expert"])

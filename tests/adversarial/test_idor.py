@@ -133,6 +133,14 @@ def bodies(values) -> dict:
         "users.update_user": {"roles": ["admin"]},
         "quizzes_api.save": {"answers": {}},
         "quizzes_api.submit": {"answers": {}},
+        # -- quizform (issue 16)
+        "quizedit.put_quiz": {
+            "title": {"fr": "Piraté"},
+            "questions": [
+                {"id": "x1", "type": "true_false", "prompt": {"fr": "Piraté ?"}, "answer": True}
+            ],
+        },
+        "studio_quiz.quiz_yaml": {"yaml": "title: {fr: Evil}"},
         "me.Me": {},
         "me.change_email": {"email": "evil@example.org", "password": "guessing-a-password"},
         # pages
@@ -162,7 +170,7 @@ def bodies(values) -> dict:
         "studio.add_lesson": {"slug": "evil", "title": "Evil"},
         "studio.settings": {"title_fr": "Evil"},
         "studio_editor.edit_lesson": {"title": "Evil", "markdown": "Evil", "action": "save"},
-        "studio_editor.edit_quiz": {"yaml": "title: {fr: Evil}"},
+        "studio_quiz.edit_quiz": {"yaml": "title: {fr: Evil}"},
         "studio_questions.bank": {"yaml": "questions: []"},
         "studio_questions.gift": {"text": "::evil::Vrai ?{T}", "action": "import"},
         "admin.edit_user": {"name": "Evil", "roles": "admin", "locale": "fr"},
@@ -325,8 +333,6 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("studio_editor.course_items", "GET"): (302, 403, 403, 404),  # a Studio page now
     ("studio_editor.edit_lesson", "GET"): (302, 403, 403, 404),
     ("studio_editor.edit_lesson", "POST"): (302, 403, 403, 404),
-    ("studio_editor.edit_quiz", "GET"): (302, 403, 403, 404),
-    ("studio_editor.edit_quiz", "POST"): (302, 403, 403, 404),
     ("studio_questions.bank", "GET"): (302, 403, 403, 404),
     ("studio_questions.bank", "POST"): (302, 403, 403, 404),
     ("studio_questions.gift", "GET"): (302, 403, 403, 404),
@@ -347,6 +353,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     # -- changes (issue 16)
     ("studio_changes.changes", "GET"): (302, 403, 403, 404),
     ("changes.course_changes_api", "GET"): (401, 404, 404, 404),
+    # -- quizform (issue 16)
+    ("quizedit.get_quiz", "GET"): (401, 404, 404, 404),
+    ("quizedit.put_quiz", "PUT"): (401, 404, 404, 404),
+    ("studio_quiz.edit_quiz", "GET"): (302, 403, 403, 404),
+    ("studio_quiz.edit_quiz", "POST"): (302, 403, 403, 404),
+    ("studio_quiz.preview_quiz", "GET"): (302, 403, 403, 404),
+    ("studio_quiz.quiz_yaml", "GET"): (302, 403, 403, 404),
+    ("studio_quiz.quiz_yaml", "POST"): (302, 403, 403, 404),
 }
 
 
