@@ -636,6 +636,8 @@ STAFF_ROUTES = {
         {"code": "X", "name": {"fr": "X", "ar": "X"}, "domains": ["ai"]},
         "admin",
     ),
+    # -- outline (issue 16)
+    ("studio.preview", "GET"): ("/studio/brakes/preview", None, "admin expert"),
 }
 STAFF_BLUEPRINTS = ("studio", "studio_editor", "studio_questions", "media_library", "admin", "gift")
 

@@ -344,6 +344,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("users.get_user", "GET"): (401, 403, 404, 403),  # B
     ("users.list_users", "GET"): (401, 403, 200, 403),  # the trainer's own centre's trainees
     ("users.update_user", "PATCH"): (401, 403, 403, 403),
+    # -- outline (issue 16)
+    ("studio.preview", "GET"): (302, 403, 403, 404),  # the whole draft, authors only
 }
 
 
