@@ -7,7 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from elearn.authoring.models import Lesson, LessonContent, LessonRevision, Module
+from elearn.authoring.models import Course, Lesson, LessonContent, LessonRevision, Module
+from elearn.cohorts import dashboard
+from elearn.cohorts.models import Cohort
+from elearn.core.db import utcnow
 from elearn.core.text import ascii_slug
 from elearn.extensions import db
 from elearn.learning.models import LessonCompletion
@@ -158,14 +161,26 @@ def _positions(app) -> dict[str, list[tuple[str, int]]]:
     return found
 
 
+def _grid(app, cohort_id: int) -> list[tuple[str, int, int]]:
+    """The trainer's grid for the one trainee: (module, lessons, read) per column."""
+    with app.app_context():
+        course = db.session.scalar(select(Course))
+        _columns, rows = dashboard.grid(
+            db.session, db.session.get(Cohort, cohort_id), course, now=utcnow()
+        )
+        return [(cell.slug, cell.lessons, cell.done) for cell in rows[0].cells]
+
+
 def test_a_moved_lesson_reaches_trainees_at_the_next_publication_with_their_progress(
     app, make, expert
 ):
     _publish(app, make, expert)
+    reader = make.user("trainee")
+    cohort = make.cohort(courses=["engine-basics"], members=[reader.email])
     trainee = app.test_client()
-    trainee.login(make.user("trainee").email)
-    trainee.post_form(COURSE + "/enrol")
+    trainee.login(reader.email)
     assert trainee.post_form(COURSE + "/modules/basics/lessons/oil/complete").status_code == 303
+    assert _grid(app, cohort.id) == [("basics", 2, 1)]
     with app.app_context():
         oil_id = db.session.scalar(select(Lesson.id).where(Lesson.slug == "oil"))
         revisions = db.session.scalar(
@@ -197,6 +212,7 @@ def test_a_moved_lesson_reaches_trainees_at_the_next_publication_with_their_prog
     assert trainee.get(COURSE + "/modules/entretien/lessons/oil-2").status_code == 404
     me = trainee.get("/api/v1/me/courses").get_json()[0]
     assert (me["completed_lessons"], me["total_lessons"]) == (1, 2)
+    assert _grid(app, cohort.id) == [("basics", 2, 1)]  # the trainer's grid too
 
     _publish(app, make, expert)
     outline = trainee.get(COURSE).get_data(as_text=True)
@@ -206,6 +222,7 @@ def test_a_moved_lesson_reaches_trainees_at_the_next_publication_with_their_prog
     assert trainee.get(COURSE + "/modules/entretien/lessons/oil-2").status_code == 200
     me = trainee.get("/api/v1/me/courses").get_json()[0]
     assert (me["completed_lessons"], me["total_lessons"]) == (1, 3)  # still read
+    assert _grid(app, cohort.id) == [("basics", 1, 0), ("entretien", 2, 1)]
     with app.app_context():
         assert (
             db.session.scalar(select(func.count()).where(LessonCompletion.lesson_id == oil_id)) == 1
