@@ -250,7 +250,7 @@ def test_each_lesson_offers_the_other_live_modules(expert):
     form = form[: form.index("</form>")]
     assert '<option value="entretien">Entretien</option>' in form
     assert 'value="basics"' not in form
-    assert "Module où déplacer « Le cycle »</label>" in form
+    assert "Module où déplacer «\u00a0Le cycle\u00a0»</span></label>" in form
 
 
 # -- reordering with the keyboard ---------------------------------------------------------
@@ -262,9 +262,12 @@ def test_reorder_buttons_name_their_item_and_bring_the_focus_back(app, expert):
         ids = dict(db.session.execute(select(Lesson.slug, Lesson.id)).all())
         module_id = db.session.scalar(select(Module.id))
     oil = ids["oil"]
-    assert f'id="lesson-{oil}-up" aria-label="Monter « L&#39;huile »">Monter</button>' in page
-    assert f'id="lesson-{oil}-down" aria-label="Descendre « L&#39;huile »">' in page
-    assert f'id="module-{module_id}-up" aria-label="Monter « Bases »">' in page
+    assert (
+        f'id="lesson-{oil}-up" aria-label="Monter «\u00a0L&#39;huile\u00a0»">Monter</button>'
+        in page
+    )
+    assert f'id="lesson-{oil}-down" aria-label="Descendre «\u00a0L&#39;huile\u00a0»">' in page
+    assert f'id="module-{module_id}-up" aria-label="Monter «\u00a0Bases\u00a0»">' in page
     assert f'<li class="" id="lesson-{oil}" tabindex="-1">' in page
     assert "js/outline.js" in page
     moved = expert.post_form(BASE + "/modules/basics/lessons/oil/up")
