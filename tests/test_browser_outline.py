@@ -55,6 +55,7 @@ def test_an_expert_builds_an_outline_with_the_keyboard(app, live_server, browser
     # it lands on its outline, the add-a-module form open and focused
     assert page.locator("#add-module").get_attribute("open") is not None
     expect(page.locator("#mt")).to_be_focused()
+    screenshot(page, f"outline-new-ar-desktop-{backend}")
     page.keyboard.type("تشخيص الأعطال")
     page.keyboard.press("Tab")
     assert _focused(page) == "mt-fr"  # the French title, optional
