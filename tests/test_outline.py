@@ -192,6 +192,8 @@ def test_a_moved_lesson_reaches_trainees_at_the_next_publication_with_their_prog
     expert.post_form(BASE + "/modules/entretien/lessons", {"title": "Oil", "slug": "oil"})
     moved = expert.post_form(BASE + "/modules/basics/lessons/oil/move", {"module": "entretien"})
     assert moved.headers["Location"].endswith(f"{BASE}#lesson-{oil_id}")
+    told = expert.get(moved.headers["Location"]).get_data(as_text=True)
+    assert "une fois le cours publié à nouveau" in told
     # the same row, renamed in its new module (the name was taken), positions contiguous
     assert _positions(app) == {
         "basics": [("cycle", 1)],

@@ -254,7 +254,8 @@ def _outline_action(course, siblings, item, action: str):
         )
     if action not in changes:
         abort(404)
-    attempt(changes[action])
+    moved = _("Lesson moved. Trainees see it in its new module once the course is published again.")
+    attempt(changes[action], moved if action == "move" else None)
     # back to the control just used, wherever the item now is: keyboard users go on from it
     kind = "lesson" if isinstance(item, Lesson) else "module"
     anchor = f"{kind}-{item.id}" + (f"-{action}" if action in ("up", "down") else "")
