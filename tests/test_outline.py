@@ -194,6 +194,8 @@ def test_a_moved_lesson_reaches_trainees_at_the_next_publication_with_their_prog
     assert moved.headers["Location"].endswith(f"{BASE}#lesson-{oil_id}")
     told = expert.get(moved.headers["Location"]).get_data(as_text=True)
     assert "une fois le cours publié à nouveau" in told
+    assert expert.get(BASE + "/modules/entretien/lessons/oil-2/edit").status_code == 200
+    assert expert.get(BASE + "/modules/basics/lessons/oil/edit").status_code == 404
     # the same row, renamed in its new module (the name was taken), positions contiguous
     assert _positions(app) == {
         "basics": [("cycle", 1)],
@@ -367,3 +369,11 @@ def test_snapshots_published_before_moves_were_recorded_still_place_their_lesson
             == [(e.module.slug, e.lesson.slug) for e in old.entries]
             == [("basics", "cycle"), ("basics", "oil")]
         )
+
+
+def test_a_move_during_review_is_a_change_to_review_again(app, make, expert):
+    expert.post_form(BASE + "/modules", {"title": "Entretien"})
+    assert expert.post_form(BASE + "/submit").status_code == 303
+    expert.post_form(BASE + "/modules/basics/lessons/oil/move", {"module": "entretien"})
+    page = expert.get(BASE).get_data(as_text=True)
+    assert "data-changed-since-submission" in page
