@@ -213,7 +213,7 @@ def test_a_course_written_entirely_in_the_browser(app, make, tmp_path):
             "languages": ["fr", "ar"],
         },
     )
-    assert created.headers["Location"].endswith("/studio/rivets/settings")
+    assert created.headers["Location"].endswith("/studio/rivets#add-module")  # the outline
     assert (
         expert.post_form(
             "/studio/new",

@@ -26,7 +26,7 @@ from elearn.authoring.services import (
     touched,
 )
 from elearn.core.db import again_if_raced
-from elearn.core.text import clean_text
+from elearn.core.text import ascii_slug, clean_text
 from elearn.i18n.languages import CONTENT_LANGUAGES
 
 
@@ -42,6 +42,39 @@ def _slug(value: str, taken: set[str]) -> str:
     return slug
 
 
+#: The identifier columns' length (``String(64)``), as the package's ``SLUG`` pattern says.
+MAX_SLUG = 64
+
+
+def free_slug(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``… — the first one not taken here nor reserved by
+    the Studio's own addresses."""
+    taken = taken | RESERVED_SLUGS
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: MAX_SLUG - len(suffix)].rstrip("-") + suffix
+    return slug
+
+
+def _identifier(value: str, title: str, taken: set[str], fallback: str) -> str:
+    """The identifier the author typed (under "Advanced"), checked as before; else one read
+    off the title, made unique: authors name things, the Studio makes addresses."""
+    if (value or "").strip():
+        return _slug(value, taken)
+    return free_slug(ascii_slug(title, fallback), taken)
+
+
+def _other_titles(course: Course, titles: dict | None) -> dict:
+    """The optional titles in the course's other languages, cleaned; empty ones dropped."""
+    out = {}
+    for lang, value in (titles or {}).items():
+        if lang in course.languages and lang != course.source_language and clean_text(value):
+            out[lang] = _title(value)
+    return out
+
+
 def _title(value: str) -> str:
     title = clean_text(value)
     if not title or len(title) > 300:
@@ -53,13 +86,24 @@ def _touch(course: Course, now: datetime) -> None:
     touched(course, now)
 
 
-def add_module(session, course: Course, *, slug: str, title: str, now: datetime) -> Module:
+def add_module(
+    session,
+    course: Course,
+    *,
+    slug: str = "",
+    title: str,
+    now: datetime,
+    titles: dict | None = None,
+) -> Module:
+    """A module at the end of the outline. ``title`` is in the course's source language,
+    ``titles`` the other languages' (optional); without ``slug`` one is made from the title."""
     title = _title(title)
+    others = _other_titles(course, titles)
 
     def insert() -> Module:
         module = Module(
-            slug=_slug(slug, {m.slug for m in course.modules}),
-            title={course.source_language: title},
+            slug=_identifier(slug, title, {m.slug for m in course.modules}, "module"),
+            title={course.source_language: title, **others},
             summary={},
             lessons=[],
             position=max((m.position for m in course.modules), default=0) + 1,
@@ -78,19 +122,24 @@ def add_lesson(
     course: Course,
     module: Module,
     *,
-    slug: str,
+    slug: str = "",
     title: str,
     kind: str,
     user: User,
     now: datetime,
+    titles: dict | None = None,
 ) -> Lesson:
+    """A lesson at the end of ``module``, with an empty text in the source language (and in
+    each other language given a title in ``titles``); without ``slug`` one is made from
+    the title."""
     if kind not in ("theory", "practical"):
         raise AuthoringError(_l("Choose theory or practical."), field="kind")
     title = _title(title)
+    others = _other_titles(course, titles)
 
     def insert() -> Lesson:
         lesson = Lesson(
-            slug=_slug(slug, {lesson.slug for lesson in module.lessons}),
+            slug=_identifier(slug, title, {x.slug for x in module.lessons}, "lesson"),
             kind=kind,
             position=max((x.position for x in module.lessons), default=0) + 1,
             competencies=[],
@@ -110,6 +159,18 @@ def add_lesson(
             now=now,
             source_language=course.source_language,
         )
+        for lang, other in others.items():  # a title only: the translation is still to write
+            save_content(
+                session,
+                lesson,
+                lang,
+                title=other,
+                markdown="",
+                html="",
+                user=user,
+                now=now,
+                source_language=course.source_language,
+            )
         return lesson
 
     lesson = again_if_raced(session, insert)
@@ -135,6 +196,31 @@ def move(course: Course, items: list, item, offset: int, now: datetime) -> None:
         for position, x in enumerate(live, start=1):
             x.position = position
         _touch(course, now)
+
+
+def move_to_module(course: Course, lesson: Lesson, target_slug: str, now: datetime) -> None:
+    """Put a lesson at the end of another module of the course. It stays the same row
+    (its id, so trainees' progress and its revisions go with it); its identifier gets a
+    suffix if the target has one like it; live positions stay 1, 2, 3… in both modules.
+    Trainees see the move at the next publication (the snapshot records the module)."""
+    source = lesson.module
+    target = next(
+        (m for m in course.modules if m.slug == target_slug and m.archived_at is None), None
+    )
+    if target is None or target is source:
+        raise AuthoringError(_l("Choose another module of this course."), field="module")
+    if lesson.archived_at is not None or source.archived_at is not None:
+        raise AuthoringError(_l("Restore the lesson before moving it."), field="module")
+    taken = {x.slug for x in target.lessons}
+    if lesson.slug in taken:
+        lesson.slug = free_slug(lesson.slug, taken)
+    position = max((x.position for x in target.lessons if x.archived_at is None), default=0)
+    lesson.module = target  # leaves source.lessons too
+    lesson.position = position + 1
+    live = [x for x in source.lessons if x.archived_at is None and x is not lesson]
+    for n, x in enumerate(sorted(live, key=lambda x: x.position), start=1):
+        x.position = n
+    _touch(course, now)
 
 
 def archive(course: Course, item, now: datetime) -> None:

@@ -138,7 +138,8 @@ def build(session, course_ids: list[int]) -> dict[int, Outline]:
 
     A lesson counts when its own snapshot and its module's are published: a lesson archived
     or taken out of the package is gone from the outline at the next publication, and so
-    from every reader, progress and dashboard at once."""
+    from every reader, progress and dashboard at once. A lesson sits in the module its
+    snapshot names, so a move in the Studio shows at the next publication too."""
     module_rows = session.execute(
         select(Module.course_id, Module.id, Module.slug, Module.published, Quiz.id)
         .add_columns(Quiz.published)
@@ -178,7 +179,11 @@ def build(session, course_ids: list[int]) -> dict[int, Outline]:
     lessons: dict[int, tuple[int, PublishedLesson]] = {}
     for module_id, lid, slug, snap, lang, csnap in lesson_rows:
         if lid not in lessons:
-            lessons[lid] = (module_id, PublishedLesson(lid, slug, snap, {}))
+            # where it was published (moved in the Studio since: still there for trainees);
+            # snapshots written before modules were recorded name none
+            published_in = snap.get("module_id", module_id)
+            published_slug = snap.get("slug", slug)
+            lessons[lid] = (published_in, PublishedLesson(lid, published_slug, snap, {}))
         if lang is not None:
             lessons[lid][1].titles[lang] = csnap["title"]
     by_module: dict[int, list[PublishedLesson]] = {}

@@ -544,7 +544,12 @@ def _snapshot_quiz(quiz, live: bool) -> None:
 
 
 def _lesson_snapshot(lesson: Lesson) -> dict:
+    """What trainees read of a lesson until the next publication. ``module_id`` and
+    ``slug`` say where it was published: a lesson moved to another module since (and
+    renamed there if the name was taken) stays where trainees saw it (``published.build``)."""
     return {
+        "module_id": lesson.module_id,
+        "slug": lesson.slug,
         "position": lesson.position,
         "kind": lesson.kind,
         "duration_minutes": lesson.duration_minutes,

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from elearn.accounts.models import Network, Role
 from elearn.accounts.permissions import roles_required
-from elearn.authoring import outline, services
-from elearn.authoring.models import Course, CourseEvent, CourseStatus
+from elearn.authoring import outline, reading, services
+from elearn.authoring.models import Course, CourseEvent, CourseStatus, Lesson
 from elearn.authoring.package.exporter import course_zip_file
 from elearn.authoring.package.files import read_zip
 from elearn.authoring.package.importer import check_package
@@ -24,6 +24,7 @@ from elearn.authoring.tasks import queue_import
 from elearn.core.db import utcnow
 from elearn.core.edge import attempt
 from elearn.extensions import db
+from elearn.i18n.locale import wanted_content
 from elearn.jobs.queue import get_queue
 from elearn.media.storage import get_storage
 
@@ -104,8 +105,8 @@ def new_course():
             )
 
         created, course = attempt(create, _("Course created. Add its modules and lessons."))
-        if created:
-            return redirect(url_for(".settings", slug=course.slug), code=303)
+        if created:  # straight to the outline, where the add-a-module form is open
+            return _back(course, "add-module")
     return render_template("authoring/new_course.html", networks=networks, form=form)
 
 
@@ -150,22 +151,49 @@ def course(slug: str):
     return render_template(
         "authoring/course.html",
         course=course,
+        modules=reading.outline(course),  # lessons and titles in a fixed number of queries
         events=events,
         revision=services.revision(db.session, course),
     )
+
+
+@bp.get("/<slug>/preview")
+def preview(slug: str):
+    """The whole working copy as trainees would see it if it were published now: the
+    outline in the content language asked for, each lesson opening its own preview."""
+    course = course_or_404(slug)
+    return render_template(
+        "authoring/preview.html",
+        course=course,
+        detail=reading.course_detail(course, draft=True),
+        content_lang=wanted_content(),
+    )
+
+
+def _other_titles(course: Course) -> dict:
+    return {
+        lang: request.form.get(f"title_{lang}", "")
+        for lang in course.languages
+        if lang != course.source_language
+    }
 
 
 @bp.post("/<slug>/modules")
 def add_module(slug: str):
     course = course_or_404(slug)
     form = request.form
-    attempt(
+    added, module = attempt(
         lambda: outline.add_module(
-            db.session, course, slug=form.get("slug", ""), title=form.get("title", ""), now=utcnow()
+            db.session,
+            course,
+            slug=form.get("slug", ""),
+            title=form.get("title", ""),
+            titles=_other_titles(course),
+            now=utcnow(),
         ),
         _("Module added."),
     )
-    return _back(course, "outline")
+    return _back(course, f"module-{module.id}" if added else "add-module")
 
 
 @bp.post("/<slug>/modules/<module>/<action>")
@@ -186,13 +214,14 @@ def add_lesson(slug: str, module: str):
             item,
             slug=request.form.get("slug", ""),
             title=request.form.get("title", ""),
+            titles=_other_titles(course),
             kind=request.form.get("kind", "theory"),
             user=current_user,
             now=utcnow(),
         )
     )
     if not added:
-        return _back(course, "outline")
+        return _back(course, f"add-lesson-{item.id}")
     return redirect(
         url_for(
             "studio_editor.edit_lesson", slug=course.slug, module=item.slug, lesson=lesson.slug
@@ -219,10 +248,18 @@ def _outline_action(course, siblings, item, action: str):
             course, item, request.form.get("lang", ""), request.form.get("title", ""), now
         ),
     }
+    if isinstance(item, Lesson):
+        changes["move"] = lambda: outline.move_to_module(
+            course, item, request.form.get("module", ""), now
+        )
     if action not in changes:
         abort(404)
-    attempt(changes[action])
-    return _back(course, "outline")
+    moved = _("Lesson moved. Trainees see it in its new module once the course is published again.")
+    attempt(changes[action], moved if action == "move" else None)
+    # back to the control just used, wherever the item now is: keyboard users go on from it
+    kind = "lesson" if isinstance(item, Lesson) else "module"
+    anchor = f"{kind}-{item.id}" + (f"-{action}" if action in ("up", "down") else "")
+    return _back(course, anchor)
 
 
 @bp.post("/<slug>/submit")

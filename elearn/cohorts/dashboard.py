@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, case, func, select, tuple_
 
 from elearn.accounts.models import User
 from elearn.authoring import published
@@ -75,15 +75,19 @@ def _cohort_members(cohort: Cohort):
 
 
 def _done_per_module(session, members, outline: Outline) -> dict[tuple[int, int], int]:
-    """Lessons of the published outline read, per trainee and module."""
+    """Lessons of the published outline read, per trainee and module — the module the
+    outline puts the lesson in (where it was published), not where the Studio has moved
+    it since."""
     lesson_ids = outline.lesson_ids
     if not lesson_ids:
         return {}
+    module_of = case(
+        {e.lesson.id: e.module.id for e in outline.entries}, value=LessonCompletion.lesson_id
+    ).label("module_id")
     rows = session.execute(
-        select(LessonCompletion.user_id, Lesson.module_id, func.count())
-        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        select(LessonCompletion.user_id, module_of, func.count())
         .where(LessonCompletion.user_id.in_(members), LessonCompletion.lesson_id.in_(lesson_ids))
-        .group_by(LessonCompletion.user_id, Lesson.module_id)
+        .group_by(LessonCompletion.user_id, module_of)
     ).all()
     return {(uid, mid): n for uid, mid, n in rows}
 

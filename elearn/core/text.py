@@ -128,3 +128,94 @@ def is_local_path(target: str | None) -> bool:
 
 #: Redirect targets taken from a request (``?next=``) follow the same rule.
 is_safe_next = is_local_path
+
+
+# -- identifiers from titles --------------------------------------------------------------
+
+#: Arabic letters in Latin letters, the way Moroccan signs and French-language documents
+#: spell Arabic words (ش "sh", خ "kh", و "ou" inside a word): an identifier only has to be
+#: readable and stable, not a scholarly transliteration. Short vowels are not written in
+#: Arabic, so "تشخيص" gives "tshkhis"; ع and ء, which Latin letters cannot carry, go.
+#: و and ي are consonants at the start of a word ("w", "y") and vowels elsewhere ("ou",
+#: "i"); the article ال is written "al-". Eastern Arabic digits become 0-9.
+ARABIC_LATIN = {
+    "\u0627": "a",  # ا
+    "\u0623": "a",  # أ
+    "\u0625": "i",  # إ
+    "\u0622": "a",  # آ
+    "\u0671": "a",  # ٱ
+    "\u0621": "",  # ء
+    "\u0624": "ou",  # ؤ
+    "\u0626": "i",  # ئ
+    "\u0628": "b",  # ب
+    "\u062a": "t",  # ت
+    "\u062b": "th",  # ث
+    "\u062c": "j",  # ج
+    "\u062d": "h",  # ح
+    "\u062e": "kh",  # خ
+    "\u062f": "d",  # د
+    "\u0630": "dh",  # ذ
+    "\u0631": "r",  # ر
+    "\u0632": "z",  # ز
+    "\u0633": "s",  # س
+    "\u0634": "sh",  # ش
+    "\u0635": "s",  # ص
+    "\u0636": "d",  # ض
+    "\u0637": "t",  # ط
+    "\u0638": "z",  # ظ
+    "\u0639": "",  # ع
+    "\u063a": "gh",  # غ
+    "\u0641": "f",  # ف
+    "\u0642": "q",  # ق
+    "\u0643": "k",  # ك
+    "\u0644": "l",  # ل
+    "\u0645": "m",  # م
+    "\u0646": "n",  # ن
+    "\u0647": "h",  # ه
+    "\u0629": "a",  # ة
+    "\u0648": "ou",  # و (inside a word)
+    "\u064a": "i",  # ي (inside a word)
+    "\u0649": "a",  # ى
+    "\u06cc": "i",  # ی (Persian ya)
+    "\u06a4": "v",  # ڤ
+    "\u067e": "p",  # پ
+    "\u06af": "g",  # گ
+    "\u06ad": "g",  # ڭ (Moroccan g)
+    "\u0640": "",  # tatweel
+    **{chr(0x0660 + d): str(d) for d in range(10)},  # ٠-٩
+    **{chr(0x06F0 + d): str(d) for d in range(10)},  # ۰-۹
+}
+#: At the start of a word, و and ي are consonants.
+_ARABIC_INITIAL = {"\u0648": "w", "\u064a": "y"}
+#: Latin letters NFKD leaves whole.
+_LATIN_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+#: Identifiers are ``String(64)``: the generated part stays shorter, so "-2", "-10"… fit.
+SLUG_LENGTH = 48
+
+
+def _latin_word(word: str) -> str:
+    if word.startswith("\u0627\u0644") and len(word) > 2:  # the article: "al-"
+        return "al-" + _latin_word(word[2:])
+    first = _ARABIC_INITIAL.get(word[:1], ARABIC_LATIN.get(word[:1], word[:1]))
+    return first + "".join(ARABIC_LATIN.get(ch, ch) for ch in word[1:])
+
+
+def ascii_slug(title: str | None, fallback: str, max_length: int = SLUG_LENGTH) -> str:
+    """An identifier (``[a-z0-9-]``, as in addresses and package folders) read off a
+    title in French or Arabic, so authors never have to invent one: accents stripped,
+    Arabic transliterated with :data:`ARABIC_LATIN`, cut at a word boundary to
+    ``max_length``; ``fallback`` when nothing Latin is left (a title of emoji)."""
+    text = unicodedata.normalize("NFKC", title or "").translate(_LATIN_LIGATURES)
+    # Arabic diacritics (harakat) and Latin accents are combining marks once decomposed;
+    # NFKD would also split أ into ا + hamza, so the Arabic letters are read first
+    words = [_latin_word(w) for w in text.split()]
+    decomposed = unicodedata.normalize("NFKD", " ".join(words))
+    ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) > max_length:
+        cut = slug[:max_length]
+        if slug[max_length] != "-" and "-" in cut:  # a word cut in two: drop it
+            cut = cut.rsplit("-", 1)[0]
+        slug = cut.strip("-")
+    return slug or fallback

@@ -362,6 +362,13 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
             {"current_password": PASSWORD, "new_password": new_pw, "confirm": new_pw},
         ),
         ("/logout", "b", {}, {}),
+        # -- outline (issue 16): moving a lesson is one more action of the lesson's route
+        (
+            "/studio/<slug>/modules/<module>/lessons/<lesson>/<action>",
+            "expert",
+            {**draft_lesson, "action": "move"},
+            {"module": "basics"},
+        ),
     ]
 
 

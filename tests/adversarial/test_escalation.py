@@ -679,6 +679,8 @@ STAFF_ROUTES = {
         {"title": {"fr": "x"}, "questions": []},
         "admin expert",
     ),
+    # -- outline (issue 16)
+    ("studio.preview", "GET"): ("/studio/brakes/preview", None, "admin expert"),
 }
 
 

@@ -361,6 +361,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("studio_quiz.preview_quiz", "GET"): (302, 403, 403, 404),
     ("studio_quiz.quiz_yaml", "GET"): (302, 403, 403, 404),
     ("studio_quiz.quiz_yaml", "POST"): (302, 403, 403, 404),
+    # -- outline (issue 16)
+    ("studio.preview", "GET"): (302, 403, 403, 404),  # the whole draft, authors only
 }
 
 
