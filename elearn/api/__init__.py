@@ -85,6 +85,7 @@ def init_app(app: Flask) -> None:
         notifications,
         quizzes,
         reference,
+        reviews,
         tokens,
         users,
     )
@@ -112,6 +113,7 @@ def init_app(app: Flask) -> None:
         reference,
         courses,
         gift,
+        reviews,
         media,
         quizzes,
         cohorts,
