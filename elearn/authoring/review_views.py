@@ -69,6 +69,8 @@ def review(slug: str):
     held = policy.review_roles(current_user, course)
     if current_user.is_admin:
         held = list(dict.fromkeys(held + required))
+    mine = {s.role for s in given if s.user_id == current_user.id}
+    held = [role for role in held if role not in mine]  # given already on this revision
     return render_template(
         "authoring/review_page.html",
         course=course,
