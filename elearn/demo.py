@@ -161,7 +161,9 @@ def demo_command(force: bool) -> None:
             _("reviews %(network)s: %(roles)s", network=code, roles=", ".join(roles))
             for code, roles in spec.get("reviews", {}).items()
         )
-        click.echo(f"  {', '.join(spec['roles']):<17} {spec['email']:<40} {where} {reviews}".rstrip())
+        click.echo(
+            f"  {', '.join(spec['roles']):<17} {spec['email']:<40} {where} {reviews}".rstrip()
+        )
     for code, roles in REQUIRED_SIGNOFFS.items():
         click.echo(
             _("%(network)s requires sign-offs: %(roles)s", network=code, roles=", ".join(roles))

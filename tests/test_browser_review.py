@@ -74,7 +74,7 @@ def test_reviewers_sign_off_in_the_browser_and_the_admin_publishes(
     mobile = phone.new_page()
     mobile.set_default_timeout(10_000)
     sign_in(mobile, base, pedagogy.email, pedagogy.password, "ar")
-    mobile.locator(f"a[href='/studio/review']").first.click()
+    mobile.locator("a[href='/studio/review']").first.click()
     mobile.locator(f"a[href='{REVIEW}']").click()
     assert mobile.locator("html").get_attribute("dir") == "rtl"
     lesson = mobile.locator(".comment-thread[id^=lesson-]").first

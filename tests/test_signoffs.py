@@ -254,7 +254,8 @@ def test_network_settings_by_api_and_page(app, api, w):
         from elearn.accounts.models import NetworkReviewer
 
         row = db.session.scalar(
-            select(NetworkReviewer.id).where(NetworkReviewer.role == "translation")
+            select(NetworkReviewer.id)
+            .where(NetworkReviewer.role == "translation")
             .where(NetworkReviewer.user_id == w.outsider.id)
         )
     assert admin.post_form(f"{network_page}/reviewers/{row}/remove").status_code == 303
@@ -285,15 +286,21 @@ def test_comments_are_threaded_per_lesson_and_their_people_told(app, w):
     assert reply.status_code == 303
     assert len(_notified(app, w.domain)) == 1 and len(_notified(app, w.author)) == 1
     page = _page(w.pedagogy.client, REVIEW)
-    section = re.search(rf'<section class="comment-thread" id="lesson-{cycle}".*?</section>', page, re.S)
+    section = re.search(
+        rf'<section class="comment-thread" id="lesson-{cycle}".*?</section>', page, re.S
+    )
     assert section and "Le schéma manque." in section.group(0)
     assert re.search(r'class="comment reply".*?Ajouté, merci\.', section.group(0), re.S)
-    other = re.search(rf'<section class="comment-thread" id="lesson-{oil}".*?</section>', page, re.S)
+    other = re.search(
+        rf'<section class="comment-thread" id="lesson-{oil}".*?</section>', page, re.S
+    )
     assert "Le schéma manque." not in other.group(0)
 
     # a reply must belong to the same lesson; a comment needs words, and not a novel
     wrong = w.author.client.post_form(url, {"lesson": oil, "parent": first.id, "body": "x"})
-    assert "même leçon" in _flashes(w.author.client.get(wrong.headers["Location"]).get_data(as_text=True))
+    assert "même leçon" in _flashes(
+        w.author.client.get(wrong.headers["Location"]).get_data(as_text=True)
+    )
     empty = w.domain.client.post_form(url, {"lesson": cycle, "body": "   "})
     assert _flashes(w.domain.client.get(empty.headers["Location"]).get_data(as_text=True))
     w.domain.client.post_form(url, {"body": "x" * 4001})
@@ -303,9 +310,7 @@ def test_comments_are_threaded_per_lesson_and_their_people_told(app, w):
     assert w.admin.client.post_form(url, {"body": "Bien dans l’ensemble."}).status_code == 303
     assert w.outsider.client.post_form(url, {"body": "Spam"}).status_code == 404
     with app.app_context():
-        general = db.session.scalar(
-            select(CourseComment).where(CourseComment.lesson_id.is_(None))
-        )
+        general = db.session.scalar(select(CourseComment).where(CourseComment.lesson_id.is_(None)))
         assert general.body == "Bien dans l’ensemble."
 
 
@@ -321,7 +326,9 @@ def test_the_queue_shows_reviewers_their_courses_with_sign_off_status(app, api, 
     card = re.search(r'<li class="card" data-course="engine-basics">.*?</li>\s*</ul>', page, re.S)
     assert card, page
     assert f'href="{REVIEW}"' in card.group(0)
-    assert re.search(r'data-role="domain" class="done">Expertise du domaine — Leïla Domaine', card.group(0))
+    assert re.search(
+        r'data-role="domain" class="done">Expertise du domaine — Leïla Domaine', card.group(0)
+    )
     assert re.search(r'data-role="pedagogy" class="missing">', card.group(0))
     assert "/studio/review" in _page(w.pedagogy.client, "/")  # their way to it
     assert w.outsider.client.get("/studio/review").status_code == 403
@@ -335,7 +342,9 @@ def test_the_queue_shows_reviewers_their_courses_with_sign_off_status(app, api, 
         make.course(package(slug))
         assert api.post(f"/api/v1/courses/{slug}/submit", token=w.author.token).status_code == 200
         for role, who in (("domain", w.domain), ("pedagogy", w.pedagogy)):
-            given = api.post(f"/api/v1/courses/{slug}/signoffs", token=who.token, json={"role": role})
+            given = api.post(
+                f"/api/v1/courses/{slug}/signoffs", token=who.token, json={"role": role}
+            )
             assert given.status_code == 201
     with count_queries(app) as four:
         page = _page(w.pedagogy.client, "/studio/review")

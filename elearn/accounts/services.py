@@ -420,8 +420,10 @@ def require_signoffs(network: Network, roles: Iterable[str]) -> None:
     unknown = [r for r in chosen if r not in SIGNOFF_ROLES]
     if unknown:
         raise AccountError(
-            _l("Unknown sign-off %(role)s: choose domain, pedagogy or translation.",
-               role=unknown[0]),
+            _l(
+                "Unknown sign-off %(role)s: choose domain, pedagogy or translation.",
+                role=unknown[0],
+            ),
             field="required_signoffs",
         )
     network.required_signoffs = [r for r in SIGNOFF_ROLES if r in chosen]

@@ -27,8 +27,10 @@ class NetworkOut(Schema):
     domains = fields.List(fields.String())
     required_signoffs = fields.List(
         fields.String(),
-        metadata={"description": "The sign-offs (domain, pedagogy, translation) a publication "
-        "of the network's courses needs; empty: none"},
+        metadata={
+            "description": "The sign-offs (domain, pedagogy, translation) a publication "
+            "of the network's courses needs; empty: none"
+        },
     )
 
 

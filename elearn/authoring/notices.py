@@ -21,12 +21,12 @@ from elearn.notifications.services import notify
 def reviewers_of(session, course: Course) -> list[int]:
     """Who reviews ``course``: the administrators (they publish) and the reviewers of its
     network (they sign off)."""
-    admins = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == Role.ADMIN, User.active.is_(True)
+    admins = (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN, User.active.is_(True))
     )
-    network = select(NetworkReviewer.user_id).where(
-        NetworkReviewer.network_id == course.network_id
-    )
+    network = select(NetworkReviewer.user_id).where(NetworkReviewer.network_id == course.network_id)
     return sorted(set(session.scalars(admins)) | set(session.scalars(network)))
 
 

@@ -227,9 +227,7 @@ def queue_status(session, courses: list[Course]) -> dict[int, QueueStatus]:
         )
         for row in rows:
             by_course[row.course_id].setdefault(row.role, []).append(row)
-    return {
-        c.id: QueueStatus(signoff_rules.required_roles(c), by_course[c.id]) for c in courses
-    }
+    return {c.id: QueueStatus(signoff_rules.required_roles(c), by_course[c.id]) for c in courses}
 
 
 def reviews_anything(session, user: User) -> bool:

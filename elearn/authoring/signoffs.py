@@ -12,7 +12,7 @@ from elearn.core.errors import DomainError
 from elearn.i18n.formatting import SIGNOFF_LABELS
 
 
-class MissingSignoffs(DomainError):
+class MissingSignoffsError(DomainError):
     """Publication refused: the network's required sign-offs are not all given on this
     revision. ``missing`` lists the roles, which the API answers too."""
 
@@ -56,4 +56,4 @@ def check(session, course: Course, revision: str) -> None:
     """Refuse publication (409 naming the roles) while a required sign-off is missing."""
     missing = missing_on(session, course, revision)
     if missing:
-        raise MissingSignoffs(missing)
+        raise MissingSignoffsError(missing)
