@@ -331,6 +331,7 @@ def test_the_queue_shows_reviewers_their_courses_with_sign_off_status(app, api, 
     )
     assert re.search(r'data-role="pedagogy" class="missing">', card.group(0))
     assert "/studio/review" in _page(w.pedagogy.client, "/")  # their way to it
+    assert 'href="/studio/review"' in _page(w.domain.client, "/studio/")  # an expert's
     assert w.outsider.client.get("/studio/review").status_code == 403
     assert "/studio/review" not in _page(w.outsider.client, "/")
     assert _page(w.pedagogy.client, REVIEW)  # and the review page opens
@@ -350,3 +351,25 @@ def test_the_queue_shows_reviewers_their_courses_with_sign_off_status(app, api, 
         page = _page(w.pedagogy.client, "/studio/review")
     assert page.count('class="card"') == 4
     assert len(four) == len(one), (len(one), len(four))
+
+
+def test_the_review_page_does_not_query_per_comment(app, w):
+    cycle, oil = w.lessons
+    url = f"{REVIEW}/comments"
+    w.domain.client.post_form(url, {"lesson": cycle, "body": "Premier."})
+    with count_queries(app) as few:
+        _page(w.author.client, REVIEW)
+    for n, (who, lesson) in enumerate(
+        [(w.domain, cycle), (w.pedagogy, oil), (w.admin, None), (w.author, oil)] * 2
+    ):
+        form = {"body": f"Remarque {n}."}
+        if lesson:
+            form["lesson"] = lesson
+        assert who.client.post_form(url, form).status_code == 303
+    with app.app_context():
+        first = db.session.scalar(select(CourseComment.id).order_by(CourseComment.id))
+    w.author.client.post_form(url, {"lesson": cycle, "parent": first, "body": "Réponse."})
+    with count_queries(app) as many:
+        page = _page(w.author.client, REVIEW)
+    assert page.count('class="comment-body"') == 10
+    assert len(many) == len(few), (len(few), len(many))

@@ -51,7 +51,8 @@ def _back(course: Course, anchor: str = ""):
 
 @bp.get("/")
 def index():
-    return render_template("authoring/index.html", courses=authored_courses())
+    reviewer = current_user.is_admin or reviews.reviews_anything(db.session, current_user)
+    return render_template("authoring/index.html", courses=authored_courses(), reviewer=reviewer)
 
 
 @bp.post("/import")
