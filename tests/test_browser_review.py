@@ -130,3 +130,35 @@ def test_the_review_page_in_arabic_on_a_desktop_and_french_on_a_phone(
         assert scroll <= width, scroll
         screenshot(page, f"review-admin-{lang}-{width}-{backend}")
         context.close()
+
+
+def test_the_admin_sets_a_networks_sign_offs_and_reviewers(
+    app, live_server, browser, make, backend
+):
+    admin = make.user("admin", locale="fr")
+    trainer = make.user("trainer", name="Samira Tazi")
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, base, admin.email, admin.password, "fr")
+    page.goto(f"{base}/admin/networks")
+    page.get_by_role("link", name="DMK").first.click()
+    page.get_by_label("Pédagogie").check()
+    page.locator("form[novalidate] button[type=submit]").first.click()
+    assert page.locator(".flash-success").count() == 1
+    with app.app_context():
+        dmk = db.session.scalar(select(Network).where(Network.code == "DMK"))
+        assert dmk.required_signoffs == ["pedagogy"]
+        network_id = dmk.id
+    page.goto(f"{base}/admin/networks/{network_id}")
+    page.locator("#reviewers #email").fill(trainer.email)
+    page.locator("#reviewers #role").select_option("pedagogy")
+    page.locator("#reviewers button[type=submit]").last.click()
+    assert page.locator(".flash-success").count() == 1
+    row = page.locator(f"#reviewers li[data-reviewer='{trainer.email}']")
+    assert "Samira Tazi" in row.inner_text() and "Pédagogie" in row.inner_text()
+    screenshot(page, f"review-network-admin-fr-desktop-{backend}")
+    row.locator("button").click()
+    assert page.locator(f"#reviewers li[data-reviewer='{trainer.email}']").count() == 0
+    context.close()
