@@ -351,6 +351,15 @@ def test_the_queue_shows_reviewers_their_courses_with_sign_off_status(app, api, 
         page = _page(w.pedagogy.client, "/studio/review")
     assert page.count('class="card"') == 4
     assert len(four) == len(one), (len(one), len(four))
+    # a course of another network is not theirs to review; the admins see every network's
+    make.course(package("wings", network="AEROMAC"))
+    aeromac = make.user("expert", network="AEROMAC")
+    assert (
+        api.post("/api/v1/courses/wings/submit", token=make.token(aeromac.email)).status_code == 200
+    )
+    assert 'data-course="wings"' not in _page(w.pedagogy.client, "/studio/review")
+    assert w.pedagogy.client.get("/studio/wings/review").status_code == 404
+    assert 'data-course="wings"' in _page(w.admin.client, "/studio/review")
 
 
 def test_the_review_page_does_not_query_per_comment(app, w):
