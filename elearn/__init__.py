@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.authoring.library_views import bp as media_library_bp
     from elearn.authoring.question_views import bp as studio_questions_bp
     from elearn.authoring.quiz_views import bp as studio_quiz_bp
+    from elearn.authoring.review_views import bp as studio_review_bp
     from elearn.authoring.views import bp as studio_bp
     from elearn.cohorts.member_views import bp as cohort_members_bp
     from elearn.cohorts.views import bp as cohorts_bp
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_editor_bp)
     app.register_blueprint(studio_changes_bp)
     app.register_blueprint(studio_quiz_bp)
+    app.register_blueprint(studio_review_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)

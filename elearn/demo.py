@@ -23,6 +23,9 @@ from elearn.demo_cohort import COHORT_NAME, load_demo_cohort
 from elearn.extensions import db
 from elearn.i18n.formatting import STATUS_LABELS
 
+#: The sign-offs each demo network requires before publication (set while it has none).
+REQUIRED_SIGNOFFS = {"DMK": ["domain", "pedagogy"]}
+
 #: Printed on purpose, so it is public: it is on the list of refused passwords, and no real
 #: account can choose it. The demo writes its hash itself (demo_password_hash), which is
 #: why the demo is refused in production.
@@ -66,6 +69,24 @@ ACCOUNTS = [
         "locale": "fr",
     },
     {
+        # reviews DMK's courses: an expert of another network, the subject and the Arabic
+        "email": "relecture.c3m@mre-academy.example",
+        "name": "Leïla Berrada",
+        "roles": ["expert"],
+        "network": "C3M",
+        "locale": "fr",
+        "reviews": {"DMK": ["domain", "translation"]},
+    },
+    {
+        # reviews DMK's courses as a trainer: how they teach
+        "email": "relecture.pedagogie@mre-academy.example",
+        "name": "Rachid Ouazzani",
+        "roles": ["trainer"],
+        "centre": "SALE",
+        "locale": "fr",
+        "reviews": {"DMK": ["pedagogy"]},
+    },
+    {
         "email": "stagiaire.sale@mre-academy.example",
         "name": "Omar Chraibi",
         "roles": ["trainee"],
@@ -106,6 +127,14 @@ def load_demo(session, password_hash: str) -> list[dict]:
                 locale=spec["locale"],
             )
             user.password_hash = password_hash
+        for code, roles in spec.get("reviews", {}).items():
+            network = services.network_by_code(session, code)
+            for role in roles:
+                services.add_reviewer(session, network, spec["email"], role)
+    for code, roles in REQUIRED_SIGNOFFS.items():
+        network = services.network_by_code(session, code)
+        if not network.required_signoffs:
+            services.require_signoffs(network, roles)
     session.flush()
     return ACCOUNTS
 
@@ -128,7 +157,17 @@ def demo_command(force: bool) -> None:
     click.echo(_("Demo accounts (password: %(password)s):", password=DEMO_PASSWORD))
     for spec in accounts:
         where = spec.get("network") or spec.get("centre") or ""
-        click.echo(f"  {', '.join(spec['roles']):<17} {spec['email']:<40} {where}")
+        reviews = "; ".join(
+            _("reviews %(network)s: %(roles)s", network=code, roles=", ".join(roles))
+            for code, roles in spec.get("reviews", {}).items()
+        )
+        click.echo(
+            f"  {', '.join(spec['roles']):<17} {spec['email']:<40} {where} {reviews}".rstrip()
+        )
+    for code, roles in REQUIRED_SIGNOFFS.items():
+        click.echo(
+            _("%(network)s requires sign-offs: %(roles)s", network=code, roles=", ".join(roles))
+        )
 
 
 def load_sample_courses(folder: Path = PROJECT_ROOT / "courses") -> None:

@@ -954,6 +954,7 @@ def test_admin_adds_a_network(api, make):
         "name": {"fr": "Experts santé", "ar": "خبراء الصحة"},
         "country": "DE",
         "domains": ["health", "ai"],
+        "required_signoffs": [],
     }
     listed = api.get(f"{V1}/networks", token=token).get_json()
     assert listed["total"] == 6 and "MEDX" in {n["code"] for n in listed["items"]}

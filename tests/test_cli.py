@@ -120,11 +120,13 @@ def test_demo_is_idempotent_and_prints_one_account_per_role(app, client):
     assert first.exit_code == 0, first.output
     for role in ("admin", "expert", "trainer", "trainee"):
         assert role in first.output
+    assert "relecture.pedagogie@mre-academy.example" in first.output
     again = run(app, "demo")
     assert again.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Centre)) == 2
-        assert db.session.scalar(select(func.count()).select_from(User)) == 6 + 9
+        # six accounts, one per role, two reviewers of DMK, nine more trainees in the cohort
+        assert db.session.scalar(select(func.count()).select_from(User)) == 8 + 9
     assert client.login("stagiaire.kenitra@mre-academy.example", "demo-elearn").status_code == 303
     assert 'dir="rtl"' in client.get("/").get_data(as_text=True)  # her preference is Arabic
 

@@ -231,3 +231,33 @@ def test_who_sees_a_certificate_agrees_with_its_query(app, api, world, make):
             seen[name] = by_query
     assert seen["member"] == seen["admin"] == {code}
     assert seen["sale"] == seen["outsider"] == seen["anonymous"] == set()
+
+
+def test_who_reviews_a_course_agrees_with_its_query(app, world):
+    """Admins review everything; a network's reviewers (any role: here a trainer and an
+    expert of another network) its courses; nobody else, authors included."""
+    from elearn.accounts import services as accounts
+    from elearn.accounts.models import Network
+
+    with app.app_context():
+        dmk = db.session.scalar(select(Network).where(Network.code == "DMK"))
+        accounts.add_reviewer(
+            db.session, dmk, db.session.get(User, world["sale"]).email, "pedagogy"
+        )
+        aeromac_expert = db.session.get(User, world["aeromac"])
+        accounts.add_reviewer(db.session, dmk, aeromac_expert.email, "domain")
+        db.session.commit()
+        people = everyone(world)
+        courses = db.session.scalars(select(Course)).all()
+        reviewed = {}
+        for name in PEOPLE:
+            user = people[name]
+            by_query = set(
+                db.session.scalars(select(Course.slug).where(authoring.reviewed_by(user)))
+            )
+            assert by_query == {c.slug for c in courses if authoring.may_review(user, c)}, name
+            reviewed[name] = by_query
+    everything = {"brakes", "engine-draft", "wings-draft", "old-course"}
+    assert reviewed["admin"] == everything
+    assert reviewed["sale"] == reviewed["aeromac"] == {"brakes", "engine-draft", "old-course"}
+    assert reviewed["expert"] == reviewed["trainee"] == reviewed["anonymous"] == set()

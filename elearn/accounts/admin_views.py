@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from elearn.accounts import services
-from elearn.accounts.forms import CentreForm, NetworkForm, UserForm
+from elearn.accounts.forms import CentreForm, NetworkForm, ReviewerForm, UserForm
 from elearn.accounts.models import Centre, Network, Role, User, UserRole
 from elearn.accounts.permissions import roles_required
 from elearn.accounts.views import start_session
@@ -195,12 +195,13 @@ def edit_network(network_id: int | None):
             "name_ar": network.name.get("ar"),
             "domains": network.domains,
             "country": network.country or "",
+            "required_signoffs": network.required_signoffs,
         }
     form = NetworkForm(obj=network, data=data)
     if form.validate_on_submit():
 
         def save():
-            services.save_network(
+            row = services.save_network(
                 db.session,
                 network,
                 code=form.code.data,
@@ -208,9 +209,38 @@ def edit_network(network_id: int | None):
                 country=form.country.data,
                 domains=form.domains.data,
             )
+            services.require_signoffs(row, form.required_signoffs.data or [])
 
         saved, _value = edge.attempt(save, form=form)
         if saved:
             flash(_("Network saved."), "success")
             return redirect(url_for(".networks"), code=303)
-    return render_template("accounts/admin/network_form.html", form=form, network=network)
+    return render_template(
+        "accounts/admin/network_form.html",
+        form=form,
+        network=network,
+        reviewer_form=ReviewerForm(formdata=None),
+    )
+
+
+@bp.post("/networks/<int:network_id>/reviewers")
+def add_reviewer(network_id: int):
+    network = db.session.get(Network, network_id) or abort(404)
+    form = ReviewerForm()
+    if not form.validate():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    else:
+        edge.attempt(
+            lambda: services.add_reviewer(db.session, network, form.email.data, form.role.data),
+            _("Reviewer added."),
+        )
+    return redirect(url_for(".edit_network", network_id=network.id, _anchor="reviewers"), 303)
+
+
+@bp.post("/networks/<int:network_id>/reviewers/<int:reviewer_id>/remove")
+def remove_reviewer(network_id: int, reviewer_id: int):
+    network = db.session.get(Network, network_id) or abort(404)
+    edge.attempt(
+        lambda: services.remove_reviewer(db.session, network, reviewer_id), _("Reviewer removed.")
+    )
+    return redirect(url_for(".edit_network", network_id=network.id, _anchor="reviewers"), 303)

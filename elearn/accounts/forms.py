@@ -17,8 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from elearn.accounts.models import DOMAINS, Role
-from elearn.i18n.formatting import DOMAIN_LABELS, ROLE_LABELS
+from elearn.accounts.models import DOMAINS, SIGNOFF_ROLES, Role
+from elearn.i18n.formatting import DOMAIN_LABELS, ROLE_LABELS, SIGNOFF_LABELS
 from elearn.i18n.languages import INTERFACE_LANGUAGES, LANGUAGE_NAMES
 
 #: What a person may choose to be spoken to in: the interface languages, not every
@@ -138,4 +138,20 @@ class NetworkForm(FlaskForm):
     )
     domains = MultiCheckboxField(
         _l("Domains"), choices=[SelectChoice(d, DOMAIN_LABELS[d]) for d in DOMAINS]
+    )
+    required_signoffs = MultiCheckboxField(
+        _l("Sign-offs required before publication"),
+        choices=[SelectChoice(r, SIGNOFF_LABELS[r]) for r in SIGNOFF_ROLES],
+        description=_l("None ticked: the administrator's review is enough."),
+    )
+
+
+class ReviewerForm(FlaskForm):
+    """Who may sign off a role for a network's courses."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    role = SelectField(
+        _l("Sign-off"),
+        choices=[SelectChoice(r, SIGNOFF_LABELS[r]) for r in SIGNOFF_ROLES],
+        validators=[DataRequired(REQUIRED)],
     )

@@ -26,6 +26,9 @@ DOMAINS = ("automotive", "aeronautics", "health", "ai", "elearning")
 #: The programme's networks, as migration 0002 seeds them: what ``elearn courses validate``
 #: checks a package against on an expert's laptop where no database was ever migrated.
 PROGRAMME_NETWORKS = ("DMK", "AEROMAC", "C3M", "AMCN", "ACOMS")
+#: Who vouches for a course before it is published: its subject, its teaching, its
+#: translation. Each network says which of them its publications need.
+SIGNOFF_ROLES = ("domain", "pedagogy", "translation")
 
 
 class Network(db.Model):
@@ -41,6 +44,30 @@ class Network(db.Model):
     country: Mapped[str | None] = mapped_column(String(2))
     #: Subset of DOMAINS.
     domains: Mapped[list] = mapped_column(JSON, default=list)
+    #: Subset of SIGNOFF_ROLES a publication of the network's courses needs, given on the
+    #: revision being published; empty: the administrator's review is enough.
+    required_signoffs: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+
+    #: Loaded only when asked for (``authoring.policy.may_review``, the admin page).
+    reviewers: Mapped[list[NetworkReviewer]] = relationship(
+        cascade="all, delete-orphan", order_by="NetworkReviewer.id"
+    )
+
+
+class NetworkReviewer(db.Model):
+    """Someone who may sign off a role for a network's courses: any account (an expert of
+    another network, a trainer, an administrator); one person may hold several roles."""
+
+    __tablename__ = "network_reviewers"
+    __table_args__ = (UniqueConstraint("network_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: One of SIGNOFF_ROLES.
+    role: Mapped[str] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class Centre(db.Model):

@@ -18,10 +18,12 @@ from sqlalchemy.orm import joinedload
 from elearn.accounts import passwords
 from elearn.accounts.models import (
     DOMAINS,
+    SIGNOFF_ROLES,
     AccessToken,
     Centre,
     EmailChange,
     Network,
+    NetworkReviewer,
     Role,
     User,
     UserRole,
@@ -407,3 +409,61 @@ def save_network(
         return row
 
     return again_if_raced(session, save)
+
+
+# -- the sign-offs a network requires, and who gives them ----------------------------------
+
+
+def require_signoffs(network: Network, roles: Iterable[str]) -> None:
+    """Say which sign-offs a publication of the network's courses needs from now on."""
+    chosen = list(dict.fromkeys(roles))
+    unknown = [r for r in chosen if r not in SIGNOFF_ROLES]
+    if unknown:
+        raise AccountError(
+            _l(
+                "Unknown sign-off %(role)s: choose domain, pedagogy or translation.",
+                role=unknown[0],
+            ),
+            field="required_signoffs",
+        )
+    network.required_signoffs = [r for r in SIGNOFF_ROLES if r in chosen]
+
+
+def add_reviewer(session, network: Network, email: str, role: str) -> NetworkReviewer:
+    """Let the account with ``email`` sign off ``role`` for the network's courses (any
+    account: an expert of another network, a trainer, an administrator). Adding it again
+    keeps the one there."""
+    if role not in SIGNOFF_ROLES:
+        raise AccountError(_l("Choose a sign-off: domain, pedagogy or translation."), field="role")
+    user = find_user(session, email or "")
+    if user is None:
+        raise AccountError(_l("No account has this e-mail address."), field="email")
+
+    def save() -> NetworkReviewer:
+        found = session.scalar(
+            select(NetworkReviewer).where(
+                NetworkReviewer.network_id == network.id,
+                NetworkReviewer.user_id == user.id,
+                NetworkReviewer.role == role,
+            )
+        )
+        if found is not None:
+            return found
+        row = NetworkReviewer(network_id=network.id, user_id=user.id, role=role)
+        session.add(row)
+        return row
+
+    return again_if_raced(session, save)
+
+
+def remove_reviewer(session, network: Network, reviewer_id: int) -> None:
+    """Take one sign-off role away from one reviewer; sign-offs already given stand."""
+    row = session.scalar(
+        select(NetworkReviewer).where(
+            NetworkReviewer.id == reviewer_id, NetworkReviewer.network_id == network.id
+        )
+    )
+    if row is None:
+        raise AccountError(_l("This reviewer is no longer listed."), status=404)
+    session.delete(row)
+    session.flush()

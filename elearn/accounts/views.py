@@ -32,7 +32,7 @@ from elearn.accounts.forms import (
     SetupPasswordForm,
     TokenForm,
 )
-from elearn.accounts.models import AccessToken, Network
+from elearn.accounts.models import AccessToken, Network, NetworkReviewer
 from elearn.accounts.welcome import request_reset
 from elearn.core import edge
 from elearn.core.clock import now
@@ -50,7 +50,15 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 def home():
     """The programme's front page: who you are, where to go, the networks taking part."""
     networks = db.session.scalars(select(Network).order_by(Network.code)).all()
-    return render_template("accounts/home.html", networks=networks)
+    # reviewers of any role find their queue here (trainers have no Studio in the menu)
+    reviewer = current_user.is_authenticated and (
+        current_user.is_admin
+        or db.session.scalar(
+            select(NetworkReviewer.id).where(NetworkReviewer.user_id == current_user.id).limit(1)
+        )
+        is not None
+    )
+    return render_template("accounts/home.html", networks=networks, reviewer=reviewer)
 
 
 def login_limits(view):

@@ -87,6 +87,7 @@ def init_app(app: Flask) -> None:
         quizedit,
         quizzes,
         reference,
+        reviews,
         tokens,
         users,
     )
@@ -116,6 +117,7 @@ def init_app(app: Flask) -> None:
         gift,
         changes,
         quizedit,
+        reviews,
         media,
         quizzes,
         cohorts,

@@ -103,9 +103,9 @@ class CourseChanges(Schema):
 
 
 def _reviewable_or_404(slug: str) -> Course:
-    """A course whose changes the caller may see: its authors and admins (reviewers join at
-    merge, through this one call); 404 for anyone else, whether the course exists or not."""
-    return policy.authored_course_or_404(db.session, current_user, slug)
+    """A course whose changes the caller may see: its authors, its network's reviewers and
+    admins; 404 for anyone else, whether the course exists or not."""
+    return policy.reviewed_course_or_404(db.session, current_user, slug)
 
 
 @blp.route("/courses/<slug>/changes", methods=["GET"])

@@ -367,14 +367,16 @@ def submit(slug: str):
     {
         403: "Only administrators publish",
         404: "No such course",
-        409: "Not in review, changed since it was submitted, or not the revision given",
+        409: "Not in review, changed since it was submitted, not the revision given, or "
+        "sign-offs its network requires are missing (``missing`` lists their roles)",
     },
 )
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def publish(args, slug: str):
     """Publish exactly what was reviewed (admins): the course must be in review and
-    unchanged since it was submitted (and, with ``revision``, be that revision)."""
+    unchanged since it was submitted (and, with ``revision``, be that revision), with every
+    sign-off its network requires given on that revision."""
     course = _course_or_404(slug)
     services.publish(db.session, course, current_user, utcnow(), revision_seen=args.get("revision"))
     return course

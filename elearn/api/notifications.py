@@ -29,7 +29,7 @@ class NotificationOut(Schema):
     id = fields.Integer()
     kind = fields.String(
         metadata={
-            "description": "review_submitted, review_returned, course_published, "
+            "description": "review_submitted, review_comment, review_returned, course_published, "
             "lessons_added, trainer_digest, inactive_reminder, quiz_deadline"
         }
     )

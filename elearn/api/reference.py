@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from elearn.accounts import services
-from elearn.accounts.models import DOMAINS, Centre, Network, Role
+from elearn.accounts.models import DOMAINS, SIGNOFF_ROLES, Centre, Network, Role
 from elearn.accounts.permissions import roles_required
 from elearn.api.blueprint import Blueprint
 from elearn.api.schemas import PageArgs, page_body, page_schema, translatable
@@ -25,6 +25,13 @@ class NetworkOut(Schema):
     name = translatable()
     country = fields.String(allow_none=True)
     domains = fields.List(fields.String())
+    required_signoffs = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The sign-offs (domain, pedagogy, translation) a publication "
+            "of the network's courses needs; empty: none"
+        },
+    )
 
 
 class NetworkIn(Schema):
@@ -36,6 +43,14 @@ class NetworkIn(Schema):
     )
     country = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2))
     domains = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), required=True)
+
+
+class NetworkPatch(Schema):
+    required_signoffs = fields.List(
+        fields.String(validate=validate.OneOf(SIGNOFF_ROLES)),
+        required=True,
+        metadata={"description": "domain, pedagogy and/or translation; [] for none"},
+    )
 
 
 class CentreOut(Schema):
@@ -76,6 +91,19 @@ def list_networks(args):
 def create_network(body):
     """Add a network (admin)."""
     network = services.save_network(db.session, None, **body)
+    return network
+
+
+@blp.route("/networks/<code>", methods=["PATCH"])
+@blp.arguments(NetworkPatch)
+@blp.response(200, NetworkOut)
+@blp.problems(401, 403, 404, 422)
+@blp.doc(**SECURED)
+@roles_required(Role.ADMIN)
+def update_network(body, code: str):
+    """Say which sign-offs a publication of the network's courses needs (admin)."""
+    network = db.session.scalar(select(Network).where(Network.code == code.upper())) or abort(404)
+    services.require_signoffs(network, body["required_signoffs"])
     return network
 
 

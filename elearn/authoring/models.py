@@ -265,3 +265,44 @@ class Question(db.Model):
     published: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")
+
+
+class CourseSignoff(db.Model):
+    """A reviewer vouching, in one role, for one revision of a course's working copy: a
+    change makes a new revision, and the sign-offs of the old one no longer count."""
+
+    __tablename__ = "course_signoffs"
+    __table_args__ = (UniqueConstraint("course_id", "revision", "role", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: One of accounts.models.SIGNOFF_ROLES.
+    role: Mapped[str] = mapped_column(String(16))
+    #: ``services.revision`` of the working copy signed off.
+    revision: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class CourseComment(db.Model):
+    """A review comment on a lesson (or the whole course), or a reply to one."""
+
+    __tablename__ = "course_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    #: None: about the course as a whole.
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    #: The comment this one answers (threads are one level deep).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_comments.id", ondelete="CASCADE")
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    #: The revision the comment was written on, so a reader sees what it was about.
+    revision: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="joined")

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from elearn.accounts.models import Role, User, UserRole
-from elearn.authoring.models import Course, CourseEvent
+from elearn.accounts.models import NetworkReviewer, Role, User, UserRole
+from elearn.authoring.models import Course, CourseComment, CourseEvent
 from elearn.core.urls import path_for
 from elearn.jobs import services as jobs
 from elearn.jobs.queue import get_queue
@@ -19,15 +19,15 @@ from elearn.notifications.services import notify
 
 
 def reviewers_of(session, course: Course) -> list[int]:
-    """Who reviews ``course``: today the administrators (the review queue is theirs).
-    The network's own reviewers join them with the sign-offs of the Studio issue."""
-    return list(
-        session.scalars(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.ADMIN, User.active.is_(True))
-        )
+    """Who reviews ``course``: the administrators (they publish) and the reviewers of its
+    network (they sign off)."""
+    admins = (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN, User.active.is_(True))
     )
+    network = select(NetworkReviewer.user_id).where(NetworkReviewer.network_id == course.network_id)
+    return sorted(set(session.scalars(admins)) | set(session.scalars(network)))
 
 
 def authors_of(session, course: Course) -> list[int]:
@@ -56,6 +56,30 @@ def submitted(session, course: Course, by: User, now: datetime) -> None:
         _others(reviewers_of(session, course), by),
         params={"course": course.title, "by": by.name},
         url=path_for("studio.review_queue"),
+        now=now,
+    )
+
+
+def commented(
+    session,
+    course: Course,
+    by: User,
+    now: datetime,
+    comment: CourseComment,
+    parent: CourseComment | None,
+) -> None:
+    """The authors hear of a review comment, and so does whoever wrote the comment it
+    answers; a link opens the review page at the comment."""
+    told = set(authors_of(session, course))
+    if parent is not None and parent.author_id is not None:
+        told.add(parent.author_id)
+    notify(
+        session,
+        None,
+        "review_comment",
+        _others(sorted(told), by),
+        params={"course": course.title, "by": by.name, "excerpt": comment.body[:200]},
+        url=path_for("studio_review.review", slug=course.slug) + f"#comment-{comment.id}",
         now=now,
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import ColumnElement, false, or_, select, true
 
-from elearn.accounts.models import Role, User
+from elearn.accounts.models import SIGNOFF_ROLES, NetworkReviewer, Role, User
 from elearn.authoring.models import Course, CourseAuthor
 
 
@@ -50,6 +50,33 @@ def seen_by(user: User | None) -> ColumnElement[bool]:
     return or_(Course.is_live, authored_by(user))
 
 
+def may_review(user: User | None, course: Course) -> bool:
+    """Admins, and the reviewers of the course's network (whatever role they sign off)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    return any(r.user_id == user.id for r in course.network.reviewers)
+
+
+def reviewed_by(user: User | None) -> ColumnElement[bool]:
+    """``may_review`` as a condition on ``Course``."""
+    if user is None or not user.is_authenticated:
+        return false()
+    if user.is_admin:
+        return true()
+    networks = select(NetworkReviewer.network_id).where(NetworkReviewer.user_id == user.id)
+    return Course.network_id.in_(networks)
+
+
+def review_roles(user: User | None, course: Course) -> list[str]:
+    """The sign-off roles ``user`` holds for the course's network, in their usual order."""
+    if user is None or not user.is_authenticated:
+        return []
+    held = {r.role for r in course.network.reviewers if r.user_id == user.id}
+    return [role for role in SIGNOFF_ROLES if role in held]
+
+
 def may_create_in(user: User | None, network_code: str) -> bool:
     """Who may create a course in a network: admins, its experts, and an operator at the
     command line (no user)."""
@@ -71,4 +98,13 @@ def authored_course_or_404(session, user: User | None, slug: str) -> Course:
 def visible_course_or_404(session, user: User | None, slug: str) -> Course:
     """The course if ``user`` may see it; 404 otherwise."""
     course = session.scalar(select(Course).where(Course.slug == slug, seen_by(user)))
+    return course if course is not None else abort(404)
+
+
+def reviewed_course_or_404(session, user: User | None, slug: str) -> Course:
+    """The course if ``user`` may review it or author it (authors read and answer the
+    review's comments); 404 otherwise."""
+    course = session.scalar(
+        select(Course).where(Course.slug == slug, or_(reviewed_by(user), authored_by(user)))
+    )
     return course if course is not None else abort(404)

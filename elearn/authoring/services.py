@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
 
 from elearn.accounts.models import User
-from elearn.authoring import notices, published
+from elearn.authoring import notices, published, signoffs
 from elearn.authoring.models import (
     Course,
     CourseEvent,
@@ -458,6 +458,7 @@ def publish(
             field="revision",
             status=409,
         )
+    signoffs.check(session, course, current)
     _make_live(session, course, user, now, current)
 
 

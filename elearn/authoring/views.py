@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from elearn.accounts.models import Network, Role
 from elearn.accounts.permissions import roles_required
-from elearn.authoring import outline, reading, services
+from elearn.authoring import outline, policy, reading, services
+from elearn.authoring import review as reviews
 from elearn.authoring.models import Course, CourseEvent, CourseStatus, Lesson
 from elearn.authoring.package.exporter import course_zip_file
 from elearn.authoring.package.files import read_zip
@@ -32,8 +33,16 @@ bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templa
 
 
 @bp.before_request
-@roles_required(Role.EXPERT, Role.ADMIN)
 def _authors_only():
+    """The Studio is for experts and admins; the review queue also for the networks'
+    reviewers, whatever their role (it checks that itself)."""
+    if request.endpoint == "studio.review_queue":
+        return None
+    return _studio_staff()
+
+
+@roles_required(Role.EXPERT, Role.ADMIN)
+def _studio_staff():
     return None
 
 
@@ -43,7 +52,8 @@ def _back(course: Course, anchor: str = ""):
 
 @bp.get("/")
 def index():
-    return render_template("authoring/index.html", courses=authored_courses())
+    reviewer = current_user.is_admin or reviews.reviews_anything(db.session, current_user)
+    return render_template("authoring/index.html", courses=authored_courses(), reviewer=reviewer)
 
 
 @bp.post("/import")
@@ -283,16 +293,32 @@ def export(slug: str):
     )
 
 
-# -- review (administrators) --------------------------------------------------------------
+# -- review (administrators; the queue also for the networks' reviewers) ------------------
 
 
 @bp.get("/review")
-@roles_required(Role.ADMIN)
+@login_required
 def review_queue():
+    """The courses in review the signed-in person reviews, with their sign-offs so far."""
+    if not (current_user.is_admin or reviews.reviews_anything(db.session, current_user)):
+        abort(403)
     courses = db.session.scalars(
-        select(Course).where(Course.status == CourseStatus.IN_REVIEW).order_by(Course.updated_at)
+        select(Course)
+        .where(Course.status == CourseStatus.IN_REVIEW, policy.reviewed_by(current_user))
+        .order_by(Course.updated_at)
     ).all()
-    return render_template("authoring/review.html", courses=courses)
+    return render_template(
+        "authoring/review.html",
+        courses=courses,
+        status=reviews.queue_status(db.session, courses),
+    )
+
+
+def _after_review(course: Course):
+    """Back where the reviewer came from: the review page when its forms say so."""
+    if request.form.get("back") == "review":
+        return redirect(url_for("studio_review.review", slug=course.slug), code=303)
+    return _back(course)
 
 
 @bp.post("/<slug>/publish")
@@ -309,7 +335,7 @@ def publish(slug: str):
         ),
         _("Published: trainees now see this version."),
     )
-    return _back(course)
+    return _after_review(course)
 
 
 @bp.post("/<slug>/return")
@@ -322,4 +348,4 @@ def send_back(slug: str):
         ),
         _("Sent back to the authors with your comment."),
     )
-    return _back(course)
+    return _after_review(course)

@@ -27,6 +27,8 @@ class DomainError(Exception):
     status = 422
     #: Extra headers of the answer (``Retry-After`` on a 503).
     headers: dict[str, str] = {}
+    #: Extra members of the problem+json body (e.g. ``missing`` sign-offs).
+    extra: dict[str, Any] = {}
 
     def __init__(self, message: Any, *, field: str | None = None, status: int | None = None):
         super().__init__(str(message))
@@ -122,6 +124,7 @@ def problem(
     errors: list[dict] | None = None,
     headers: dict[str, str] | None = None,
     type_: str = "about:blank",
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": type_,
@@ -131,6 +134,8 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
     response = Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
     )
@@ -251,7 +256,9 @@ def handle_domain_error(exc: DomainError):
     core.edge, rolled it back before this handler runs)."""
     errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
     if wants_problem_json():
-        return problem(exc.status, exc.message, errors=errors, headers=dict(exc.headers))
+        return problem(
+            exc.status, exc.message, errors=errors, headers=dict(exc.headers), extra=exc.extra
+        )
     return error_page(exc.status, exc.message, dict(exc.headers))
 
 

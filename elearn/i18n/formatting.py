@@ -39,6 +39,13 @@ ROLE_LABELS = {
     "trainee": _l("Trainee"),
 }
 
+#: The reviews a network may require before publication (accounts.models.SIGNOFF_ROLES).
+SIGNOFF_LABELS = {
+    "domain": _l("Domain expert"),
+    "pedagogy": _l("Pedagogy"),
+    "translation": _l("Translation"),
+}
+
 STATUS_LABELS = {
     "draft": _l("Draft"),
     "in_review": _l("In review"),
@@ -172,6 +179,7 @@ def init_app(app: Flask) -> None:
         DOMAIN_LABELS=DOMAIN_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
+        SIGNOFF_LABELS=SIGNOFF_LABELS,
         MODULE_STATUS_LABELS=MODULE_STATUS_LABELS,
         FLAG_LABELS=FLAG_LABELS,
         EVENT_LABELS=EVENT_LABELS,

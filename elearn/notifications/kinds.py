@@ -55,6 +55,14 @@ def _review_submitted(p: dict) -> tuple[str, str]:
     )
 
 
+@kind("review_comment")
+def _review_comment(p: dict) -> tuple[str, str]:
+    return (
+        _("New review comment on “%(course)s”", course=_title(p.get("course"))),
+        _("%(name)s: %(excerpt)s", name=p.get("by", ""), excerpt=p.get("excerpt", "")),
+    )
+
+
 @kind("review_returned")
 def _review_returned(p: dict) -> tuple[str, str]:
     return (

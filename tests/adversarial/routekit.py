@@ -355,6 +355,26 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
         ("/studio/<slug>/submit", "expert", {"slug": DRAFT}, {}),
         ("/studio/<slug>/return", "admin", {"slug": DRAFT}, {"comment": "À revoir"}),
         ("/studio/<slug>/publish", "admin", {"slug": DRAFT}, {}),
+        # -- signoffs (issue 16): before the sign-out, which ends the session
+        ("/studio/<slug>/review/signoffs", "admin", {"slug": DRAFT}, {"role": "domain"}),
+        (
+            "/studio/<slug>/review/comments",
+            "expert",
+            {"slug": DRAFT},
+            {"body": "Le schéma manque."},
+        ),
+        (
+            "/admin/networks/<int:network_id>/reviewers",
+            "admin",
+            {"network_id": w.dmk},
+            {"email": w.sale.email, "role": "pedagogy"},
+        ),
+        (
+            "/admin/networks/<int:network_id>/reviewers/<int:reviewer_id>/remove",
+            "admin",
+            {"network_id": w.dmk, "reviewer_id": 1},
+            {},
+        ),
         (
             "/account/password",
             "b",
@@ -533,4 +553,7 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
                 ],
             },
         ),
+        # -- signoffs (issue 16)
+        ("/api/v1/courses/<slug>/signoffs", "POST", "admin", {"slug": DRAFT}, {"role": "domain"}),
+        ("/api/v1/networks/<code>", "PATCH", "admin", {"code": "DMK"}, {"required_signoffs": []}),
     ]

@@ -210,6 +210,9 @@ ACCEPTED = {
     "cohorts_api.request_export": {"course", "lang"},
     # -- quizform (issue 16)
     "quizedit.put_quiz": {"pass_mark", "max_attempts", "time_limit_minutes", "shuffle", "draw"},
+    # -- signoffs (issue 16)
+    "reviews.sign_off": set(),
+    "reference.update_network": set(),
 }
 
 
@@ -345,6 +348,19 @@ def json_writes(w) -> dict:
                 ],
             },
         ),
+        # -- signoffs (issue 16)
+        "reference.update_network": (
+            "PATCH",
+            "/api/v1/networks/DMK",
+            w.admin.token,
+            {"required_signoffs": ["domain"]},
+        ),
+        "reviews.sign_off": (
+            "POST",
+            f"/api/v1/courses/{DRAFT}/signoffs",
+            w.admin.token,
+            {"role": "domain"},
+        ),
     }
 
 
@@ -391,7 +407,7 @@ def test_every_json_write_refuses_fields_it_does_not_take(app, api, world):
     for endpoint, (method, url, token, body) in writes.items():
         if endpoint in {"media_api.part_urls"}:  # a one-part file has no parts to ask for
             continue
-        if endpoint == "courses.send_back":  # only a course in review goes back
+        if endpoint in {"courses.send_back", "reviews.sign_off"}:  # a course in review
             api.post(f"/api/v1/courses/{DRAFT}/submit", token=w.expert.token)
         response = api.call(method, url, token=token, json=body)
         assert response.status_code < 300, (endpoint, response.get_json())
@@ -681,6 +697,18 @@ STAFF_ROUTES = {
     ),
     # -- outline (issue 16)
     ("studio.preview", "GET"): ("/studio/brakes/preview", None, "admin expert"),
+    # -- signoffs (issue 16)
+    ("admin.add_reviewer", "POST"): (
+        "/admin/networks/1/reviewers",
+        {"email": "x@y.org", "role": "domain"},
+        "admin",
+    ),
+    ("admin.remove_reviewer", "POST"): ("/admin/networks/1/reviewers/1/remove", {}, "admin"),
+    ("reference.update_network", "PATCH"): (
+        "/api/v1/networks/DMK",
+        {"required_signoffs": []},
+        "admin",
+    ),
 }
 
 

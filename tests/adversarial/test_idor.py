@@ -96,11 +96,17 @@ def foreign_values(app, w) -> dict:
         "token": "forged-" + "x" * 40,  # password link / signed media grant nobody issued
         "kind": "csv",
         "action": "archive",
+        # -- signoffs (issue 16)
+        "reviewer_id": 1,  # whoever reviews first; the callers may remove nobody's
     }
 
 
 #: Arguments whose meaning differs by endpoint.
-OVERRIDES = {"reference.update_centre": {"code": "SALE"}}
+OVERRIDES = {
+    "reference.update_centre": {"code": "SALE"},
+    # -- signoffs (issue 16)
+    "reference.update_network": {"code": "DMK"},
+}
 #: Downloads whose ``job_id`` is Salé's export (a file with B in it), not the DMK import.
 EXPORT_DOWNLOADS = {"cohorts.export_file", "cohorts_api.download_export"}
 
@@ -178,6 +184,12 @@ def bodies(values) -> dict:
         "accounts.login": {"email": B_EMAIL, "password": "guessing-b-password"},
         "accounts.setup_password": {"new_password": "taken-over-42", "confirm": "taken-over-42"},
         "accounts.change_email": {"email": "evil@example.org", "password": "guessing-a-password"},
+        # -- signoffs (issue 16)
+        "reviews.sign_off": {"role": "domain"},
+        "reference.update_network": {"required_signoffs": []},
+        "studio_review.sign_off": {"role": "domain"},
+        "studio_review.add_comment": {"body": "Piraté"},
+        "admin.add_reviewer": {"email": "a@ofppt.example", "role": "domain"},
     }
 
 
@@ -363,6 +375,15 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("studio_quiz.quiz_yaml", "POST"): (302, 403, 403, 404),
     # -- outline (issue 16)
     ("studio.preview", "GET"): (302, 403, 403, 404),  # the whole draft, authors only
+    # -- signoffs (issue 16): the review is its network's reviewers' and authors'
+    ("studio_review.review", "GET"): (302, 404, 404, 404),
+    ("studio_review.sign_off", "POST"): (302, 404, 404, 404),
+    ("studio_review.add_comment", "POST"): (302, 404, 404, 404),
+    ("reviews.sign_off", "POST"): (401, 404, 404, 404),
+    ("reviews.list_signoffs", "GET"): (401, 404, 404, 404),
+    ("reference.update_network", "PATCH"): (401, 403, 403, 403),
+    ("admin.add_reviewer", "POST"): (302, 403, 403, 403),
+    ("admin.remove_reviewer", "POST"): (302, 403, 403, 403),
 }
 
 

@@ -487,6 +487,11 @@ UNIQUE_KEYS = {
     ("cohort_members", ("cohort_id", "user_id")): "test_the_same_new_member_added_twice_at_once",
     ("cohort_courses", ("cohort_id", "course_id")): "test_a_cohort_saved_twice_at_once (same "
     "service: cohorts.services.update_cohort)",
+    # -- signoffs (issue 16)
+    ("network_reviewers", ("network_id", "user_id", "role")): "accounts.services.add_reviewer "
+    "looks again (core.db.again_if_raced): adding one twice keeps the one there",
+    ("course_signoffs", ("course_id", "revision", "role", "user_id")): "review.sign_off holds "
+    "the course's row (authoring.services.lock) and looks again: twice is once",
 }
 
 

@@ -92,8 +92,9 @@ def published(api, people):
 
 
 def page_revision(client) -> str | None:
-    """What the admin's Studio page would publish (None: it offers no Publish button)."""
-    found = re.search(r'name="revision" value="([0-9a-f]{64})"', client.get(STUDIO).text)
+    """What the admin's review page would publish (None: it offers no Publish button)."""
+    page = client.get(STUDIO + "/review").text
+    found = re.search(r'name="revision" value="([0-9a-f]{64})"', page)
     return found and found.group(1)
 
 
