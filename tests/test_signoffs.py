@@ -382,3 +382,14 @@ def test_the_review_page_does_not_query_per_comment(app, w):
         page = _page(w.author.client, REVIEW)
     assert page.count('class="comment-body"') == 10
     assert len(many) == len(few), (len(few), len(many))
+
+
+def test_the_networks_reviewers_read_the_changes_others_do_not_learn_the_course_exists(api, w):
+    for person in (w.domain, w.pedagogy, w.author, w.admin):
+        answer = api.get(f"/api/v1/courses/{SLUG}/changes", token=person.token)
+        assert answer.status_code == 200, answer.get_json()
+        # never published: every lesson comes as added
+        assert {c["change"] for c in answer.get_json()["lessons"]} == {"added"}
+    refused = api.get(f"/api/v1/courses/{SLUG}/changes", token=w.outsider.token)
+    assert refused.status_code == 404
+    assert api.get("/api/v1/courses/no-such-course/changes", token=w.domain.token).status_code == 404
