@@ -176,6 +176,49 @@ def save_content(
     return content, changed
 
 
+def text_hash(content: LessonContent | None) -> str:
+    """What an editor started from, for the conflict check: one language version's title
+    and text ("" while the version does not exist, so two first translations clash too).
+    Built from ``source_hash``, so reading it never loads the text."""
+    if content is None:
+        return ""
+    return digest(content.title + "\n" + content.source_hash)
+
+
+class EditConflict(AuthoringError):
+    """Someone saved this language version after the editor opened it: saving now would
+    overwrite their work without either author knowing."""
+
+    status = 409
+
+    def __init__(self, lang: str, current: LessonContent | None):
+        super().__init__(
+            _l(
+                "Someone else saved this text while you were editing it: compare, merge "
+                "into your text and save again."
+            ),
+            field=f"markdown_{lang}",
+        )
+        self.lang = lang
+        #: The version saved meanwhile (None: it was deleted, which the Studio never does).
+        self.current = current
+
+
+def check_base(lesson: Lesson, lang: str, base: str | None, title: str, markdown: str) -> None:
+    """Refuse a save started from another version than the one stored (``base`` None:
+    the caller chose last-writer-wins). Sending again exactly what is stored is no conflict
+    (an autosave whose answer was lost on a bad connection). The course row is held
+    (``lock``) by then, so no other save slips in between this check and the write."""
+    if base is None:
+        return
+    content = lesson.content(lang)
+    if base == text_hash(content):
+        return
+    if content is not None and (content.title, content.source_hash) == (title, digest(markdown)):
+        return
+    raise EditConflict(lang, content)
+
+
 def render_for(session, course: Course, module_slug: str, markdown: str):
     """Render a lesson text with this course's media and lessons; (html, missing refs).
 
@@ -212,9 +255,14 @@ def edit_lesson(
     markdown: str,
     user: User,
     now: datetime,
+    base: str | None = None,
 ) -> LessonContent:
-    """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
+    """Save a lesson text typed in the Studio or sent through the API, rendered once here.
+
+    :param base: ``text_hash`` of the version the author started from; a different stored
+        version raises :class:`EditConflict` (None: last writer wins)."""
     title = clean_text(title)
+    check_base(item.lesson, lang, base, title, markdown)
     if not title or len(title) > 300:
         raise AuthoringError(_l("Give the lesson a title (at most 300 characters)."), field="title")
     html, missing = render_for(session, course, item.module.slug, markdown)

@@ -122,6 +122,7 @@ def problem(
     errors: list[dict] | None = None,
     headers: dict[str, str] | None = None,
     type_: str = "about:blank",
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": type_,
@@ -131,6 +132,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})  # members a problem type adds (RFC 9457 §3.2): a 409's current text
     response = Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
     )
