@@ -355,6 +355,13 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
             {"current_password": PASSWORD, "new_password": new_pw, "confirm": new_pw},
         ),
         ("/logout", "b", {}, {}),
+        # -- editor (issue 16)
+        (
+            "/studio/<slug>/modules/<module>/lessons/<lesson>/autosave",
+            "expert",
+            draft_lesson,
+            {"title_fr": "Le cycle", "markdown_fr": "Texte revu."},
+        ),
     ]
 
 

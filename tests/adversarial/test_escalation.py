@@ -636,6 +636,12 @@ STAFF_ROUTES = {
         {"code": "X", "name": {"fr": "X", "ar": "X"}, "domains": ["ai"]},
         "admin",
     ),
+    # -- editor (issue 16)
+    ("studio_editor.autosave", "POST"): (
+        "/studio/brakes/modules/checks/lessons/pads/autosave",
+        {"title_fr": "x", "markdown_fr": "x"},
+        "admin expert",
+    ),
 }
 STAFF_BLUEPRINTS = ("studio", "studio_editor", "studio_questions", "media_library", "admin", "gift")
 

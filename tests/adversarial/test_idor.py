@@ -170,6 +170,8 @@ def bodies(values) -> dict:
         "accounts.login": {"email": B_EMAIL, "password": "guessing-b-password"},
         "accounts.setup_password": {"new_password": "taken-over-42", "confirm": "taken-over-42"},
         "accounts.change_email": {"email": "evil@example.org", "password": "guessing-a-password"},
+        # -- editor (issue 16)
+        "studio_editor.autosave": {"title_fr": "Evil", "markdown_fr": "Evil"},
     }
 
 
@@ -344,6 +346,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("users.get_user", "GET"): (401, 403, 404, 403),  # B
     ("users.list_users", "GET"): (401, 403, 200, 403),  # the trainer's own centre's trainees
     ("users.update_user", "PATCH"): (401, 403, 403, 403),
+    # -- editor (issue 16)
+    ("studio_editor.autosave", "POST"): (302, 403, 403, 404),
 }
 
 
