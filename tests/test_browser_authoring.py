@@ -41,18 +41,18 @@ def test_expert_edits_in_arabic_admin_publishes_trainee_reads(
     page.goto(f"{base}/studio/engine-basics")
     assert page.locator("html").get_attribute("dir") == "rtl"
     page.goto(f"{base}/studio/engine-basics/modules/basics/lessons/cycle/edit?lang=ar")
-    assert "Quatre temps" in page.locator(".source").inner_text()  # the French source beside
-    page.locator("#title").fill("دورة المحرك رباعي الأشواط")
-    page.locator("#markdown").fill(
+    assert "Quatre temps" in page.locator("#markdown-fr").input_value()  # the French beside
+    page.locator("#title-ar").fill("دورة المحرك رباعي الأشواط")
+    page.locator("#markdown-ar").fill(
         "# الأشواط الأربعة\n\nالسحب، الضغط، الاحتراق، العادم: "
         "محرك **4T** بقوة 90 ch.\n\n![المحرك](media/engine.png)"
     )
     # the live preview refreshes by itself a moment after typing stops
-    live = page.locator("[data-live-preview] .lesson-body h2")
+    live = page.locator("[data-live-preview=ar] .lesson-body h2")
     live.wait_for()
     assert live.inner_text() == "الأشواط الأربعة"
     page.locator("button[value=preview]").click()  # and the button works as without script
-    preview = page.locator(".preview .lesson-body")
+    preview = page.locator("[data-live-preview=ar] .lesson-body")
     assert preview.get_attribute("dir") == "rtl"
     assert "الأشواط الأربعة" in preview.inner_text()
     assert preview.locator("img").get_attribute("src") == "/courses/engine-basics/media/engine.png"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from babel import dates as babel_dates
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -239,6 +239,8 @@ def edit_lesson(slug: str, module: str, lesson: str):
         },
         assets=_assets(course),
         snippet=media_snippet,
+        #: how often the script saves after a change (a setting so browser tests wait less)
+        autosave_ms=int(current_app.config.get("EDITOR_AUTOSAVE_SECONDS", 20) * 1000),
     ), status
 
 

@@ -61,7 +61,9 @@
   function insert(textarea, snippet) {
     var start = textarea.selectionStart, end = textarea.selectionEnd;
     var before = textarea.value.slice(0, start), after = textarea.value.slice(end);
-    var text = (before && !/\s$/.test(before) ? "\n" : "") + snippet + "\n";
+    // a paragraph of its own, so an image or a player is not run into the sentence before
+    var gap = !before || /\n\n$/.test(before) ? "" : (/\n$/.test(before) ? "\n" : "\n\n");
+    var text = gap + snippet + "\n\n";
     textarea.value = before + text + after;
     textarea.selectionStart = textarea.selectionEnd = start + text.length;
     textarea.focus();
