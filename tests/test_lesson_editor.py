@@ -142,6 +142,28 @@ def test_content_still_focuses_a_language(course, expert):
     assert "autofocus" not in page.split('id="markdown-fr"', 1)[1].split(">", 1)[0]
 
 
+def test_the_metadata_form_stays_with_each_languages_equipment(app, course, expert):
+    page = _html(expert.get(EDIT))
+    form = {
+        **_form(page),
+        "kind": "practical",
+        "duration_minutes": "25",
+        "competencies": ["C1"],
+        "equipment_fr": "Jauge\nChiffon",
+        "safety_fr": "",
+        "equipment_ar": "مقياس",
+        "safety_ar": "محرك بارد.",
+    }
+    assert expert.post_form(EDIT, form).status_code == 303
+    with app.app_context():
+        lesson = db.session.scalar(select(Course)).modules[0].lessons[0]
+        assert (lesson.kind, lesson.duration_minutes, lesson.competencies) == ("practical", 25, ["C1"])
+        assert lesson.equipment == {"fr": ["Jauge", "Chiffon"], "ar": ["مقياس"]}
+        assert lesson.safety == {"ar": "محرك بارد."}
+    again = _html(expert.get(EDIT))
+    assert 'name="equipment_ar" rows="3" lang="ar" dir="rtl">مقياس</textarea>' in again
+
+
 # -- conflicts ------------------------------------------------------------------------------
 
 

@@ -67,6 +67,8 @@ class Text:
     base: str | None
     #: Whether the request carried this language (only those are saved).
     posted: bool
+    #: Whether it carried this language's equipment or safety note (or the lesson's kind).
+    meta_posted: bool = False
     equipment: str = ""
     safety: str = ""
     preview: object = None
@@ -88,24 +90,22 @@ def _texts(course, item, form, focus: str) -> list[Text]:
             lang,
             content.title if content else "",
             content.markdown if content else "",
-            services.text_hash(content),
-            False,
-            "\n".join(item.equipment.get(lang) or []),
-            item.safety.get(lang, ""),
+            base=services.text_hash(content),
+            posted=False,
+            equipment="\n".join(item.equipment.get(lang) or []),
+            safety=item.safety.get(lang, ""),
         )
-        suffix = f"_{lang}"
-        if f"markdown{suffix}" not in form and lang == focus and "markdown" in form:
-            suffix = ""  # the one-language form (scripts and older pages post it)
+        # the one-language form (scripts and older pages post it) is the focused language's
+        legacy = lang == focus and not any(f"{k}_{lang}" in form for k in ("markdown", "equipment"))
+        suffix = "" if legacy else f"_{lang}"
         if f"markdown{suffix}" in form:
-            stored = Text(
-                lang,
-                form.get(f"title{suffix}", ""),
-                form.get(f"markdown{suffix}", ""),
-                form.get(f"base_{lang}") or None,
-                True,
-                form.get(f"equipment{suffix}", stored.equipment),
-                form.get(f"safety{suffix}", stored.safety),
-            )
+            stored.title, stored.markdown = form.get(f"title{suffix}", ""), form[f"markdown{suffix}"]
+            stored.base, stored.posted = form.get(f"base_{lang}") or None, True
+        meta = [k for k in ("equipment", "safety") if f"{k}{suffix}" in form]
+        if meta or (legacy and "kind" in form):
+            stored.meta_posted = True
+            stored.equipment = form.get(f"equipment{suffix}", stored.equipment)
+            stored.safety = form.get(f"safety{suffix}", stored.safety)
         texts.append(stored)
     return texts
 
@@ -169,7 +169,7 @@ def _save_texts(course, parent, item, texts: list[Text], *, meta: bool) -> list[
     if meta:
         form = request.form
         for text in texts:
-            if not text.posted:
+            if not text.meta_posted:
                 continue
             outline.update_lesson_meta(
                 course,
