@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from elearn.authoring.models import Course, LessonRevision
 from elearn.authoring.rendering import media_snippet
 from elearn.extensions import db
+from elearn.media.models import MediaAsset
 from tests.factories import package_files, zipped
 
 EDIT = "/studio/engine-basics/modules/basics/lessons/cycle/edit"
@@ -361,3 +362,31 @@ def test_trainees_get_no_version_of_the_working_copy(api, make):
     read = api.get(API, token=reader)
     assert read.status_code == 200 and "ETag" not in read.headers
     assert read.get_json().get("hash") is None
+
+
+def test_the_editor_reads_as_many_statements_however_many_media(app, course, expert, queries):
+    def add_media(count: int, start: int) -> None:
+        with app.app_context():
+            course_id = db.session.scalar(select(Course.id))
+            for n in range(start, start + count):
+                db.session.add(
+                    MediaAsset(
+                        course_id=course_id,
+                        path=f"media/extra-{n}.png",
+                        key=f"courses/engine-basics/extra-{n}.png",
+                        content_type="image/png",
+                        size=68,
+                        sha256="0" * 64,
+                    )
+                )
+            db.session.commit()
+
+    expert.get(EDIT)  # warm: the session's first request reads the account
+    add_media(2, 0)
+    with queries() as few:
+        assert expert.get(EDIT).status_code == 200
+    add_media(30, 2)
+    with queries() as many:
+        page = _html(expert.get(EDIT))
+    assert "media/extra-31.png" in page
+    assert len(many) == len(few)
