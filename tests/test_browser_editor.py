@@ -148,7 +148,9 @@ def test_live_preview_paste_an_image_and_pick_a_pdf(app, browser, live_server, m
     context.close()
 
 
-def test_autosave_says_when_it_saved_and_keeps_the_text_offline(app, browser, live_server, make, course):
+def test_autosave_says_when_it_saved_and_keeps_the_text_offline(
+    app, browser, live_server, make, course
+):
     expert = make.user("expert", network="DMK", locale="ar")
     context, page = _open(browser, live_server, expert, "ar", 1280, 900)
     status = page.locator(".autosave-status")

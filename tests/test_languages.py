@@ -207,7 +207,10 @@ def test_an_arabic_expert_edits_the_french_text_in_an_arabic_studio(app, make, c
     _expert, client = _author(app, make, "ar")
     assert 'lang="ar" dir="rtl"' in _html(client.get(EDIT)).split('id="markdown-ar"', 1)[1]
     page = _html(client.get(f"{EDIT}?content=fr"))
-    assert HTML_AR in page and 'id="markdown-fr" name="markdown_fr" rows="18" lang="fr" dir="ltr"' in page
+    assert (
+        HTML_AR in page
+        and 'id="markdown-fr" name="markdown_fr" rows="18" lang="fr" dir="ltr"' in page
+    )
     assert page.split('id="markdown-fr"', 1)[1].split(">", 1)[0].endswith("autofocus")
     history = _html(client.get(EDIT.replace("/edit", "/history") + "?content=fr"))
     assert HTML_AR in history and 'name="content" value="fr"' in history

@@ -120,7 +120,9 @@ def test_a_language_left_empty_is_not_created(app, make, signed_in):
 
 def test_a_refused_language_saves_neither(app, course, expert):
     page = _html(expert.get(EDIT))
-    refused = expert.post_form(EDIT, _form(page, fr=("Le cycle", "Nouveau."), ar=("", "نص بلا عنوان")))
+    refused = expert.post_form(
+        EDIT, _form(page, fr=("Le cycle", "Nouveau."), ar=("", "نص بلا عنوان"))
+    )
     assert refused.status_code == 422
     assert "Nouveau." in _textarea(_html(refused), "fr")  # the texts stay in the boxes
     assert _content(app, "fr")[1] != "Nouveau."
@@ -129,7 +131,11 @@ def test_a_refused_language_saves_neither(app, course, expert):
 def test_the_preview_button_renders_both_texts_without_javascript(app, course, expert):
     page = _html(expert.get(EDIT))
     shown = expert.post_form(
-        EDIT, {**_form(page, fr=("Le cycle", "**gras**"), ar=("الدورة", "**عريض**")), "action": "preview"}
+        EDIT,
+        {
+            **_form(page, fr=("Le cycle", "**gras**"), ar=("الدورة", "**عريض**")),
+            "action": "preview",
+        },
     )
     html = _html(shown)
     assert shown.status_code == 200
@@ -158,7 +164,11 @@ def test_the_metadata_form_stays_with_each_languages_equipment(app, course, expe
     assert expert.post_form(EDIT, form).status_code == 303
     with app.app_context():
         lesson = db.session.scalar(select(Course)).modules[0].lessons[0]
-        assert (lesson.kind, lesson.duration_minutes, lesson.competencies) == ("practical", 25, ["C1"])
+        assert (lesson.kind, lesson.duration_minutes, lesson.competencies) == (
+            "practical",
+            25,
+            ["C1"],
+        )
         assert lesson.equipment == {"fr": ["Jauge", "Chiffon"], "ar": ["مقياس"]}
         assert lesson.safety == {"ar": "محرك بارد."}
     again = _html(expert.get(EDIT))
@@ -226,7 +236,8 @@ def test_autosave_answers_json_and_refuses_a_conflict(app, make, course, expert,
     assert _content(app, "fr")[1] == "Leur texte"
 
     retry = expert.post_form(
-        AUTOSAVE, {**form, "markdown_fr": "Brouillon 2", "base_fr": problem["current"]["fr"]["hash"]}
+        AUTOSAVE,
+        {**form, "markdown_fr": "Brouillon 2", "base_fr": problem["current"]["fr"]["hash"]},
     )
     assert retry.status_code == 200 and _content(app, "fr")[1] == "Brouillon 2"
 
@@ -273,7 +284,10 @@ def test_the_media_page_suggests_a_link_for_a_pdf(course, expert):
 def test_the_editor_picker_lists_the_course_media_with_their_snippets(course, expert):
     page = _html(expert.get(EDIT))
     picker = page.split('class="media-picker"', 1)[1].split("</details>", 1)[0]
-    assert 'data-insert="[fiche securite](media/fiche-securite.pdf)" data-target="markdown-fr"' in picker
+    assert (
+        'data-insert="[fiche securite](media/fiche-securite.pdf)" data-target="markdown-fr"'
+        in picker
+    )
     assert 'data-insert="![brochage](media/brochage.mp3)"' in picker
     snippet = "[fiche securite](media/fiche-securite.pdf)"
     saved = expert.post_form(EDIT, _form(page, fr=("Le cycle", f"Lisez : {snippet}")))

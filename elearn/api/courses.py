@@ -498,7 +498,7 @@ def put_lesson(body, slug: str, module: str, lesson: str):
             now=utcnow(),
             base=body.get("base_hash") or _if_match(),
         )
-    except services.EditConflict as exc:
+    except services.EditConflictError as exc:
         theirs = exc.current
         return problem(
             409,

@@ -7,7 +7,6 @@ import difflib
 from dataclasses import dataclass
 
 from babel import dates as babel_dates
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -31,10 +30,10 @@ from elearn.core.db import utcnow
 from elearn.core.edge import attempt, fail
 from elearn.core.errors import DomainError, problem
 from elearn.extensions import db
-from elearn.media.models import MediaAsset
 from elearn.i18n.formatting import local_zone
 from elearn.i18n.languages import pick_language
 from elearn.i18n.locale import wanted_content
+from elearn.media.models import MediaAsset
 
 bp = Blueprint("studio_editor", __name__, url_prefix="/studio", template_folder="templates")
 LESSON = "/<slug>/modules/<module>/lessons/<lesson>"
@@ -99,7 +98,10 @@ def _texts(course, item, form, focus: str) -> list[Text]:
         legacy = lang == focus and not any(f"{k}_{lang}" in form for k in ("markdown", "equipment"))
         suffix = "" if legacy else f"_{lang}"
         if f"markdown{suffix}" in form:
-            stored.title, stored.markdown = form.get(f"title{suffix}", ""), form[f"markdown{suffix}"]
+            stored.title, stored.markdown = (
+                form.get(f"title{suffix}", ""),
+                form[f"markdown{suffix}"],
+            )
             stored.base, stored.posted = form.get(f"base_{lang}") or None, True
         meta = [k for k in ("equipment", "safety") if f"{k}{suffix}" in form]
         if meta or (legacy and "kind" in form):
@@ -119,7 +121,7 @@ def _conflicts(item, texts: list[Text]) -> bool:
             continue
         try:
             services.check_base(item, text.lang, text.base, text.title.strip(), text.markdown)
-        except services.EditConflict as exc:
+        except services.EditConflictError as exc:
             found = True
             theirs = exc.current
             text.base = services.text_hash(theirs)
@@ -213,7 +215,7 @@ def edit_lesson(slug: str, module: str, lesson: str):
     status = 200
     if request.method == "POST" and request.form.get("action") == "save":
         if _conflicts(item, texts):
-            flash(str(services.EditConflict(focus, None).message), "error")
+            flash(str(services.EditConflictError(focus, None).message), "error")
             status = 409
         else:
             saved, _value = attempt(
@@ -263,9 +265,13 @@ def autosave(slug: str, module: str, lesson: str):
     item = lesson_or_404(parent, lesson)
     texts = _texts(course, item, request.form, _content(course))
     if _conflicts(item, texts):
-        message = services.EditConflict(_content(course), None).message
+        message = services.EditConflictError(_content(course), None).message
         current = {
-            t.lang: {"title": t.conflict["title"], "markdown": t.conflict["markdown"], "hash": t.base}
+            t.lang: {
+                "title": t.conflict["title"],
+                "markdown": t.conflict["markdown"],
+                "hash": t.base,
+            }
             for t in texts
             if t.conflict
         }

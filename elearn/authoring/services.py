@@ -185,7 +185,7 @@ def text_hash(content: LessonContent | None) -> str:
     return digest(content.title + "\n" + content.source_hash)
 
 
-class EditConflict(AuthoringError):
+class EditConflictError(AuthoringError):
     """Someone saved this language version after the editor opened it: saving now would
     overwrite their work without either author knowing."""
 
@@ -216,7 +216,7 @@ def check_base(lesson: Lesson, lang: str, base: str | None, title: str, markdown
         return
     if content is not None and (content.title, content.source_hash) == (title, digest(markdown)):
         return
-    raise EditConflict(lang, content)
+    raise EditConflictError(lang, content)
 
 
 def render_for(session, course: Course, module_slug: str, markdown: str):
@@ -260,7 +260,7 @@ def edit_lesson(
     """Save a lesson text typed in the Studio or sent through the API, rendered once here.
 
     :param base: ``text_hash`` of the version the author started from; a different stored
-        version raises :class:`EditConflict` (None: last writer wins)."""
+        version raises :class:`EditConflictError` (None: last writer wins)."""
     title = clean_text(title)
     check_base(item.lesson, lang, base, title, markdown)
     if not title or len(title) > 300:
