@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from elearn.authoring.models import Course, LessonRevision
 from elearn.authoring.rendering import media_snippet
+from elearn.core.db import utcnow
 from elearn.extensions import db
 from elearn.media.models import MediaAsset
 from tests.factories import package_files, zipped
@@ -240,6 +241,22 @@ def test_autosave_answers_json_and_refuses_a_conflict(app, make, course, expert,
         {**form, "markdown_fr": "Brouillon 2", "base_fr": problem["current"]["fr"]["hash"]},
     )
     assert retry.status_code == 200 and _content(app, "fr")[1] == "Brouillon 2"
+
+
+def test_autosaves_of_one_author_make_one_revision(app, course, expert, clock):
+    clock.moment = utcnow()  # after the import's revisions
+    page = _html(expert.get(EDIT))
+    before = _revisions(app)
+    form = {k: v for k, v in _form(page).items() if k != "action"}
+    for n in range(3):  # a minute apart
+        form = {**form, "markdown_fr": f"Brouillon {n}"}
+        answer = expert.post_form(AUTOSAVE, form).get_json()
+        form["base_fr"] = answer["bases"]["fr"]
+        clock.advance(minutes=1)
+    assert _revisions(app) == before + 1 and _content(app, "fr")[1] == "Brouillon 2"
+    clock.advance(minutes=30)  # a later sitting keeps the earlier one in the history
+    expert.post_form(AUTOSAVE, {**form, "markdown_fr": "Le lendemain"})
+    assert _revisions(app) == before + 2
 
 
 def test_autosave_names_the_field_to_fix(app, course, expert):

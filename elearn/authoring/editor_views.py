@@ -26,6 +26,7 @@ from elearn.authoring.package.validate import Checker
 from elearn.authoring.package.yamlio import dump
 from elearn.authoring.rendering import media_snippet, trusted
 from elearn.authoring.studio import course_or_404, item_analysis, lesson_or_404, module_or_404
+from elearn.core import clock
 from elearn.core.db import utcnow
 from elearn.core.edge import attempt, fail
 from elearn.core.errors import DomainError, problem
@@ -148,7 +149,7 @@ def _save_texts(course, parent, item, texts: list[Text], *, meta: bool) -> list[
     """Save every posted, non-empty language (a language left empty is not created), and
     with ``meta`` the lesson's kind, duration, competencies and each language's equipment
     and safety note. Returns the languages saved."""
-    saved = []
+    saved, now = [], clock.now()  # the autosave window is a span of time: tests move it
     for text in texts:
         if not text.posted or text.empty:
             continue
@@ -161,8 +162,9 @@ def _save_texts(course, parent, item, texts: list[Text], *, meta: bool) -> list[
                 title=text.title,
                 markdown=text.markdown,
                 user=current_user,
-                now=utcnow(),
+                now=now,
                 base=text.base,
+                draft=not meta,  # an autosave
             )
         except DomainError as exc:  # name the column's field: title_ar, markdown_fr
             exc.field = f"{exc.field}_{text.lang}" if exc.field else None
@@ -182,7 +184,7 @@ def _save_texts(course, parent, item, texts: list[Text], *, meta: bool) -> list[
                 competencies=form.getlist("competencies"),
                 equipment=text.equipment,
                 safety=text.safety,
-                now=utcnow(),
+                now=now,
             )
     return saved
 
@@ -287,7 +289,7 @@ def autosave(slug: str, module: str, lesson: str):
         fail()
         errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
         return problem(exc.status, exc.message, errors=errors)
-    now = utcnow()
+    now = clock.now()
     at = babel_dates.format_time(now, "short", tzinfo=local_zone(), locale=get_locale())
     return {
         "saved": saved,
