@@ -30,6 +30,7 @@ from elearn.core import clock
 from elearn.core.db import utcnow
 from elearn.core.edge import attempt, fail
 from elearn.core.errors import DomainError, problem
+from elearn.core.text import clean_text
 from elearn.extensions import db
 from elearn.i18n.formatting import local_zone
 from elearn.i18n.languages import pick_language
@@ -121,7 +122,7 @@ def _conflicts(item, texts: list[Text]) -> bool:
         if not text.posted or text.empty:
             continue
         try:
-            services.check_base(item, text.lang, text.base, text.title.strip(), text.markdown)
+            services.check_base(item, text.lang, text.base, clean_text(text.title), text.markdown)
         except services.EditConflictError as exc:
             found = True
             theirs = exc.current
