@@ -182,3 +182,29 @@ def test_autosave_says_when_it_saved_and_keeps_the_text_offline(
     )
     assert _markdown(app, "fr") == "Écrit sans réseau."
     context.close()
+
+
+def test_a_conflict_shows_their_version_and_keeps_mine(app, browser, live_server, make, course):
+    me = make.user("expert", network="DMK", locale="ar", name="سميرة")
+    colleague = make.user("expert", network="DMK", locale="fr", name="Youssef")
+    mine, page = _open(browser, live_server, me, "ar", 1280, 900)
+    theirs, other = _open(browser, live_server, colleague, "fr", 1280, 900)
+    other.locator("#markdown-ar").fill("# أربعة أشواط\n\nنص الزميل.")
+    other.locator("button[value=save]").click()
+    other.wait_for_url("**/edit?content=fr")
+    theirs.close()
+
+    page.locator("#markdown-ar").fill("# أربعة أشواط\n\nنصي أنا.")
+    page.locator("button[value=save]").click()
+    box = page.locator("#conflict-ar")
+    box.wait_for()
+    assert "Youssef" in box.inner_text() and "نص الزميل." in box.inner_text()
+    assert box.locator(".diff .add").inner_text() == "+نصي أنا."
+    assert page.locator("#markdown-ar").input_value() == "# أربعة أشواط\n\nنصي أنا."
+    screenshot(page, "editor-conflict-ar")
+    page.locator("#markdown-ar").fill("# أربعة أشواط\n\nنص الزميل.\n\nنصي أنا.")
+    page.locator("button[value=save]").click()
+    page.wait_for_url("**/edit?content=ar")
+    merged = _markdown(app, "ar").replace("\r\n", "\n")  # forms send CRLF
+    assert merged == "# أربعة أشواط\n\nنص الزميل.\n\nنصي أنا."
+    mine.close()
