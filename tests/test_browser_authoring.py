@@ -85,6 +85,9 @@ def test_expert_edits_in_arabic_admin_publishes_trainee_reads(
     assert body.get_attribute("dir") == "rtl" and body.get_attribute("lang") == "ar"
     assert page.locator("#lesson-title").inner_text() == "دورة المحرك رباعي الأشواط"
     assert body.locator("h2").first.inner_text() == "الأشواط الأربعة"  # "#" sits under the title
-    assert page.locator(".lesson-body img").evaluate("img => img.complete && img.naturalWidth") == 1
+    image = page.locator(".lesson-body img")
+    # lesson images load lazily, after the page's load event: wait for this one to arrive
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 1
     screenshot(page, f"trainee-reads-ar-{backend}")
     phone.close()
