@@ -41,18 +41,18 @@ def test_expert_edits_in_arabic_admin_publishes_trainee_reads(
     page.goto(f"{base}/studio/engine-basics")
     assert page.locator("html").get_attribute("dir") == "rtl"
     page.goto(f"{base}/studio/engine-basics/modules/basics/lessons/cycle/edit?lang=ar")
-    assert "Quatre temps" in page.locator(".source").inner_text()  # the French source beside
-    page.locator("#title").fill("دورة المحرك رباعي الأشواط")
-    page.locator("#markdown").fill(
+    assert "Quatre temps" in page.locator("#markdown-fr").input_value()  # the French beside
+    page.locator("#title-ar").fill("دورة المحرك رباعي الأشواط")
+    page.locator("#markdown-ar").fill(
         "# الأشواط الأربعة\n\nالسحب، الضغط، الاحتراق، العادم: "
         "محرك **4T** بقوة 90 ch.\n\n![المحرك](media/engine.png)"
     )
     # the live preview refreshes by itself a moment after typing stops
-    live = page.locator("[data-live-preview] .lesson-body h2")
+    live = page.locator("[data-live-preview=ar] .lesson-body h2")
     live.wait_for()
     assert live.inner_text() == "الأشواط الأربعة"
     page.locator("button[value=preview]").click()  # and the button works as without script
-    preview = page.locator(".preview .lesson-body")
+    preview = page.locator("[data-live-preview=ar] .lesson-body")
     assert preview.get_attribute("dir") == "rtl"
     assert "الأشواط الأربعة" in preview.inner_text()
     assert preview.locator("img").get_attribute("src") == "/courses/engine-basics/media/engine.png"
@@ -85,6 +85,9 @@ def test_expert_edits_in_arabic_admin_publishes_trainee_reads(
     assert body.get_attribute("dir") == "rtl" and body.get_attribute("lang") == "ar"
     assert page.locator("#lesson-title").inner_text() == "دورة المحرك رباعي الأشواط"
     assert body.locator("h2").first.inner_text() == "الأشواط الأربعة"  # "#" sits under the title
-    assert page.locator(".lesson-body img").evaluate("img => img.complete && img.naturalWidth") == 1
+    image = page.locator(".lesson-body img")
+    # lesson images load lazily, after the page's load event: wait for this one to arrive
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 1
     screenshot(page, f"trainee-reads-ar-{backend}")
     phone.close()

@@ -108,7 +108,7 @@ def test_an_expert_edits_the_other_text_and_keeps_their_studio(
     page.wait_for_url(f"**{EDIT}?content={other}")
     interface_is(page, mine)
     assert tabs.locator("[aria-current=page]").inner_text() == NAME[other]
-    editor = page.locator("#markdown")
+    editor = page.locator(f"#markdown-{other}")
     assert (editor.get_attribute("lang"), editor.get_attribute("dir")) == (other, DIRECTION[other])
     if backend == "sqlite":
         shoot(page, f"editor-{mine}-interface-{other}-content")
@@ -118,7 +118,7 @@ def test_an_expert_edits_the_other_text_and_keeps_their_studio(
     page.wait_for_url(f"**{EDIT}?content={other}")
     interface_is(page, mine)
     assert page.locator(".flash-success").count() == 1
-    assert page.locator("#markdown").input_value().rstrip() == text.rstrip()
+    assert page.locator(f"#markdown-{other}").input_value().rstrip() == text.rstrip()
 
     page.goto(f"{base}/studio/auto-obd-diagnostics")
     interface_is(page, mine)  # the whole Studio still speaks the expert's language

@@ -75,12 +75,15 @@ def answer_quiz(page, module: str, lang: str, words: dict) -> None:
         if kind == "matching":
             right = {plain(p["left"][lang]): plain(p["right"][lang]) for p in question["pairs"]}
             for row in fieldset.locator("ul.matching > li").all():
-                row.locator("select").select_option(label=right[plain(row.locator("label").inner_text())])
+                left = plain(row.locator("label").inner_text())
+                row.locator("select").select_option(label=right[left])
             continue
         if kind == "ordering":
             place = {plain(step["text"][lang]): n for n, step in enumerate(question["items"], 1)}
             wanted = {
-                row.locator("select").get_attribute("id"): place[plain(row.locator("span").inner_text())]
+                row.locator("select").get_attribute("id"): place[
+                    plain(row.locator("span").inner_text())
+                ]
                 for row in fieldset.locator("ol.ordering > li").all()
             }
             # first place first: choosing a place moves the step there, the others follow

@@ -184,7 +184,10 @@ def test_a_french_expert_edits_the_arabic_text_in_a_french_studio(app, make, cou
     tabs = page.split('class="lang-tabs"', 1)[1].split("</nav>", 1)[0]
     assert f'href="{EDIT}?content=ar"' in tabs and f'href="{EDIT}?content=fr"' in tabs
     assert "?lang=" not in tabs
-    assert 'id="markdown" name="markdown" rows="22" lang="ar" dir="rtl"' in page
+    # both texts side by side, the one asked for focused
+    assert 'id="markdown-ar" name="markdown_ar" rows="18" lang="ar" dir="rtl"' in page
+    assert 'id="markdown-fr" name="markdown_fr" rows="18" lang="fr" dir="ltr"' in page
+    assert page.split('id="markdown-ar"', 1)[1].split(">", 1)[0].endswith("autofocus")
     assert 'name="content" value="ar"' in page
     saved = client.post_form(
         f"{EDIT}?content=ar",
@@ -202,9 +205,13 @@ def test_a_french_expert_edits_the_arabic_text_in_a_french_studio(app, make, cou
 
 def test_an_arabic_expert_edits_the_french_text_in_an_arabic_studio(app, make, course):
     _expert, client = _author(app, make, "ar")
-    assert 'lang="ar" dir="rtl"' in _html(client.get(EDIT)).split('id="markdown"', 1)[1]
+    assert 'lang="ar" dir="rtl"' in _html(client.get(EDIT)).split('id="markdown-ar"', 1)[1]
     page = _html(client.get(f"{EDIT}?content=fr"))
-    assert HTML_AR in page and 'id="markdown" name="markdown" rows="22" lang="fr" dir="ltr"' in page
+    assert (
+        HTML_AR in page
+        and 'id="markdown-fr" name="markdown_fr" rows="18" lang="fr" dir="ltr"' in page
+    )
+    assert page.split('id="markdown-fr"', 1)[1].split(">", 1)[0].endswith("autofocus")
     history = _html(client.get(EDIT.replace("/edit", "/history") + "?content=fr"))
     assert HTML_AR in history and 'name="content" value="fr"' in history
     board = _html(client.get("/studio/engine-basics/translations"))

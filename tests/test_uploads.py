@@ -36,6 +36,7 @@ def test_upload_then_use_it_in_a_lesson(app, api, course, expert):
     assert done.get_json() == {
         "path": "media/schema-obd.png",
         "url": "/courses/engine-basics/media/schema-obd.png",
+        "snippet": "![schema obd](media/schema-obd.png)",  # what the editor inserts
     }
     edit = api.call(
         "PUT",

@@ -61,6 +61,14 @@ class LessonPut(Schema):
     lang = fields.String(required=True, validate=validate.OneOf(CONTENT_LANGUAGES))
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     markdown = fields.String(required=True, validate=validate.Length(max=200_000))
+    base_hash = fields.String(
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "The ``hash`` (or ``ETag``) of the version you edited: if someone "
+            "saved that language since, the answer is 409 with the ``current`` text (an "
+            "``If-Match`` header does the same). Without either, the last writer wins."
+        },
+    )
 
 
 class ReturnArgs(Schema):
@@ -172,6 +180,13 @@ class LessonOut(Schema):
     previous = fields.Nested(LessonRef, allow_none=True)
     next = fields.Nested(LessonRef, allow_none=True)
     completed = fields.Boolean(metadata={"description": "Whether the caller completed it."})
+    hash = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Authors: the version of this language's working copy (also the "
+            "``ETag``), to send back with PUT as ``base_hash`` or ``If-Match``."
+        },
+    )
 
 
 class Enrolment(Schema):
@@ -411,17 +426,58 @@ def get_lesson(slug: str, module: str, lesson: str):
         abort(404)
     view = reading.lesson_view(course, found, wanted_content("lang"), draft=draft)
     view["completed"] = bool(learning.completed_ids(db.session, current_user, [found.lesson.id]))
-    return view
+    if not draft:
+        return view
+    return _versioned(view, found, view["lang"])
+
+
+def _versioned(view: dict, found, lang: str):
+    """An author's lesson with the version of its text, in the body and as the ETag."""
+    view["hash"] = services.text_hash(found.lesson.content(lang))
+    return view, 200, {"ETag": f'"{view["hash"]}"'}
+
+
+def _if_match() -> str | None:
+    """The version named by ``If-Match`` (one strong or weak tag; ``*``: any, not a check)."""
+    value = (request.headers.get("If-Match") or "").strip()
+    if not value or value == "*":
+        return None
+    return value.removeprefix("W/").strip('"')
 
 
 @blp.route("/courses/<slug>/modules/<module>/lessons/<lesson>", methods=["PUT"])
 @blp.arguments(LessonPut)
-@blp.response(200, LessonOut, description="The saved working copy, in that language")
-@blp.problems(401, 403, 404)
-@blp.doc(**SECURED)
+@blp.response(
+    200,
+    LessonOut,
+    description="The saved working copy, in that language",
+    headers={"ETag": {"description": "The saved version", "schema": {"type": "string"}}},
+)
+@blp.problems(
+    401,
+    403,
+    404,
+    {
+        409: "Someone saved this language since the version named by ``base_hash`` or "
+        "``If-Match``: nothing was saved; ``current`` holds their {title, markdown, hash}"
+    },
+    422,
+)
+@blp.doc(
+    **SECURED,
+    parameters=[
+        {
+            "in": "header",
+            "name": "If-Match",
+            "schema": {"type": "string"},
+            "description": "The ETag of GET: refuse (409) if the text changed since.",
+        }
+    ],
+)
 @login_required
 def put_lesson(body, slug: str, module: str, lesson: str):
-    """Save one language version of a lesson in the working copy (authors)."""
+    """Save one language version of a lesson in the working copy (authors); with
+    ``base_hash`` or ``If-Match``, only if nobody saved it since (else 409)."""
     course = _authored_or_404(slug)
     found = reading.find_lesson(course, module, lesson, draft=True)
     if found is None:
@@ -432,17 +488,34 @@ def put_lesson(body, slug: str, module: str, lesson: str):
             _l("This course is not offered in that language."),
             errors=[{"path": "lang", "message": str(_l("Not a course language."))}],
         )
-    services.edit_lesson(
-        db.session,
-        course,
-        found,
-        body["lang"],
-        title=body["title"],
-        markdown=body["markdown"],
-        user=current_user,
-        now=utcnow(),
-    )
-    return reading.lesson_view(course, found, body["lang"], draft=True)
+    try:
+        services.edit_lesson(
+            db.session,
+            course,
+            found,
+            body["lang"],
+            title=body["title"],
+            markdown=body["markdown"],
+            user=current_user,
+            now=utcnow(),
+            base=body.get("base_hash") or _if_match(),
+        )
+    except services.EditConflictError as exc:
+        theirs = exc.current
+        return problem(
+            409,
+            exc.message,
+            errors=[{"path": "markdown", "message": str(exc.message)}],
+            extra={
+                "current": {
+                    "title": theirs.title if theirs else "",
+                    "markdown": theirs.markdown if theirs else "",
+                    "hash": services.text_hash(theirs),
+                }
+            },
+        )
+    view = reading.lesson_view(course, found, body["lang"], draft=True)
+    return _versioned(view, found, body["lang"])
 
 
 @blp.route("/courses/<slug>/enrolment", methods=["POST"])

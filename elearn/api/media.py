@@ -10,6 +10,7 @@ from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _authored_or_404
 from elearn.api.schemas import UTCDateTime
 from elearn.authoring import services
+from elearn.authoring.rendering import media_snippet
 from elearn.core import edge
 from elearn.core.db import utcnow
 from elearn.extensions import db, limiter
@@ -59,6 +60,9 @@ class PartsDone(Schema):
 class MediaFile(Schema):
     path = fields.String(metadata={"description": "How lessons refer to the file."})
     url = fields.String(metadata={"description": "Where readers get it."})
+    snippet = fields.String(
+        metadata={"description": "The Markdown that inserts it in a lesson (a PDF as a link)."}
+    )
 
 
 def _authored_course(slug: str):
@@ -134,4 +138,8 @@ def complete(slug: str, upload_id: str):
         edge.commit_now()  # the refused object is gone; keep the ticket's state
         raise
     services.touched(course, utcnow())  # a new file in the working copy
-    return {"path": asset.path, "url": media_url(course.slug, asset.path)}
+    return {
+        "path": asset.path,
+        "url": media_url(course.slug, asset.path),
+        "snippet": media_snippet(asset),
+    }

@@ -4,24 +4,30 @@ their differences, the quiz, the translation board."""
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from babel import dates as babel_dates
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from elearn.accounts.models import Role
+from elearn.accounts.models import Role, User
 from elearn.accounts.permissions import roles_required
 from elearn.authoring import outline, reading, services
 from elearn.authoring.models import LessonRevision
-from elearn.authoring.rendering import trusted
+from elearn.authoring.rendering import media_snippet, trusted
 from elearn.authoring.studio import course_or_404, item_analysis, lesson_or_404, module_or_404
-from elearn.core.db import utcnow
-from elearn.core.edge import attempt
+from elearn.core import clock
+from elearn.core.edge import attempt, fail
 from elearn.core.errors import DomainError, problem
+from elearn.core.text import clean_text
 from elearn.extensions import db
+from elearn.i18n.formatting import local_zone
 from elearn.i18n.languages import pick_language
 from elearn.i18n.locale import wanted_content
+from elearn.media.models import MediaAsset
 
 bp = Blueprint("studio_editor", __name__, url_prefix="/studio", template_folder="templates")
 LESSON = "/<slug>/modules/<module>/lessons/<lesson>"
@@ -42,70 +48,248 @@ def _content(course) -> str:
     )
 
 
-@bp.route(LESSON + "/edit", methods=["GET", "POST"])
-def edit_lesson(slug: str, module: str, lesson: str):
-    course = course_or_404(slug)
-    parent = module_or_404(course, module)
-    item = lesson_or_404(parent, lesson)
-    lang = _content(course)
-    content = item.content(lang)
-    title = request.form.get("title", content.title if content else "")
-    markdown = request.form.get("markdown", content.markdown if content else "")
-    preview, status = None, 200
-    if request.method == "POST" and request.form.get("action") == "save":
+@dataclass
+class Text:
+    """One language's column of the editor: what the form holds, what it started from."""
 
-        def save():
+    lang: str
+    title: str
+    markdown: str
+    #: ``services.text_hash`` of the stored version this text started from (None: the
+    #: request did not say, and the last writer wins).
+    base: str | None
+    #: Whether the request carried this language (only those are saved).
+    posted: bool
+    #: Whether it carried this language's equipment or safety note (or the lesson's kind).
+    meta_posted: bool = False
+    equipment: str = ""
+    safety: str = ""
+    preview: object = None
+    conflict: dict | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.title.strip() and not self.markdown.strip()
+
+
+def _texts(course, item, form, focus: str) -> list[Text]:
+    """Each course language's text, from the form when it carries it (``title_<lang>``,
+    ``markdown_<lang>``, ``base_<lang>``; a one-language form's ``title``/``markdown`` is
+    the focused language's), else from the working copy."""
+    texts = []
+    for lang in course.languages:
+        content = item.content(lang)
+        stored = Text(
+            lang,
+            content.title if content else "",
+            content.markdown if content else "",
+            base=services.text_hash(content),
+            posted=False,
+            equipment="\n".join(item.equipment.get(lang) or []),
+            safety=item.safety.get(lang, ""),
+        )
+        # the one-language form (scripts and older pages post it) is the focused language's
+        legacy = lang == focus and not any(f"{k}_{lang}" in form for k in ("markdown", "equipment"))
+        suffix = "" if legacy else f"_{lang}"
+        if f"markdown{suffix}" in form:
+            stored.title, stored.markdown = (
+                form.get(f"title{suffix}", ""),
+                form[f"markdown{suffix}"],
+            )
+            stored.base, stored.posted = form.get(f"base_{lang}") or None, True
+        meta = [k for k in ("equipment", "safety") if f"{k}{suffix}" in form]
+        if meta or (legacy and "kind" in form):
+            stored.meta_posted = True
+            stored.equipment = form.get(f"equipment{suffix}", stored.equipment)
+            stored.safety = form.get(f"safety{suffix}", stored.safety)
+        texts.append(stored)
+    return texts
+
+
+def _conflicts(item, texts: list[Text]) -> bool:
+    """Mark every posted text someone else saved meanwhile with what they saved, a diff
+    to the author's text and a fresh base (so the next save, merged, goes through)."""
+    found = False
+    for text in texts:
+        if not text.posted or text.empty:
+            continue
+        try:
+            services.check_base(item, text.lang, text.base, clean_text(text.title), text.markdown)
+        except services.EditConflictError as exc:
+            found = True
+            theirs = exc.current
+            text.base = services.text_hash(theirs)
+            text.conflict = {
+                "title": theirs.title if theirs else "",
+                "markdown": theirs.markdown if theirs else "",
+                "at": theirs.updated_at if theirs else None,
+                "by": db.session.get(User, theirs.updated_by_id)
+                if theirs and theirs.updated_by_id
+                else None,
+                "diff": list(
+                    difflib.unified_diff(
+                        (theirs.markdown if theirs else "").splitlines(),
+                        text.markdown.splitlines(),
+                        lineterm="",
+                        n=2,
+                    )
+                )[2:],
+            }
+    return found
+
+
+def _save_texts(course, parent, item, texts: list[Text], *, meta: bool) -> list[str]:
+    """Save every posted, non-empty language (a language left empty is not created), and
+    with ``meta`` the lesson's kind, duration, competencies and each language's equipment
+    and safety note. Returns the languages saved."""
+    saved, now = [], clock.now()  # the autosave window is a span of time: tests move it
+    for text in texts:
+        if not text.posted or text.empty:
+            continue
+        try:
             services.edit_lesson(
                 db.session,
                 course,
                 reading.Item(parent, item),
-                lang,
-                title=title,
-                markdown=markdown,
+                text.lang,
+                title=text.title,
+                markdown=text.markdown,
                 user=current_user,
-                now=utcnow(),
+                now=now,
+                base=text.base,
+                draft=not meta,  # an autosave
             )
-            form = request.form
+        except DomainError as exc:  # name the column's field: title_ar, markdown_fr
+            exc.field = f"{exc.field}_{text.lang}" if exc.field else None
+            raise
+        saved.append(text.lang)
+    if meta:
+        form = request.form
+        for text in texts:
+            if not text.meta_posted:
+                continue
             outline.update_lesson_meta(
                 course,
                 item,
-                lang,
+                text.lang,
                 kind=form.get("kind", item.kind),
                 duration=form.get("duration_minutes", ""),
                 competencies=form.getlist("competencies"),
-                equipment=form.get("equipment", ""),
-                safety=form.get("safety", ""),
-                now=utcnow(),
+                equipment=text.equipment,
+                safety=text.safety,
+                now=now,
             )
+    return saved
 
-        saved, _value = attempt(save, _("Saved."))
-        if saved:
-            return redirect(
-                url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, content=lang),
-                code=303,
-            )
-        status = 422
-    if request.method == "POST":
+
+def _previews(course, parent, texts: list[Text]) -> bool:
+    """Render each posted text as saving would; False when one is too costly (said once)."""
+    ok = True
+    for text in texts:
+        if not text.posted:
+            continue
         try:
-            html, _missing = services.render_for(db.session, course, parent.slug, markdown)
-            preview = trusted(html)
-        except DomainError as exc:  # too costly to render: say why (once)
-            if status == 200:
+            html, _missing = services.render_for(db.session, course, parent.slug, text.markdown)
+            text.preview = trusted(html)
+        except DomainError as exc:  # too costly to render: say why
+            if ok:
                 flash(str(exc.message), "error")
+            ok = False
+    return ok
+
+
+@bp.route(LESSON + "/edit", methods=["GET", "POST"])
+def edit_lesson(slug: str, module: str, lesson: str):
+    """Both languages side by side, each with its preview; saving saves both at once, and
+    refuses (409) a language someone else saved since the page was opened."""
+    course = course_or_404(slug)
+    parent = module_or_404(course, module)
+    item = lesson_or_404(parent, lesson)
+    focus = _content(course)
+    texts = _texts(course, item, request.form, focus)
+    status = 200
+    if request.method == "POST" and request.form.get("action") == "save":
+        if _conflicts(item, texts):
+            flash(str(services.EditConflictError(focus, None).message), "error")
+            status = 409
+        else:
+            saved, _value = attempt(
+                lambda: _save_texts(course, parent, item, texts, meta=True), _("Saved.")
+            )
+            if saved:
+                return redirect(
+                    url_for(".edit_lesson", slug=slug, module=module, lesson=lesson, content=focus),
+                    code=303,
+                )
             status = 422
-    source = item.content(course.source_language) if lang != course.source_language else None
+    if request.method == "POST" and not _previews(course, parent, texts) and status == 200:
+        status = 422
     return render_template(
         "authoring/lesson_edit.html",
         course=course,
         module=parent,
         lesson=item,
-        content_lang=lang,
-        title=title,
-        markdown=markdown,
-        preview=preview,
-        source=source,
-        state=services.translation_state(item, lang, course.source_language),
+        content_lang=focus,
+        texts=texts,
+        states={
+            t.lang: services.translation_state(item, t.lang, course.source_language) for t in texts
+        },
+        assets=_assets(course),
+        snippet=media_snippet,
+        #: how often the script saves after a change (a setting so browser tests wait less)
+        autosave_ms=int(current_app.config.get("EDITOR_AUTOSAVE_SECONDS", 20) * 1000),
     ), status
+
+
+def _assets(course) -> list[MediaAsset]:
+    return list(
+        db.session.scalars(
+            select(MediaAsset)
+            .where(MediaAsset.course_id == course.id, MediaAsset.removed_at.is_(None))
+            .order_by(MediaAsset.path)
+        )
+    )
+
+
+@bp.post(LESSON + "/autosave")
+def autosave(slug: str, module: str, lesson: str):
+    """The editor's script saving the texts (not the metadata) every few seconds after a
+    change: JSON, with the same conflict check as the Save button."""
+    course = course_or_404(slug)
+    parent = module_or_404(course, module)
+    item = lesson_or_404(parent, lesson)
+    texts = _texts(course, item, request.form, _content(course))
+    if _conflicts(item, texts):
+        message = services.EditConflictError(_content(course), None).message
+        current = {
+            t.lang: {
+                "title": t.conflict["title"],
+                "markdown": t.conflict["markdown"],
+                "hash": t.base,
+            }
+            for t in texts
+            if t.conflict
+        }
+        return problem(
+            409,
+            message,
+            errors=[{"path": f"markdown_{lang}", "message": str(message)} for lang in current],
+            extra={"current": current},
+        )
+    try:
+        saved = _save_texts(course, parent, item, texts, meta=False)
+    except DomainError as exc:
+        fail()
+        errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
+        return problem(exc.status, exc.message, errors=errors)
+    now = clock.now()
+    at = babel_dates.format_time(now, "short", tzinfo=local_zone(), locale=get_locale())
+    return {
+        "saved": saved,
+        "bases": {t.lang: services.text_hash(item.content(t.lang)) for t in texts},
+        "saved_at": now.isoformat(),
+        "message": _("Saved at %(time)s", time=at),
+    }
 
 
 @bp.post(LESSON + "/preview.json")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from elearn.accounts.models import Role
 from elearn.accounts.permissions import roles_required
 from elearn.authoring.models import LessonContent
+from elearn.authoring.rendering import media_snippet
 from elearn.authoring.services import load_texts, touched
 from elearn.authoring.studio import course_or_404
 from elearn.core.db import utcnow
@@ -57,7 +58,11 @@ def library(slug: str):
         .order_by(MediaAsset.path)
     ).all()
     return render_template(
-        "authoring/media_library.html", course=course, assets=assets, used=usage(course)
+        "authoring/media_library.html",
+        course=course,
+        assets=assets,
+        used=usage(course),
+        snippet=media_snippet,
     )
 
 

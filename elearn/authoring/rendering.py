@@ -187,6 +187,20 @@ def leaves_the_package(href: str) -> bool:
     return normal == ".." or normal.startswith("../")
 
 
+def media_snippet(asset) -> str:
+    """The Markdown that inserts ``asset`` (anything with a ``path`` under ``media/``) in a
+    lesson, the one spelling the picker, the media page and the upload API all offer:
+    images, videos and sounds with the image syntax (the renderer makes players of the
+    last two), a PDF as a plain link, which is what a trainee gets anyway."""
+    path = asset.path
+    name = path.rsplit("/", 1)[-1]
+    label = re.sub(r"[\\\[\]]", "", name.rsplit(".", 1)[0]).replace("-", " ").replace("_", " ")
+    media_type = TYPES.get(extension(path))
+    if media_type is not None and media_type.kind == "document":
+        return f"[{label or name}]({path})"
+    return f"![{label}]({path})"
+
+
 class _RewriteLinks(Treeprocessor):
     def __init__(self, md, links: Links):
         super().__init__(md)

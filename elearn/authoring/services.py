@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -141,8 +141,12 @@ def save_content(
     user: User | None,
     now: datetime,
     source_language: str,
+    draft: bool = False,
 ) -> tuple[LessonContent, bool]:
-    """Store one language version (and a revision when it changed). Returns (row, changed)."""
+    """Store one language version (and a revision when it changed). Returns (row, changed).
+
+    :param draft: an autosave: it updates the author's own revision of the last
+        ``AUTOSAVE_WINDOW`` instead of adding one, so the history stays readable."""
     new_hash = digest(markdown)
     content = lesson.content(lang)
     changed = content is None or content.source_hash != new_hash or content.title != title
@@ -154,17 +158,22 @@ def save_content(
         content.source_hash = new_hash
         content.updated_by_id = user.id if user else None
         content.updated_at = now
-        session.add(
-            LessonRevision(
-                lesson=lesson,
-                lang=lang,
-                title=title,
-                markdown=markdown,
-                source_hash=new_hash,
-                created_by_id=content.updated_by_id,
-                created_at=now,
+        last = _recent_own_revision(session, lesson, lang, user, now) if draft else None
+        if last is not None:
+            last.title, last.markdown, last.source_hash = title, markdown, new_hash
+            last.created_at = now
+        else:
+            session.add(
+                LessonRevision(
+                    lesson=lesson,
+                    lang=lang,
+                    title=title,
+                    markdown=markdown,
+                    source_hash=new_hash,
+                    created_by_id=content.updated_by_id,
+                    created_at=now,
+                )
             )
-        )
     else:
         content.html = html  # links may point elsewhere now; the text itself is the same
     source = lesson.content(source_language)
@@ -174,6 +183,68 @@ def save_content(
         # a translator saving their text brings it up to date with the source they saw
         content.based_on_hash = source.source_hash if source else None
     return content, changed
+
+
+#: Autosaves by one author within this span make one revision, not one every 20 seconds.
+AUTOSAVE_WINDOW = timedelta(minutes=10)
+
+
+def _recent_own_revision(session, lesson: Lesson, lang: str, user, now: datetime):
+    """The latest revision of this text if ``user`` wrote it within ``AUTOSAVE_WINDOW``."""
+    if user is None or lesson.id is None:
+        return None
+    last = session.scalars(
+        select(LessonRevision)
+        .where(LessonRevision.lesson_id == lesson.id, LessonRevision.lang == lang)
+        .order_by(LessonRevision.created_at.desc(), LessonRevision.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.created_by_id != user.id or now - last.created_at > AUTOSAVE_WINDOW:
+        return None
+    return last
+
+
+def text_hash(content: LessonContent | None) -> str:
+    """What an editor started from, for the conflict check: one language version's title
+    and text ("" while the version does not exist, so two first translations clash too).
+    Built from ``source_hash``, so reading it never loads the text."""
+    if content is None:
+        return ""
+    return digest(content.title + "\n" + content.source_hash)
+
+
+class EditConflictError(AuthoringError):
+    """Someone saved this language version after the editor opened it: saving now would
+    overwrite their work without either author knowing."""
+
+    status = 409
+
+    def __init__(self, lang: str, current: LessonContent | None):
+        super().__init__(
+            _l(
+                "Someone else saved this text while you were editing it: compare, merge "
+                "into your text and save again."
+            ),
+            field=f"markdown_{lang}",
+        )
+        self.lang = lang
+        #: The version saved meanwhile (None: it was deleted, which the Studio never does).
+        self.current = current
+
+
+def check_base(lesson: Lesson, lang: str, base: str | None, title: str, markdown: str) -> None:
+    """Refuse a save started from another version than the one stored (``base`` None:
+    the caller chose last-writer-wins). Sending again exactly what is stored is no conflict
+    (an autosave whose answer was lost on a bad connection). The course row is held
+    (``lock``) by then, so no other save slips in between this check and the write."""
+    if base is None:
+        return
+    content = lesson.content(lang)
+    if base == text_hash(content):
+        return
+    if content is not None and (content.title, content.source_hash) == (title, digest(markdown)):
+        return
+    raise EditConflictError(lang, content)
 
 
 def render_for(session, course: Course, module_slug: str, markdown: str):
@@ -212,9 +283,16 @@ def edit_lesson(
     markdown: str,
     user: User,
     now: datetime,
+    base: str | None = None,
+    draft: bool = False,
 ) -> LessonContent:
-    """Save a lesson text typed in the Studio or sent through the API, rendered once here."""
+    """Save a lesson text typed in the Studio or sent through the API, rendered once here.
+
+    :param base: ``text_hash`` of the version the author started from; a different stored
+        version raises :class:`EditConflictError` (None: last writer wins).
+    :param draft: an autosave (see ``save_content``)."""
     title = clean_text(title)
+    check_base(item.lesson, lang, base, title, markdown)
     if not title or len(title) > 300:
         raise AuthoringError(_l("Give the lesson a title (at most 300 characters)."), field="title")
     html, missing = render_for(session, course, item.module.slug, markdown)
@@ -249,6 +327,7 @@ def edit_lesson(
             user=user,
             now=now,
             source_language=course.source_language,
+            draft=draft,
         ),
     )
     if changed:

@@ -134,6 +134,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    # members a problem type adds (RFC 9457 §3.2): a 409's current text, missing sign-offs
     for key, value in (extra or {}).items():
         body.setdefault(key, value)
     response = Response(

@@ -389,6 +389,13 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
             {**draft_lesson, "action": "move"},
             {"module": "basics"},
         ),
+        # -- editor (issue 16)
+        (
+            "/studio/<slug>/modules/<module>/lessons/<lesson>/autosave",
+            "expert",
+            draft_lesson,
+            {"title_fr": "Le cycle", "markdown_fr": "Texte revu."},
+        ),
     ]
 
 

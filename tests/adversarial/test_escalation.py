@@ -709,6 +709,12 @@ STAFF_ROUTES = {
         {"required_signoffs": []},
         "admin",
     ),
+    # -- editor (issue 16)
+    ("studio_editor.autosave", "POST"): (
+        "/studio/brakes/modules/checks/lessons/pads/autosave",
+        {"title_fr": "x", "markdown_fr": "x"},
+        "admin expert",
+    ),
 }
 
 

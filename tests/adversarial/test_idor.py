@@ -190,6 +190,8 @@ def bodies(values) -> dict:
         "studio_review.sign_off": {"role": "domain"},
         "studio_review.add_comment": {"body": "Piraté"},
         "admin.add_reviewer": {"email": "a@ofppt.example", "role": "domain"},
+        # -- editor (issue 16)
+        "studio_editor.autosave": {"title_fr": "Evil", "markdown_fr": "Evil"},
     }
 
 
@@ -384,6 +386,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("reference.update_network", "PATCH"): (401, 403, 403, 403),
     ("admin.add_reviewer", "POST"): (302, 403, 403, 403),
     ("admin.remove_reviewer", "POST"): (302, 403, 403, 403),
+    # -- editor (issue 16)
+    ("studio_editor.autosave", "POST"): (302, 403, 403, 404),
 }
 
 

@@ -1,15 +1,13 @@
 // Studio uploader: ask for a ticket, send the bytes straight to storage with a progress bar,
 // then ask the platform to check what arrived. Big files go in parts: a dropped connection
 // costs one part, and choosing the same file again after a reload resumes where it stopped.
+// window.elearnUpload(base, file, onProgress, onRetry) is the same path for the lesson
+// editor (a pasted or dropped image); it resolves with the completion's answer (its snippet).
 (function () {
   "use strict";
-  var box = document.querySelector(".uploader[data-upload-url]");
-  if (!box || !window.FormData || !window.fetch) { return; }
-  var input = box.querySelector("input[type=file]");
-  var bar = box.querySelector(".upload-progress");
-  var status = box.querySelector(".upload-status");
-  var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");
-  var base = box.getAttribute("data-upload-url");
+  if (!window.FormData || !window.fetch) { return; }
+  var csrfMeta = document.querySelector("meta[name=csrf-token]");
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
 
   function api(method, url, body) {
     return fetch(url, {
@@ -37,28 +35,28 @@
     });
   }
 
-  function retry(task, attempt) {
+  function retry(task, onRetry, attempt) {
     attempt = attempt || 0;
     return task().catch(function (err) {
       if (attempt >= 6) { throw err; }
       var wait = Math.min(30000, 2000 * Math.pow(2, attempt));
-      status.textContent = box.getAttribute("data-retrying") || "…";
+      onRetry();
       return new Promise(function (r) { setTimeout(r, wait); })
-        .then(function () { return retry(task, attempt + 1); });
+        .then(function () { return retry(task, onRetry, attempt + 1); });
     });
   }
 
-  function single(ticket, file) {
+  function single(ticket, file, onProgress) {
     var form = new FormData();
     Object.keys(ticket.fields).forEach(function (k) { form.append(k, ticket.fields[k]); });
     form.append("file", file);
     var headers = ticket.url.charAt(0) === "/" ? { "X-CSRFToken": csrf } : {};
     return xhr("POST", ticket.url, form, function (n) {
-      bar.value = Math.round(100 * n / file.size);
+      onProgress(Math.round(100 * n / file.size));
     }, headers);
   }
 
-  function parts(ticket, file) {
+  function parts(base, ticket, file, onProgress, onRetry) {
     var size = ticket.multipart.part_size, count = ticket.multipart.parts;
     var url = base + "/" + ticket.id + "/parts";
     return api("GET", url).then(function (answer) {
@@ -72,36 +70,58 @@
             return api("POST", url, { numbers: [number] }).then(function (r) {
               var blob = file.slice((number - 1) * size, number * size);
               return xhr("PUT", r.urls[number], blob, function (n) {
-                bar.value = Math.round(100 * Math.min(file.size, sent + n) / file.size);
+                onProgress(Math.round(100 * Math.min(file.size, sent + n) / file.size));
               }, { "Content-Type": "application/octet-stream" });
             });
-          }).then(function () { sent += size; });
+          }, onRetry).then(function () { sent += size; });
         });
       }, Promise.resolve());
     });
   }
 
-  input.addEventListener("change", function () {
-    var file = input.files[0];
-    if (!file) { return; }
+  function upload(base, file, onProgress, onRetry) {
+    onProgress = onProgress || function () {};
+    onRetry = onRetry || function () {};
     var memo = "elearn-upload:" + base + ":" + file.name + ":" + file.size + ":" + file.lastModified;
-    bar.hidden = false; bar.value = 0; status.textContent = "…";
     var saved = null;
     try { saved = JSON.parse(window.localStorage.getItem(memo)); } catch (e) { saved = null; }
     var ticketPromise = saved ? Promise.resolve(saved)
       : api("POST", base, { filename: file.name, content_type: file.type, size: file.size });
-    ticketPromise.then(function (ticket) {
+    return ticketPromise.then(function (ticket) {
       if (ticket.multipart) {
         try { window.localStorage.setItem(memo, JSON.stringify(ticket)); } catch (e) { /* full */ }
       }
-      return (ticket.multipart ? parts(ticket, file) : single(ticket, file)).then(function () {
+      var sending = ticket.multipart ? parts(base, ticket, file, onProgress, onRetry)
+        : single(ticket, file, onProgress);
+      return sending.then(function () {
         return api("POST", base + "/" + ticket.id + "/complete");
       });
+    }).then(function (done) {
+      try { window.localStorage.removeItem(memo); } catch (e) { /* private mode */ }
+      return done;
+    }, function (err) {
+      if (saved && err.status === 404) { window.localStorage.removeItem(memo); }
+      throw err;
+    });
+  }
+  window.elearnUpload = upload;
+
+  var box = document.querySelector(".uploader[data-upload-url]");
+  if (!box) { return; }
+  var input = box.querySelector("input[type=file]");
+  var bar = box.querySelector(".upload-progress");
+  var status = box.querySelector(".upload-status");
+  var base = box.getAttribute("data-upload-url");
+
+  input.addEventListener("change", function () {
+    var file = input.files[0];
+    if (!file) { return; }
+    bar.hidden = false; bar.value = 0; status.textContent = "…";
+    upload(base, file, function (percent) { bar.value = percent; }, function () {
+      status.textContent = box.getAttribute("data-retrying") || "…";
     }).then(function () {
-      window.localStorage.removeItem(memo);
       window.location.reload();
     }).catch(function (err) {
-      if (saved && err.status === 404) { window.localStorage.removeItem(memo); }
       status.textContent = err.message;
     });
   });
