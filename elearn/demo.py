@@ -21,7 +21,7 @@ from elearn.core.clock import now
 from elearn.core.edge import unit_of_work
 from elearn.demo_cohort import COHORT_NAME, load_demo_cohort
 from elearn.extensions import db
-from elearn.i18n.formatting import STATUS_LABELS
+from elearn.i18n.formatting import SIGNOFF_LABELS, STATUS_LABELS
 
 #: The sign-offs each demo network requires before publication (set while it has none).
 REQUIRED_SIGNOFFS = {"DMK": ["domain", "pedagogy"]}
@@ -158,7 +158,7 @@ def demo_command(force: bool) -> None:
     for spec in accounts:
         where = spec.get("network") or spec.get("centre") or ""
         reviews = "; ".join(
-            _("reviews %(network)s: %(roles)s", network=code, roles=", ".join(roles))
+            _("reviews %(network)s: %(roles)s", network=code, roles=_labels(roles))
             for code, roles in spec.get("reviews", {}).items()
         )
         click.echo(
@@ -166,8 +166,13 @@ def demo_command(force: bool) -> None:
         )
     for code, roles in REQUIRED_SIGNOFFS.items():
         click.echo(
-            _("%(network)s requires sign-offs: %(roles)s", network=code, roles=", ".join(roles))
+            _("%(network)s requires sign-offs: %(roles)s", network=code, roles=_labels(roles))
         )
+
+
+def _labels(roles) -> str:
+    """Sign-off roles as the operator reads them (their labels, not their codes)."""
+    return ", ".join(str(SIGNOFF_LABELS[role]) for role in roles)
 
 
 def load_sample_courses(folder: Path = PROJECT_ROOT / "courses") -> None:
