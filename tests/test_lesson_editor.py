@@ -107,6 +107,22 @@ def test_saving_saves_both_languages_at_once(app, course, expert):
     assert _bases(again) != _bases(page)  # the next save starts from the new versions
 
 
+def test_the_language_not_touched_stays_as_it_was_though_the_browser_sends_crlf(
+    app, course, expert
+):
+    """A browser sends a textarea's lines as CRLF: saving the French must leave the Arabic
+    unchanged (no new revision, nothing for a reviewer or a translator to look at)."""
+    page = _html(expert.get(EDIT))
+    arabic = _content(app, "ar")
+    before = _revisions(app)
+    form = _form(page, fr=("Le cycle", "Texte revu.\r\n\r\nSuite."))
+    form["markdown_ar"] = form["markdown_ar"].replace("\n", "\r\n")
+    assert expert.post_form(EDIT + "?content=fr", form).status_code == 303
+    assert _content(app, "ar") == arabic
+    assert _content(app, "fr") == ("Le cycle", "Texte revu.\n\nSuite.")
+    assert _revisions(app) == before + 1
+
+
 def test_a_language_left_empty_is_not_created(app, make, signed_in):
     make.course(zipped("engine-basics", package_files(extra_ar=False)))
     expert = signed_in(make.user("expert", network="DMK").email)

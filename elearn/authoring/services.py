@@ -147,6 +147,9 @@ def save_content(
 
     :param draft: an autosave: it updates the author's own revision of the last
         ``AUTOSAVE_WINDOW`` instead of adding one, so the history stays readable."""
+    # browsers send a textarea's lines as CRLF: the same text saved from a page must not
+    # count as changed (it would show as a change to review, and ask for a new translation)
+    markdown = markdown.replace("\r\n", "\n").replace("\r", "\n")
     new_hash = digest(markdown)
     content = lesson.content(lang)
     changed = content is None or content.source_hash != new_hash or content.title != title
