@@ -11,7 +11,7 @@ from sqlalchemy import select
 from elearn.authoring.models import Course
 from elearn.extensions import db
 from tests.factories import imported, package, package_files, zipped
-from tests.test_quiz_forms import ALL_TYPES
+from tests.quizkit import ALL_TYPES
 
 URL = "/api/v1/courses/engine-basics/modules/basics/quiz"
 

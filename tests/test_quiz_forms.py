@@ -18,95 +18,10 @@ from elearn.core.db import utcnow
 from elearn.extensions import db
 from tests.factories import imported, package, package_files, zipped
 from tests.harness import count_queries
+from tests.quizkit import ALL_TYPES
 
 LANGS = ["fr", "ar"]
 URL = "/studio/engine-basics/modules/basics/quiz"
-
-#: One question of each of the seven types, as the exporter writes them (defaults left out).
-ALL_TYPES = {
-    "title": {"fr": "Quiz moteur", "ar": "اختبار المحرك"},
-    "pass_mark": 60,
-    "max_attempts": 3,
-    "time_limit_minutes": 20,
-    "shuffle": True,
-    "questions": [
-        {
-            "id": "q1",
-            "type": "single",
-            "points": 2,
-            "competencies": ["C1"],
-            "tags": ["moteur"],
-            "prompt": {"fr": "Combien de temps ?", "ar": "كم شوطا؟"},
-            "choices": [
-                {"id": "a", "text": {"fr": "Deux", "ar": "اثنان"}},
-                {
-                    "id": "b",
-                    "text": {"fr": "Quatre", "ar": "أربعة"},
-                    "correct": True,
-                    "feedback": {"fr": "Oui.", "ar": "نعم."},
-                },
-            ],
-            "feedback": {"fr": "Admission, compression…", "ar": "السحب، الضغط…"},
-        },
-        {
-            "id": "q2",
-            "type": "multiple",
-            "prompt": {"fr": "Fluides ?", "ar": "السوائل؟"},
-            "choices": [
-                {"id": "a", "text": {"fr": "Huile", "ar": "زيت"}, "correct": True},
-                {"id": "b", "text": {"fr": "Eau", "ar": "ماء"}, "correct": True},
-                {"id": "c", "text": {"fr": "Sable", "ar": "رمل"}},
-            ],
-        },
-        {
-            "id": "q3",
-            "type": "true_false",
-            "prompt": {"fr": "L'huile lubrifie.", "ar": "الزيت يشحم."},
-            "answer": False,
-        },
-        {
-            "id": "q4",
-            "type": "numeric",
-            "points": 1.5,
-            "prompt": {"fr": "Pression (bar) ?", "ar": "الضغط؟"},
-            "answer": 2.3,
-            "tolerance": 0.05,
-        },
-        {
-            "id": "q5",
-            "type": "short_text",
-            "prompt": {"fr": "Organe ?", "ar": "العضو؟"},
-            "accept": {"fr": ["piston", "le piston"], "ar": ["المكبس"]},
-        },
-        {
-            "id": "q6",
-            "type": "matching",
-            "prompt": {"fr": "Associez.", "ar": "طابق."},
-            "pairs": [
-                {
-                    "id": "p1",
-                    "left": {"fr": "Bougie", "ar": "شمعة"},
-                    "right": {"fr": "Allumage", "ar": "إشعال"},
-                },
-                {
-                    "id": "p2",
-                    "left": {"fr": "Pompe", "ar": "مضخة"},
-                    "right": {"fr": "Carburant", "ar": "وقود"},
-                },
-            ],
-        },
-        {
-            "id": "q7",
-            "type": "ordering",
-            "prompt": {"fr": "Dans l'ordre.", "ar": "بالترتيب."},
-            "items": [
-                {"id": "s1", "text": {"fr": "Admission", "ar": "السحب"}},
-                {"id": "s2", "text": {"fr": "Compression", "ar": "الضغط"}},
-                {"id": "s3", "text": {"fr": "Détente", "ar": "التمدد"}},
-            ],
-        },
-    ],
-}
 
 
 def _expert(app, make, signed_in, api):
