@@ -18,14 +18,19 @@ from elearn.accounts.permissions import roles_required
 from elearn.authoring import outline, reading, services
 from elearn.authoring.models import LessonRevision
 from elearn.authoring.rendering import media_snippet, trusted
-from elearn.authoring.studio import course_or_404, item_analysis, lesson_or_404, module_or_404
+from elearn.authoring.studio import (
+    content_language,
+    course_or_404,
+    item_analysis,
+    lesson_or_404,
+    module_or_404,
+)
 from elearn.core import clock
 from elearn.core.edge import attempt, fail
 from elearn.core.errors import DomainError, problem
 from elearn.core.text import clean_text
 from elearn.extensions import db
 from elearn.i18n.formatting import local_zone
-from elearn.i18n.languages import pick_language
 from elearn.i18n.locale import wanted_content
 from elearn.media.models import MediaAsset
 
@@ -37,15 +42,6 @@ LESSON = "/<slug>/modules/<module>/lessons/<lesson>"
 @roles_required(Role.EXPERT, Role.ADMIN)
 def _authors_only():
     return None
-
-
-def _content(course) -> str:
-    """The language version being edited: ``?content=``, else the interface language, else
-    the source language — among the course's languages. Never the interface: an expert
-    editing the Arabic text keeps the Studio they read."""
-    return pick_language(course.languages, wanted_content(), course.source_language) or (
-        course.source_language
-    )
 
 
 @dataclass
@@ -205,7 +201,7 @@ def edit_lesson(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     parent = module_or_404(course, module)
     item = lesson_or_404(parent, lesson)
-    focus = _content(course)
+    focus = content_language(course)
     texts = _texts(course, item, request.form, focus)
     status = 200
     if request.method == "POST" and request.form.get("action") == "save":
@@ -258,9 +254,9 @@ def autosave(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     parent = module_or_404(course, module)
     item = lesson_or_404(parent, lesson)
-    texts = _texts(course, item, request.form, _content(course))
+    texts = _texts(course, item, request.form, content_language(course))
     if _conflicts(item, texts):
-        message = services.EditConflictError(_content(course), None).message
+        message = services.EditConflictError(content_language(course), None).message
         current = {
             t.lang: {
                 "title": t.conflict["title"],
@@ -312,7 +308,7 @@ def preview_json(slug: str, module: str, lesson: str):
 def mark_current(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     item = lesson_or_404(module_or_404(course, module), lesson)
-    lang = _content(course)
+    lang = content_language(course)
     attempt(
         lambda: services.mark_current(item, lang, course.source_language),
         _("Marked as up to date with the source text."),
@@ -326,7 +322,7 @@ def mark_current(slug: str, module: str, lesson: str):
 def history(slug: str, module: str, lesson: str):
     course = course_or_404(slug)
     item = lesson_or_404(module_or_404(course, module), lesson)
-    lang = _content(course)
+    lang = content_language(course)
     revisions = db.session.scalars(
         select(LessonRevision)
         .where(LessonRevision.lesson_id == item.id, LessonRevision.lang == lang)

@@ -25,12 +25,11 @@ from elearn.authoring.package.quizcheck import (
 )
 from elearn.authoring.package.yamlio import dump
 from elearn.authoring.rendering import trusted
-from elearn.authoring.studio import course_or_404, item_analysis, module_or_404
+from elearn.authoring.studio import content_language, course_or_404, item_analysis, module_or_404
 from elearn.core.db import utcnow
 from elearn.core.edge import attempt
 from elearn.extensions import db
 from elearn.i18n.languages import pick_language
-from elearn.i18n.locale import wanted_content
 
 bp = Blueprint("studio_quiz", __name__, url_prefix="/studio", template_folder="templates")
 QUIZ = "/<slug>/modules/<module>/quiz"
@@ -142,9 +141,7 @@ def preview_quiz(slug: str, module: str):
     markup), in the language asked for; no answer or feedback is on the page."""
     course = course_or_404(slug)
     parent = module_or_404(course, module)
-    lang = pick_language(course.languages, wanted_content(), course.source_language) or (
-        course.source_language
-    )
+    lang = content_language(course)
     quiz = parent.quiz if _has_quiz(parent) else None
     live = [q for q in quiz.questions if q.archived_at is None] if quiz else []
     return render_template(

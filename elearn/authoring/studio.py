@@ -13,6 +13,8 @@ from elearn.authoring import policy, services
 from elearn.authoring.models import Course, Lesson, Module
 from elearn.core.security import SAFE_METHODS
 from elearn.extensions import db
+from elearn.i18n.languages import pick_language
+from elearn.i18n.locale import wanted_content
 
 
 def authored_courses() -> list[Course]:
@@ -62,3 +64,12 @@ def item_analysis(course: Course, *, quiz_id: int | None = None) -> list[dict]:
     if course.published is None:
         return []
     return _item_analysis(db.session, course, quiz_id=quiz_id)
+
+
+def content_language(course: Course) -> str:
+    """The language version an editor or preview shows: ``?content=``, else the interface
+    language, else the source language — among the course's languages. Never the interface:
+    an expert editing the Arabic text keeps the Studio they read."""
+    return pick_language(course.languages, wanted_content(), course.source_language) or (
+        course.source_language
+    )
