@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from elearn.authoring import services
-from elearn.authoring.changes import course_changes, markdown_diff, rendered_diff
+from elearn.authoring.changes import course_changes, folded, markdown_diff, rendered_diff
 from elearn.authoring.models import Lesson, LessonContent
 from elearn.extensions import db
 from tests.browser import screenshot, sign_in
@@ -283,6 +283,39 @@ def test_the_page_reads_in_french_and_in_arabic(app, api, make, expert):
     ar = expert.get(PAGE + "?lang=ar").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in ar and "ما الذي تغيّر منذ النشر" in ar
     assert 'data-lang="ar"' in ar and '<pre class="md-diff" lang="ar" dir="rtl">' in ar
+
+
+def test_a_long_lesson_shows_its_change_with_the_rest_folded(app, api, make, expert):
+    """One paragraph changed in the middle of twelve: the reviewer sees it with a paragraph
+    on each side; the unchanged ones before and after are folded, and still one click away
+    (a ``<details>``, no script needed)."""
+    paragraphs = [f"Paragraphe numéro {n}." for n in range(12)]
+    files = package_files()
+    files["01-basics/01-cycle.fr.md"] = "---\ntitle: Le cycle\n---\n\n" + "\n\n".join(paragraphs)
+    make.course(zipped(SLUG, files), publish=True)
+    title, markdown = _markdown(app, "cycle", "fr")
+    _put(api, expert, "cycle", "fr", title, markdown.replace("numéro 6.", "numéro six."))
+    page = expert.get(PAGE + "?lang=fr").get_data(as_text=True)
+    folds = re.findall(r'<details class="diff-fold"><summary[^>]*>([^<]*)</summary>', page)
+    assert folds == ["5 parties inchangées", "4 parties inchangées"], folds
+    first, second = (m.start() for m in re.finditer('<details class="diff-fold">', page))
+    visible = page[first:second].split("</details>", 1)[1]  # the change and its context
+    assert all(f"numéro {n}." in visible for n in (5, 7)) and "numéro six." in visible
+    assert "Paragraphe numéro 0." in page and "Paragraphe numéro 11." in page  # folded, kept
+
+
+def test_folding_keeps_one_block_around_each_change():
+    def blocks(kinds):
+        return [type("B", (), {"kind": k, "html": str(n)})() for n, k in enumerate(kinds)]
+
+    view = folded(blocks(["same"] * 5 + ["ins"] + ["same"] * 4))
+    assert [getattr(b, "html", "fold") for b in view] == ["fold", "4", "5", "6", "fold"]
+    assert [len(b.blocks) for b in view if b.kind == "fold"] == [4, 3]
+    # two unchanged blocks between two changes stay visible (nothing worth folding)
+    view = folded(blocks(["ins", "same", "same", "del"]))
+    assert [b.kind for b in view] == ["ins", "same", "same", "del"]
+    # a single unchanged block alone is never folded
+    assert [b.kind for b in folded(blocks(["same", "ins"]))] == ["same", "ins"]
 
 
 def test_only_authors_and_admins_see_the_changes(api, make, signed_in):

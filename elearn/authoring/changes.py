@@ -47,6 +47,9 @@ QUIZ_SETTINGS = ("title", "pass_mark", "max_attempts", "time_limit_minutes", "sh
 QUESTION_FIELDS = ("type", "points", "tags")
 #: Lines of unchanged Markdown shown around each change.
 CONTEXT = 2
+#: Unchanged blocks of the rendered text shown on each side of a change; longer unchanged
+#: runs fold away so a reviewer reads the changes, not the whole lesson again.
+BLOCK_CONTEXT = 1
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -97,6 +100,11 @@ class LessonChange:
     #: A lesson of the same identifier left (or came from) that other module.
     moved_from: str | None = None
     moved_to: str | None = None
+
+    @property
+    def rendered_view(self) -> list:
+        """The rendered diff with its long unchanged runs folded (see :func:`folded`)."""
+        return folded(self.rendered_diff)
 
     @property
     def title(self) -> str:
@@ -638,6 +646,42 @@ def rendered_diff(old: str, new: str) -> list[DiffBlock]:
             continue
         out += [DiffBlock("del", _safe(x)) for x in a[i1:i2]]
         out += [DiffBlock("ins", _safe(x)) for x in b[j1:j2]]
+    return out
+
+
+@dataclass
+class FoldedBlocks:
+    """A run of unchanged blocks folded away (``kind`` is ``fold``); the page shows them on
+    demand."""
+
+    blocks: list[DiffBlock]
+    kind: str = "fold"
+
+
+def folded(diff: list[DiffBlock], context: int = BLOCK_CONTEXT) -> list:
+    """The rendered diff as a reviewer reads it: each change with ``context`` unchanged
+    blocks around it, the longer unchanged runs between as one :class:`FoldedBlocks` (a
+    run is folded only when that hides at least two blocks)."""
+    out: list = []
+    i = 0
+    while i < len(diff):
+        if diff[i].kind != "same":
+            out.append(diff[i])
+            i += 1
+            continue
+        j = i
+        while j < len(diff) and diff[j].kind == "same":
+            j += 1
+        run = diff[i:j]
+        head = context if i > 0 else 0
+        tail = context if j < len(diff) else 0
+        if len(run) - head - tail >= 2:
+            out += run[:head]
+            out.append(FoldedBlocks(run[head : len(run) - tail]))
+            out += run[len(run) - tail :]
+        else:
+            out += run
+        i = j
     return out
 
 
