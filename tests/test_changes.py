@@ -6,10 +6,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from elearn.authoring import services
-from elearn.authoring.changes import course_changes, folded, markdown_diff, rendered_diff
+from elearn.authoring.changes import (
+    DiffBlock,
+    course_changes,
+    folded,
+    markdown_diff,
+    rendered_diff,
+)
 from elearn.authoring.models import Lesson, LessonContent
 from elearn.extensions import db
 from tests.browser import screenshot, sign_in
@@ -306,7 +313,7 @@ def test_a_long_lesson_shows_its_change_with_the_rest_folded(app, api, make, exp
 
 def test_folding_keeps_one_block_around_each_change():
     def blocks(kinds):
-        return [type("B", (), {"kind": k, "html": str(n)})() for n, k in enumerate(kinds)]
+        return [DiffBlock(k, escape(str(n))) for n, k in enumerate(kinds)]
 
     view = folded(blocks(["same"] * 5 + ["ins"] + ["same"] * 4))
     assert [getattr(b, "html", "fold") for b in view] == ["fold", "4", "5", "6", "fold"]
