@@ -138,6 +138,15 @@ def bdi(value) -> Markup:
     return Markup("<bdi>{}</bdi>").format(value)
 
 
+def language_name(code: str | None) -> Markup:
+    """A language's name as a page prints it: in itself ("Français", "العربية"), tagged with
+    its language and isolated, so "Titre (العربية)" or "العنوان (Français)" keeps its
+    parentheses on the right side in either interface."""
+    return Markup('<bdi lang="{}">{}</bdi>').format(
+        code or "", LANGUAGE_NAMES.get(code or "", code or "")
+    )
+
+
 def format_number(value) -> str:
     """A number in the reader's locale ("1 000,5" in French). Cached: a 50-row grid
     formats the same few percents hundreds of times, and Babel's formatting was the
@@ -165,7 +174,7 @@ def init_app(app: Flask) -> None:
         country=country_name,
         domain=lambda d: DOMAIN_LABELS.get(d, d),
         role=lambda r: ROLE_LABELS.get(r, r),
-        language=lambda code: LANGUAGE_NAMES.get(code, code),
+        language=language_name,
         humanlist=lambda items: format_list(list(items), locale=get_locale() or "fr"),
         bdi=bdi,
     )

@@ -438,3 +438,33 @@ def test_the_network_inside_the_certificate_sentence_is_isolated(api, make, sign
         sentence = re.search(r"<p>([^<]*)<bdi>([^<]+)</bdi>([^<]*)</p>", after_course)
         assert sentence, (lang, after_course)
         assert sentence.group(2) == names[lang] and sentence.group(1).strip(), (lang, sentence)
+
+
+def test_language_names_inside_studio_labels_are_isolated(studio):
+    """In "العنوان (Français)" or "Titre (العربية)", a language's name sits inside a label or
+    heading of the other direction, on every Studio page with one column per language. Not
+    isolated, its parenthesis jumps to the wrong side (seen on the Arabic review page:
+    "Français) (fundamentals/…"). Every name the pages print comes from one filter that
+    tags and isolates it, except where it stands alone (a link, an option)."""
+    studio.post_form("/studio/freins/modules", {"slug": "pads", "title": "Plaquettes"})
+    studio.post_form("/studio/freins/modules/pads/lessons", {"slug": "measure", "title": "Mesure"})
+    pages = [
+        "/studio/freins",
+        "/studio/freins/settings",
+        "/studio/freins/translations",
+        "/studio/freins/changes",
+        "/studio/freins/modules/pads/lessons/measure/edit",
+        "/studio/freins/modules/pads/quiz",
+    ]
+    for ui, other, name in (("ar", "fr", "Français"), ("fr", "ar", "العربية")):
+        for url in pages:
+            response = studio.get(f"{url}?lang={ui}")
+            assert response.status_code == 200, (url, response.status_code)
+            html = response.get_data(as_text=True)
+            found = [m.start() for m in re.finditer(re.escape(name), html)]
+            assert found, (url, ui)
+            for at in found:
+                before = html[max(0, at - 300) : at]
+                assert before.endswith(f'<bdi lang="{other}">') or re.search(
+                    rf'<(a|option)\b[^<>]*lang="{other}"[^<>]*>$', before
+                ), (url, ui, html[at - 120 : at + 40])
