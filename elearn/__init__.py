@@ -99,15 +99,19 @@ def _declare_jobs() -> None:
 
 def _connect_domains() -> None:
     """Hand lower domains the rules that higher ones own, so imports point one way:
-    learning and quizzes learn who follows a trainee or a course from cohorts, and the
-    Studio shows cohorts' item analysis under its quizzes."""
+    learning and quizzes learn who follows a trainee or a course from cohorts, the
+    Studio shows cohorts' item analysis under its quizzes, and every publication rebuilds
+    the course's entries in learning's lesson search."""
+    from elearn.authoring import services as authoring_services
     from elearn.authoring import studio
     from elearn.cohorts import insight
     from elearn.cohorts import policy as cohorts_policy
     from elearn.learning import policy as learning_policy
+    from elearn.learning import search as lesson_search
 
     learning_policy.register_followers(cohorts_policy.FOLLOWERS)
     studio.show_item_analysis(insight.items)
+    authoring_services.index_publications_with(lesson_search.index_course)
 
 
 def _register_blueprints(app: Flask) -> None:

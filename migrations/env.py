@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 from elearn.core import logs
+from elearn.learning.search import SEARCH_OBJECTS
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -48,6 +49,12 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def include_name(name, type_, parent_names):
+    """Leave out what migrations make by hand, beside the models: the lesson search's FTS5
+    table (and its shadow tables) on SQLite, its GIN index on PostgreSQL."""
+    return not (name or "").startswith(SEARCH_OBJECTS)
 
 
 def get_metadata():
@@ -106,6 +113,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_name=include_name,
             **conf_args
         )
 

@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from elearn import create_app
 from elearn.core.migrations import downgrade, upgrade
 from elearn.extensions import db
+from elearn.learning.search import SEARCH_OBJECTS
 from tests.harness import base_config, normalized_pg_url
 
 
@@ -37,7 +38,9 @@ def test_upgrade_matches_models_and_downgrade_unwinds(empty_database):
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            # the lesson search's FTS5 table and GIN index are made by hand, beside the models
+            skip = {"include_name": lambda name, *_: not (name or "").startswith(SEARCH_OBJECTS)}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=skip), db.metadata)
             codes = conn.execute(sa.text("SELECT code FROM networks ORDER BY code")).scalars()
             assert list(codes) == ["ACOMS", "AEROMAC", "AMCN", "C3M", "DMK"]
         assert diff == []

@@ -555,6 +555,21 @@ def publish_import(session, course: Course, user: User | None, now: datetime) ->
     _make_live(session, course, user, now, revision(session, course))
 
 
+def _index_nothing(session, course: Course) -> int:
+    return 0
+
+
+#: Told of every publication in its transaction, once the texts are copied: learning's
+#: lesson search (``learning/search.py``), registered by the app's wiring.
+_index_publication = _index_nothing
+
+
+def index_publications_with(indexer) -> None:
+    """Called once by the app's wiring with ``learning.search.index_course`` (a slot)."""
+    global _index_publication
+    _index_publication = indexer
+
+
 def _make_live(session, course: Course, user: User | None, now: datetime, current: str) -> None:
     """Make the working copy the published version, every row at once (one transaction)."""
     was_live = course.published is not None
@@ -611,6 +626,7 @@ def _make_live(session, course: Course, user: User | None, now: datetime, curren
     course.published_at = now
     _event(session, course, "published", user, now)
     session.flush()
+    _index_publication(session, course)
     notices.published(session, course, user, now, added=added if was_live else 0)
 
 

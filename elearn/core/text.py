@@ -75,13 +75,17 @@ _ARABIC_FOLD = str.maketrans(
         "\u0629": "\u0647",  # ta marbuta → ha
         "\u0649": "\u064a",  # alef maqsura → ya
         "\u06cc": "\u064a",  # Persian ya → ya
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Eastern Arabic digits ٠-٩ → 0-9
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # and their Persian forms ۰-۹
     }
 )
 
 
 def fold(value: str | None) -> str:
-    """Text for matching, not for display: case, French accents, Arabic diacritics, tatweel
-    and the alef/hamza, ta-marbuta and ya variants all compare equal ("صيانه" = "صيانة")."""
+    """Text for matching, not for display: case, French accents, Arabic diacritics, tatweel,
+    the alef/hamza, ta-marbuta and ya variants and Eastern Arabic digits all compare equal
+    ("صيانه" = "صيانة", "٣" = "3"). The one normaliser of the catalogue's search, the lesson
+    search (``learning/search.py``) and the grouping of typed answers."""
     if not value:
         return ""
     decomposed = unicodedata.normalize("NFKD", value)
