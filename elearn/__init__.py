@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.jobs.views import bp as jobs_bp
     from elearn.learning.certificate_views import bp as certificates_bp
     from elearn.learning.media_views import bp as course_media_bp
+    from elearn.learning.search_views import bp as search_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media.views import bp as media_bp
     from elearn.notifications.views import bp as notifications_bp
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_quiz_bp)
     app.register_blueprint(studio_review_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(cohorts_bp)

@@ -12,6 +12,7 @@ from elearn.accounts.cli import tokens_cli, users_cli
 from elearn.authoring.cli import courses_cli, push_command
 from elearn.demo import demo_command
 from elearn.jobs.cli import worker_command
+from elearn.learning.cli import reindex_command
 from elearn.media.cli import media_cli, storage_cli
 
 
@@ -19,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
+    courses_cli.add_command(reindex_command)  # learning's, in the courses group
     app.cli.add_command(courses_cli)
     app.cli.add_command(push_command)
     app.cli.add_command(storage_cli)

@@ -88,6 +88,7 @@ def init_app(app: Flask) -> None:
         quizzes,
         reference,
         reviews,
+        search,
         tokens,
         users,
     )
@@ -123,6 +124,7 @@ def init_app(app: Flask) -> None:
         cohorts,
         jobs,
         notifications,
+        search,
     )
     for module in modules:
         csrf.exempt(module.blp)  # checked in _guard instead, only for cookie sessions

@@ -58,10 +58,12 @@ from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from elearn.authoring import published
 from elearn.authoring.models import Course, LessonContent, Module
+from elearn.authoring.urls import lesson_url
 from elearn.core.errors import DomainError
 from elearn.core.pagination import Page, paginate
 from elearn.core.text import fold
 from elearn.extensions import db
+from elearn.i18n.formatting import translated
 from elearn.learning.policy import readable_by
 
 #: The SQLite FTS5 table (and the prefix of its shadow tables) and the PostgreSQL index:
@@ -239,6 +241,8 @@ def index_course(session, course: Course) -> int:
         for found in sorted(by_lesson.get(entry.lesson.id, []), key=lambda r: r.lang):
             title = found.published.get("title") or ""
             text = plain_text(found.published_html or "")
+            if title and text.startswith(title):  # the lesson's heading: the title again
+                text = text[len(title) :].lstrip()
             title_words = words(title)
             rows.append(
                 {
@@ -417,3 +421,26 @@ def _marked(text: str, query: Query, start: int, end: int) -> Markup:
             at = finish
     out.append(escape(piece[at:]))
     return Markup("").join(out)
+
+
+def present(entry: LessonSearchEntry, query: Query, lang: str) -> dict:
+    """What a result shows, on the page and in the API: the course and module in ``lang``
+    (the reader's), the lesson in the language it was found in, highlighted."""
+    course, module = entry.course, entry.module
+    source = course.source_language
+    excerpt_html = excerpt(entry.text, query)
+    return {
+        "course": {
+            "slug": course.slug,
+            "title": translated((course.published or {}).get("title"), lang, source),
+        },
+        "module": {
+            "slug": module.slug,
+            "title": translated((module.published or {}).get("title"), lang, source),
+        },
+        "lesson": {"slug": entry.lesson_slug, "title": entry.title, "lang": entry.lang},
+        "url": lesson_url(course.slug, module.slug, entry.lesson_slug, entry.lang),
+        "title_html": highlight(entry.title, query),
+        "excerpt_html": excerpt_html,
+        "excerpt": excerpt_html.striptags(),
+    }
