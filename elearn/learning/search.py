@@ -408,7 +408,7 @@ def excerpt(text: str, query: Query) -> Markup:
     body = _marked(text, query, start, end)
     before = "… " if start > 0 else ""
     after = " …" if end < len(text) else ""
-    return Markup(before) + body + Markup(after)
+    return escape(before) + body + escape(after)
 
 
 def _marked(text: str, query: Query, start: int, end: int) -> Markup:
