@@ -72,9 +72,10 @@ class LessonHitPage(Schema):
 @login_required
 def search_lessons(args):
     """The published lessons holding every word of ``q``, in the courses the caller may
-    read (enrolled, followed by one of their cohorts, or authored): matches in the title
-    first, then in reading order."""
+    read (enrolled, followed by one of their cohorts, or authored): the versions in the
+    language asked for (``lang``) first, then matches in the title, then reading order."""
     query = search.parse(args["q"])
+    lang = wanted_content("lang")
     page = search.search(
         db.session,
         current_user,
@@ -82,7 +83,7 @@ def search_lessons(args):
         page=args["page"],
         per_page=args["per_page"],
         language=args.get("language", ""),
+        prefer=lang,
     )
-    lang = wanted_content("lang")
     items = [search.present(entry, query, lang) for entry in page.items]
     return page_body(page) | {"items": items}

@@ -92,9 +92,7 @@ class LessonSearchEntry(db.Model):
     __table_args__ = (UniqueConstraint("lesson_id", "lang"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="CASCADE"), index=True
-    )
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"))
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
     lang: Mapped[str] = mapped_column(String(8))
@@ -361,11 +359,20 @@ def _in_title(query: Query) -> ColumnElement[bool]:
 
 
 def search(
-    session, user, query: Query, *, page: int = 1, per_page: int = 20, language: str = ""
+    session,
+    user,
+    query: Query,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    language: str = "",
+    prefer: str = "",
 ) -> Page:
     """A page of the lesson versions matching ``query`` in the courses ``user`` may read
-    (``policy.readable_by``, live courses only): title matches first, then in reading
-    order. Two statements: the count and the page (with course, network and module)."""
+    (``policy.readable_by``, live courses only), only those in ``language`` when given:
+    the versions in ``prefer`` (the reader's language) first, then title matches, then in
+    reading order. Two statements: the count and the page (with course, network and
+    module)."""
     entry = LessonSearchEntry
     stmt = (
         select(entry)
@@ -374,7 +381,11 @@ def search(
         .options(contains_eager(entry.course), contains_eager(entry.module))
         .where(matching(session, query), Course.is_live, readable_by(user))
         .order_by(
-            case((_in_title(query), 0), else_=1), Course.slug, entry.position, entry.lang
+            case((entry.lang == prefer, 0), else_=1),
+            case((_in_title(query), 0), else_=1),
+            Course.slug,
+            entry.position,
+            entry.lang,
         )
     )
     if language:

@@ -28,6 +28,7 @@ def lessons():
         query = search.parse(raw)
     except search.SearchError as error:
         return render_template("learning/search.html", error=error.message, **context), 400
+    lang = current_language()
     page = search.search(
         db.session,
         current_user,
@@ -35,7 +36,7 @@ def lessons():
         page=request.args.get("page", 1, type=int) or 1,
         per_page=PER_PAGE,
         language=language,
+        prefer=lang,
     )
-    lang = current_language()
     results = [search.present(entry, query, lang) for entry in page.items]
     return render_template("learning/search.html", page=page, results=results, **context)
