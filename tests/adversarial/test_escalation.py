@@ -526,6 +526,23 @@ def test_an_expert_cannot_publish_through_the_import_flag(app, api, make, flag):
     assert api.get("/api/v1/courses/engine-basics", token=trainee).status_code == 404
 
 
+# -- search (issue 17): no flag widens the lesson search beyond what the caller may read
+@pytest.mark.parametrize(
+    "flag", ["all=true", "draft=1", "network=DMK", "scope=all", "user_id=1", "as=admin"]
+)
+def test_no_query_flag_widens_the_lesson_search(app, api, make, signed_in, flag):
+    make.course(package(), publish=True)  # DMK's, its lesson says "Quatre temps"
+    trainee = make.user("trainee")  # enrolled in nothing
+    token = make.token(trainee.email)
+    answer = api.get(f"/api/v1/search/lessons?q=quatre&{flag}", token=token)
+    assert answer.status_code in (200, 422)
+    assert answer.status_code == 422 or answer.get_json()["items"] == []
+    page = signed_in(trainee.email).get(f"/search?q=quatre&{flag}")
+    assert page.status_code == 200 and "<mark>" not in page.get_data(as_text=True)
+    admin = make.token(make.user("admin").email)  # who may read it finds it
+    assert api.get("/api/v1/search/lessons?q=quatre", token=admin).get_json()["total"] == 1
+
+
 # -- T21 ------------------------------------------------------------------------------------
 
 #: Who may use each staff route (the course is ``brakes``, published, by DMK's expert; the

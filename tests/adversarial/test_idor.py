@@ -106,6 +106,10 @@ OVERRIDES = {
     "reference.update_centre": {"code": "SALE"},
     # -- signoffs (issue 16)
     "reference.update_network": {"code": "DMK"},
+    # -- search (issue 17): a word of the DMK draft's lesson, whose text ("Quatre temps")
+    # would show in an excerpt if the search reached it
+    "search.lessons": {"q": "suite"},
+    "search_api.search_lessons": {"q": "suite"},
 }
 #: Downloads whose ``job_id`` is Salé's export (a file with B in it), not the DMK import.
 EXPORT_DOWNLOADS = {"cohorts.export_file", "cohorts_api.download_export"}
@@ -388,6 +392,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("admin.remove_reviewer", "POST"): (302, 403, 403, 403),
     # -- editor (issue 16)
     ("studio_editor.autosave", "POST"): (302, 403, 403, 404),
+    # -- search (issue 17): everyone signed in searches, only in what they may read
+    ("search.lessons", "GET"): (302, 200, 200, 200),
+    ("search_api.search_lessons", "GET"): (401, 200, 200, 200),
 }
 
 
