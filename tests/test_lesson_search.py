@@ -339,3 +339,19 @@ def test_reindex_rebuilds_everything(app, samples, api):
     assert result.exit_code == 0, result.output
     assert "2" in result.output
     assert found(api.get(f"{API}?q=CAN", token=samples.token))
+
+
+def test_the_database_answers_from_its_full_text_index(app, samples):
+    """The GIN index on PostgreSQL, the FTS5 table on SQLite: no scan of every text."""
+    with app.app_context():
+        where = search.matching(db.session, search.parse("protocole can"))
+        stmt = sa.select(search.LessonSearchEntry.id).where(where)
+        sql = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            plan = db.session.execute(sa.text(f"EXPLAIN {sql}")).scalars().all()
+            assert any(search.PG_INDEX in line for line in plan), plan
+        else:
+            plan = db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")).all()
+            assert any("VIRTUAL TABLE INDEX" in row[-1] for row in plan), plan
+        db.session.rollback()
