@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from elearn.authoring.models import Course, CourseStatus
 from elearn.extensions import db
 from elearn.learning import search
 from tests.factories import package_files, zipped
@@ -355,3 +356,26 @@ def test_the_database_answers_from_its_full_text_index(app, samples):
             plan = db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")).all()
             assert any("VIRTUAL TABLE INDEX" in row[-1] for row in plan), plan
         db.session.rollback()
+
+
+def test_a_course_no_longer_live_or_deleted_leaves_the_search(app, make, api):
+    course = make.course(zipped(VARIANTS, VARIANT_FILES), publish=True)
+    admin = make.token(make.user("admin").email)
+    assert found(api.get(f"{API}?q=faisceau", token=admin))
+    with app.app_context():
+        row = db.session.get(Course, course.id)
+        row.status = CourseStatus.ARCHIVED  # not live: never shown, whatever the index holds
+        db.session.commit()
+        assert found(api.get(f"{API}?q=faisceau", token=admin)) == []
+        assert search.index_course(db.session, row) == 0  # and its entries go
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count(search.LessonSearchEntry.id))) == 0
+        row.status = CourseStatus.PUBLISHED
+        assert search.index_course(db.session, row) == 4
+        db.session.commit()
+        db.session.delete(row)  # its entries go with it (ON DELETE CASCADE, FTS5 triggers)
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count(search.LessonSearchEntry.id))) == 0
+        if db.engine.dialect.name == "sqlite":
+            left = "SELECT count(*) FROM lesson_search_fts WHERE lesson_search_fts MATCH 'faisceau'"
+            assert db.session.execute(sa.text(left)).scalar() == 0
