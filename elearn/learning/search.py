@@ -57,6 +57,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from elearn.authoring import published
+from elearn.authoring import services as authoring_services
 from elearn.authoring.models import Course, LessonContent, Module
 from elearn.authoring.urls import lesson_url
 from elearn.core.errors import DomainError
@@ -262,9 +263,13 @@ def index_course(session, course: Course) -> int:
 
 
 def reindex_all(session) -> tuple[int, int]:
-    """Rebuild every course's entries (after an upgrade, or to repair): (courses, entries)."""
+    """Rebuild every course's entries (after an upgrade, or to repair), and the catalogue's
+    folded titles with them (``fold`` learnt Eastern Arabic digits with the lesson search):
+    (live courses, entries)."""
     courses = list(session.scalars(select(Course).order_by(Course.id)))
     session.execute(delete(LessonSearchEntry))
+    for course in courses:
+        course.search_text = authoring_services.search_text(course)
     total = sum(index_course(session, course) for course in courses)
     return sum(course.is_live for course in courses), total
 
