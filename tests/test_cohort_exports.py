@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from sqlalchemy import select, update
 
 from elearn.cohorts.exports import (
     FORMULA_PREFIXES,
@@ -23,6 +25,9 @@ from elearn.cohorts.exports import (
     xlsx_bytes,
 )
 from elearn.core.text import BIDI_CONTROLS
+from elearn.extensions import db
+from tests.cohortkit import create_cohort, staff
+from tests.quizkit import LESSONS, QUIZ, RIGHT, answers_for
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")  # the platform's default (ELEARN_TIMEZONE)
 SEEN = datetime(2026, 10, 12, 8, 15, tzinfo=UTC)  # 09:15 in Casablanca (UTC+1)
@@ -293,3 +298,115 @@ def test_sheet_title_is_what_excel_accepts(title, expected):
     assert safe_sheet_title(title) == expected
     sheet, _values = read_xlsx(xlsx_bytes(["Nom"], [], sheet_title=title, rtl=False))
     assert sheet.title == expected and len(sheet.title) <= 31
+
+
+# -- the files a trainer downloads, end to end ------------------------------------------------
+
+TRAINEES = {
+    "f@ofppt.example": "فاطمة الزهراء العمراني بنت عبد الرحمن",
+    "z@ofppt.example": "Zoé Lefèvre",
+}
+#: Five points of six: the best quiz result is a decimal.
+FIVE_OF_SIX = {**RIGHT, "q1": "1 mm"}
+
+
+@pytest.fixture
+def cohort_with_results(app, api, make):
+    """Fatima read both lessons and scored 83.3 % at the quiz (her last activity set to a
+    known moment); Zoé scored 0 %; the cohort's trainer's token."""
+    people = staff(api, make)
+    cohort_id = create_cohort(api, people.sale_token)
+    for email, name in TRAINEES.items():
+        make.user("trainee", centre="SALE", email=email, name=name)
+    added = api.post(
+        f"/api/v1/cohorts/{cohort_id}/members",
+        token=people.sale_token,
+        json={"emails": [*TRAINEES]},
+    )
+    assert added.status_code == 200, added.get_json()
+    for email, answers in (("f@ofppt.example", FIVE_OF_SIX), ("z@ofppt.example", {})):
+        token = make.token(email)
+        if answers:
+            for url in LESSONS:
+                assert api.post(url + "/complete", token=token).status_code == 200
+        attempt = api.post(QUIZ, token=token).get_json()
+        done = api.post(
+            f"/api/v1/attempts/{attempt['id']}/submit",
+            token=token,
+            json={"answers": answers_for(attempt, answers)},
+        )
+        assert done.status_code == 200, done.get_json()
+    with app.app_context():
+        from elearn.accounts.models import User
+        from elearn.learning.models import Enrolment
+
+        fatima = db.session.scalar(select(User.id).where(User.email == "f@ofppt.example"))
+        db.session.execute(
+            update(Enrolment).where(Enrolment.user_id == fatima).values(last_activity_at=SEEN)
+        )
+        db.session.commit()
+    return cohort_id, people.sale_token
+
+
+def download(api, token, cohort_id, kind, lang):
+    response = api.get(f"/api/v1/cohorts/{cohort_id}/progress.{kind}?lang={lang}", token=token)
+    assert response.status_code == 200
+    return response.data
+
+
+@pytest.mark.parametrize(
+    ("lang", "status", "quiz"),
+    [
+        (
+            "fr",
+            "Module 1, Contrôles : statut",
+            "Module 1, Contrôles : meilleur résultat au quiz (%)",
+        ),
+        ("ar", "الوحدة 1، الفحوص: الحالة", "الوحدة 1، الفحوص: أفضل نتيجة في الاختبار (%)"),
+    ],
+)
+def test_the_downloaded_xlsx_is_a_table_a_secretariat_can_sort_and_filter(
+    cohort_with_results, api, lang, status, quiz
+):
+    cohort_id, token = cohort_with_results
+    sheet, values = read_xlsx(download(api, token, cohort_id, "xlsx", lang))
+    header = values[0]
+    # module columns say which module, by its title in the sheet's language: no slug, no id
+    assert header[5:7] == [status, quiz]
+    assert not any("checks" in title or title.startswith("M1") for title in header)
+    by_email = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    fatima, zoe = by_email["f@ofppt.example"], by_email["z@ofppt.example"]
+    assert fatima[0].value == TRAINEES["f@ofppt.example"]
+    assert fatima[2].value == 100 and fatima[2].number_format == "0"
+    last = fatima[3]
+    assert last.is_date and last.value == datetime(2026, 10, 12, 9, 15)  # Casablanca's clock
+    assert last.number_format == "dd/mm/yyyy hh:mm"
+    assert fatima[6].value == 83.3 and fatima[6].number_format == "0.0"
+    assert zoe[6].value == 0 and zoe[6].data_type == "n"
+    assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}3"
+    assert sheet.freeze_panes == "B2"
+    assert sheet.column_dimensions["A"].width == len(TRAINEES["f@ofppt.example"]) + 2
+    assert sheet.column_dimensions["B"].width > 10
+    assert sheet.sheet_view.rightToLeft is (lang == "ar")
+    cells = [v for row in values for v in row if isinstance(v, str)] + [sheet.title]
+    assert not any(set(v) & BIDI for v in cells), [ascii(v) for v in cells if set(v) & BIDI]
+
+
+@pytest.mark.parametrize(("lang", "first", "done"), [("fr", "Nom", "oui"), ("ar", "الاسم", "نعم")])
+def test_the_downloaded_csv_writes_numbers_and_dates_as_the_locale_reads_them(
+    cohort_with_results, api, lang, first, done
+):
+    """fr_MA and ar_MA both write a decimal comma (CLDR, and the platform's own pages): the
+    file keeps ``;`` between cells in both, as the Windows of either locale lists them."""
+    cohort_id, token = cohort_with_results
+    data = download(api, token, cohort_id, "csv", lang)
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8")
+    assert not set(text) & BIDI
+    rows = read_csv([text])
+    assert rows[0][0] == first and len({len(row) for row in rows}) == 1
+    by_email = {row[1]: row for row in rows[1:]}
+    fatima, zoe = by_email["f@ofppt.example"], by_email["z@ofppt.example"]
+    assert fatima[2:5] == ["100", "2026-10-12 09:15", done]
+    assert fatima[6] == "83,3" and zoe[6] == "0"  # never "0.0", never "83.3"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", zoe[3])  # her attempt, ISO too
