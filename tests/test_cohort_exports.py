@@ -197,6 +197,18 @@ def test_xlsx_cells_are_typed_dates_and_numbers_with_their_formats():
     assert sheet["D3"].value is None and sheet["E3"].value is None
 
 
+def test_xlsx_odd_values_keep_their_type():
+    """Text that looks like an error value stays text, a boolean a boolean, a date a date
+    (to the second: Excel keeps no microseconds), a naive datetime is taken as UTC."""
+    odd = ["#N/A", True, datetime(2026, 10, 12, 8, 15, 42, 876_000), date(2026, 9, 15)]
+    sheet, values = read_xlsx(
+        xlsx_bytes(["a", "b", "c", "d"], [odd], sheet_title="x", rtl=False, zone=CASABLANCA)
+    )
+    assert values[1] == ["#N/A", True, datetime(2026, 10, 12, 9, 15, 42), datetime(2026, 9, 15)]
+    assert [c.data_type for c in sheet[2]] == ["s", "b", "d", "d"]
+    assert sheet["D2"].number_format == "dd/mm/yyyy"
+
+
 def test_xlsx_numbers_are_numbers_and_arabic_is_intact():
     _sheet, values = read_xlsx(xlsx_bytes(HEADER, ROWS, sheet_title="x", rtl=True))
     assert values[1][0] == "فاطمة الزهراء العمراني"

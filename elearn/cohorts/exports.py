@@ -88,11 +88,11 @@ def clean_text(value: str) -> str:
 
 
 def local(value: datetime, zone: tzinfo) -> datetime:
-    """``value`` as the wall clock of ``zone`` shows it, without a zone (a naive datetime
-    is taken as UTC, as the database stores them)."""
+    """``value`` as the wall clock of ``zone`` shows it, to the second, without a zone (a
+    naive datetime is taken as UTC, as the database stores them)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone).replace(tzinfo=None)
+    return value.astimezone(zone).replace(tzinfo=None, microsecond=0)
 
 
 def csv_number(value: int | float | Decimal, decimal: str) -> str:
