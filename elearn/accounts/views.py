@@ -21,7 +21,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from elearn.accounts import email_change, home, links, services, throttle
+from elearn.accounts import email_change, links, services, throttle
+from elearn.accounts import home as home_page
 from elearn.accounts.forms import (
     ConfirmForm,
     EmailChangeForm,
@@ -63,7 +64,7 @@ def home():
         "accounts/home.html",
         networks=networks,
         reviewer=reviewer,
-        panels=home.panels(db.session, current_user, now=now()),
+        panels=home_page.panels(db.session, current_user, now=now()),
     )
 
 

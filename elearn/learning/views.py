@@ -84,8 +84,9 @@ def enrol(slug: str):
 @login_required
 def lesson(slug: str, module: str, lesson: str):
     # Five queries at most for an enrolled trainee: who (with roles), the course row,
-    # enrolled-and-read, the quiz results (when the course has quizzes), the lesson's HTML; the outline comes from this process's memory (authoring/published.py;
-    # tests/test_progress.py counts them).
+    # enrolled-and-read, the quiz results (when the course has quizzes), the lesson's
+    # HTML; the outline comes from this process's memory (authoring/published.py;
+    # tests/test_progress.py and tests/test_trainee_path.py count them).
     course = reading.course_for_reader(slug)
     if course is None or not course.is_live:
         abort(404)
