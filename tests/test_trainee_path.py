@@ -349,3 +349,16 @@ def test_the_api_still_grades_blank_questions_without_asking(api, make):
     attempt = api.post(quizkit.QUIZ, token=token).get_json()
     done = api.post(f"/api/v1/attempts/{attempt['id']}/submit", token=token, json={"answers": {}})
     assert done.status_code == 200 and done.get_json()["passed"] is False
+
+
+def test_when_time_is_up_the_submission_is_graded_without_asking(app, make, clock):
+    make.course(quizkit.quiz_package(time_limit=1), publish=True)
+    trainee, client = trainee_client(app, make)
+    make.enrol(trainee.email, "brakes")
+    url = start_attempt(client)
+    page = client.get(url).get_data(as_text=True)
+    assert 'role="timer"' in page
+    clock.advance(seconds=65)  # past the deadline, inside the grace the timer's click gets
+    graded = client.post_form(url, {"q-q3": radio(page, "q3", "true"), "action": "submit"})
+    assert graded.headers["Location"] == url
+    assert 'class="quiz-form"' not in client.get(url).get_data(as_text=True)

@@ -127,16 +127,18 @@ def complete(slug: str, module: str, lesson: str):
     if not completed:
         return redirect(url_for(".course", slug=slug), code=303)
     _previous, following = reading.neighbours(course, item, draft=False)
+    last_of_module = following is None or following["module"] != module
+    # one word on the next page (role=status): the course done, the module's quiz to take,
+    # or how far the course is now
     if done == 100:
         flash(_("Course complete: well done!"), "success")
-    else:
-        flash(_("Lesson completed: %(percent)s %% of the course done.", percent=done), "success")
-    last_of_module = following is None or following["module"] != module
-    if last_of_module and item.module.quiz is not None:
+    elif last_of_module and item.module.quiz is not None:
         state = progress.course_state(db.session, current_user.id, course)
         if any(m.slug == module and not m.complete for m in state.modules):
-            flash(_("You have read this module: now take its quiz."), "info")
+            flash(_("You have read this module: now take its quiz."), "success")
             return redirect(url_for("quizzes.quiz", slug=slug, module=module), code=303)
+    if done != 100:
+        flash(_("Lesson completed: %(percent)s %% of the course done.", percent=done), "success")
     if following:
         return redirect(url_for(".lesson", slug=slug, **following), code=303)
     return redirect(url_for(".course", slug=slug), code=303)
