@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from elearn.accounts.models import Network, Role
 from elearn.authoring import published
@@ -138,6 +139,8 @@ def progress_in(session, user, courses: list[Course]) -> dict[int, progress.Cour
     return progress.states(session, user.id, [c for c in courses if c.id in mine])
 
 
+#: A course as a card shows it: its published snapshot, not the texts searched or listed.
+_CARD_ONLY = (defer(Course.search_text), defer(Course.competencies))
 #: "Published lately" on the home page: this far back, at most this many courses.
 RECENT = timedelta(days=30)
 RECENT_COUNT = 4
@@ -152,6 +155,7 @@ def home_for(session, user, *, now: datetime) -> dict:
         select(Enrolment, Course)
         .join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user.id, Course.is_live)
+        .options(*_CARD_ONLY)
         .order_by(
             Enrolment.last_activity_at.is_(None),
             Enrolment.last_activity_at.desc(),
@@ -187,6 +191,7 @@ def home_for(session, user, *, now: datetime) -> dict:
             Course.id.not_in(mine),
             or_(Course.open_enrolment, policy.readable_by(user)),
         )
+        .options(*_CARD_ONLY)
         .order_by(Course.published_at.desc(), Course.id)
         .limit(RECENT_COUNT)
     ).all()
