@@ -287,6 +287,12 @@ def test_submitting_with_blank_questions_asks_first_and_loses_nothing(app, make)
     page = client.get(asked.headers["Location"]).get_data(as_text=True)
     box = page.split('id="unanswered"', 1)[1].split("</div>", 1)[0]
     assert 'role="status"' in box and "3 questions sont encore sans réponse." in box
+    # each blank question a link away, by the number the page shows it with
+    blank = re.findall(r'<a href="#question-(q\d)">Question (\d)</a>', box)
+    assert sorted(key for key, _n in blank) == ["q1", "q2", "q4"]
+    for key, number in blank:
+        legend = page.split(f'id="question-{key}"', 1)[1].split("</legend>", 1)[0]
+        assert f"Question {number} " in legend
     assert 'id="submit-anyway"' in page and "Envoyer quand même" in page
     # nothing graded, nothing lost: still an attempt, the answers given are there
     assert "/result" not in page and 'name="action" value="submit"' in page

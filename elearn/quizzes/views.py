@@ -116,7 +116,7 @@ def attempt(attempt_id: int):
         "quizzes/attempt.html",
         questions=present.questions(db.session, attempt, lang, source=course.source_language),
         # after "submit" with blank questions (answer): how many, and "submit anyway"
-        unanswered=_unanswered(attempt) if request.args.get("confirm") and not late else 0,
+        unanswered=_unanswered(attempt) if request.args.get("confirm") and not late else [],
         late=late,
         now=now(),
         mine=attempt.user_id == current_user.id,
@@ -174,10 +174,14 @@ def _should_confirm(attempt: QuizAttempt) -> bool:
     return attempt.deadline is None or now() < attempt.deadline
 
 
-def _unanswered(attempt: QuizAttempt) -> int:
-    """Questions of the attempt with no answer saved."""
+def _unanswered(attempt: QuizAttempt) -> list[tuple[int, str]]:
+    """The questions of the attempt with no answer saved, as (number shown, key)."""
     saved = attempt.answers or {}
-    return sum(1 for item in attempt.layout if item["key"] not in saved)
+    return [
+        (number, item["key"])
+        for number, item in enumerate(attempt.layout, start=1)
+        if item["key"] not in saved
+    ]
 
 
 def _ordered(name: str, steps: list) -> list[str]:
