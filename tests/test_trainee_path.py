@@ -368,3 +368,10 @@ def test_when_time_is_up_the_submission_is_graded_without_asking(app, make, cloc
     graded = client.post_form(url, {"q-q3": radio(page, "q3", "true"), "action": "submit"})
     assert graded.headers["Location"] == url
     assert 'class="quiz-form"' not in client.get(url).get_data(as_text=True)
+
+
+def test_a_practical_lesson_without_a_duration_says_so_without_a_dangling_dot(app, make, courses):
+    trainee, client = trainee_client(app, make)
+    make.enrol(trainee.email, "engine-basics")
+    page = client.get(OIL).get_data(as_text=True)
+    assert '<p class="muted">Travaux pratiques</p>' in page
