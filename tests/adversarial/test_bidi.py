@@ -387,10 +387,10 @@ def test_a_name_inside_a_sentence_is_isolated(app, make, signed_in, outbox, api)
     around it to the wrong side without an isolate."""
     make.user("trainee", email="fz@ofppt.example", name="فاطمة الزهراء")
     html = signed_in("fz@ofppt.example").get("/?lang=fr").get_data(as_text=True)
-    heading = re.search(r'<h2 id="you">(.*?)</h2>', html, re.S).group(1)
+    heading = re.search(r'<h1 id="you">(.*?)</h1>', html, re.S).group(1)
     assert "<bdi>فاطمة الزهراء</bdi>" in heading, heading
     html = signed_in("fz@ofppt.example").get("/?lang=ar").get_data(as_text=True)
-    assert "<bdi>فاطمة الزهراء</bdi>" in re.search(r'<h2 id="you">(.*?)</h2>', html, re.S).group(1)
+    assert "<bdi>فاطمة الزهراء</bdi>" in re.search(r'<h1 id="you">(.*?)</h1>', html, re.S).group(1)
 
     people = staff(api, make)
     cohort_id = create_cohort(api, people.sale_token)
