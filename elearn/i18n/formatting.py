@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from elearn.i18n.languages import (
     CONTENT_LANGUAGES,
+    FORMAT_LOCALES,
     INTERFACE_LANGUAGES,
     LANGUAGE_NAMES,
     direction,
@@ -97,11 +98,28 @@ TRANSLATION_LABELS = {
 }
 
 
+@lru_cache(maxsize=16)
+def _regional(tag: str) -> Locale:
+    locale = Locale.parse(tag)
+    if locale.territory is None and locale.language in FORMAT_LOCALES:
+        return Locale.parse(FORMAT_LOCALES[locale.language])
+    return locale
+
+
+def format_locale() -> Locale:
+    """The locale every date and number is written in: the interface language's regional
+    locale (``ar_MA``, ``fr_MA``), even where a bare language was forced (the certificate,
+    e-mails, jobs run with ``force_locale("ar")``). One calendar style for the platform:
+    Morocco's month names in Arabic ("دجنبر", not "ديسمبر") and Latin digits — see
+    ``docs/i18n.md``."""
+    locale = get_locale()
+    return _regional(str(locale) if locale else "fr")
+
+
 def country_name(code: str | None) -> str:
     if not code:
         return "—"
-    locale: Locale = get_locale() or Locale.parse("fr")
-    return locale.territories.get(code.upper(), code.upper())
+    return format_locale().territories.get(code.upper(), code.upper())
 
 
 def local_zone() -> ZoneInfo:
@@ -111,13 +129,17 @@ def local_zone() -> ZoneInfo:
 
 
 def format_datetime(value: datetime, fmt: str = "medium") -> str:
-    return babel_dates.format_datetime(value, fmt, tzinfo=local_zone(), locale=get_locale())
+    return babel_dates.format_datetime(value, fmt, tzinfo=local_zone(), locale=format_locale())
 
 
 def format_date(value: datetime, fmt: str = "medium") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(local_zone()).date()
-    return babel_dates.format_date(value, fmt, locale=get_locale())
+    return babel_dates.format_date(value, fmt, locale=format_locale())
+
+
+def format_time(value: datetime, fmt: str = "short") -> str:
+    return babel_dates.format_time(value, fmt, tzinfo=local_zone(), locale=format_locale())
 
 
 def translated(value: dict | None, lang: str, source: str | None = None) -> str:
@@ -153,8 +175,7 @@ def format_number(value) -> str:
     slowest part of rendering it."""
     if value is None:
         return ""
-    locale = get_locale()
-    return _decimal(value, str(locale) if locale else "fr")
+    return _decimal(value, str(format_locale()))
 
 
 def _finalize(value):
@@ -175,7 +196,7 @@ def init_app(app: Flask) -> None:
         domain=lambda d: DOMAIN_LABELS.get(d, d),
         role=lambda r: ROLE_LABELS.get(r, r),
         language=language_name,
-        humanlist=lambda items: format_list(list(items), locale=get_locale() or "fr"),
+        humanlist=lambda items: format_list(list(items), locale=format_locale()),
         bdi=bdi,
     )
     app.jinja_env.globals.update(
