@@ -154,9 +154,15 @@ def _decimal(value, locale: str) -> str:
     return babel_numbers.format_decimal(value, locale=locale)
 
 
-def bdi(value) -> Markup:
+def bdi(value, lang: str | None = None) -> Markup:
     """A name isolated from the sentence around it: an Arabic name in a French sentence (or
-    the reverse) would otherwise pull the punctuation next to it to the wrong side."""
+    the reverse) would otherwise pull the punctuation next to it to the wrong side.
+
+    :param lang: the language the name is written in, when known: its direction then
+        orders the name ("DMK — الشبكة…" is Arabic that starts with Latin letters, which
+        a bare ``<bdi>`` would lay out left to right, its parts swapped)."""
+    if lang:
+        return Markup('<bdi lang="{}" dir="{}">{}</bdi>').format(lang, direction(lang), value)
     return Markup("<bdi>{}</bdi>").format(value)
 
 
@@ -176,6 +182,18 @@ def format_number(value) -> str:
     if value is None:
         return ""
     return _decimal(value, str(format_locale()))
+
+
+def plural_count(value) -> int:
+    """The ``n`` a plural form is chosen by, for a count that may be a fraction (2.5
+    points): gettext's formulas take whole numbers, and CLDR gives a fraction the "other"
+    form in Arabic ("2.5 نقطة") and its whole part's form in French ("1,5 point")."""
+    if value is None:
+        return 0
+    whole = int(value)
+    if whole == value:
+        return whole
+    return 100 if format_locale().language == "ar" else whole
 
 
 def _finalize(value):
@@ -203,6 +221,7 @@ def init_app(app: Flask) -> None:
         translated=translated,
         direction=direction,
         pick_language=pick_language,
+        plural_count=plural_count,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         INTERFACE_LANGUAGES=INTERFACE_LANGUAGES,
         CONTENT_LANGUAGES=CONTENT_LANGUAGES,
