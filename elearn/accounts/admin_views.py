@@ -39,7 +39,8 @@ def _fill_choices(form: UserForm) -> None:
         SelectChoice(n.code, n.code) for n in networks
     ]
     form.centre.choices = [SelectChoice("", "—")] + [
-        SelectChoice(c.code, f"\u2068{c.code} — {c.name_in(current_language())}\u2069")
+        # the name in the interface language, the (Latin) code isolated inside it
+        SelectChoice(c.code, f"{c.name_in(current_language())} (\u2068{c.code}\u2069)")
         for c in centres
     ]
 
