@@ -79,7 +79,7 @@ def test_the_certificate_and_the_public_check_write_the_same_month(api, make, ap
 # -- counts ----------------------------------------------------------------------------------
 
 HOURS = {  # estimated hours → what the catalogue card says in Arabic, and in French
-    0.4: ("أقل من ساعة", "0 heure"),
+    1.5: ("1,5 ساعة", "1,5 heure"),  # a fraction: Arabic's "other" form, French's "one"
     1: ("ساعة واحدة", "1 heure"),
     2: ("ساعتان", "2 heures"),
     3: ("3 ساعات", "3 heures"),
