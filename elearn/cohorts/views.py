@@ -53,12 +53,12 @@ def index():
 
 
 def _fill(form: CohortForm) -> None:
+    lang = current_language()  # the form speaks the interface's language, like its labels
     centres = db.session.scalars(select(Centre).order_by(Centre.name))
     if not current_user.is_admin:
         centres = [c for c in centres if c.id == current_user.centre_id]
-    form.centre.choices = [(str(c.id), _isolated(f"{c.name} ({c.city})")) for c in centres]
+    form.centre.choices = [(str(c.id), _isolated(f"{c.name_in(lang)} ({c.city})")) for c in centres]
     live = db.session.scalars(select(Course).where(Course.is_live).order_by(Course.slug))
-    lang = current_language()  # the form speaks the interface's language, like its labels
     form.courses.choices = [
         (str(c.id), translated(c.published["title"], lang, c.source_language)) for c in live
     ]
