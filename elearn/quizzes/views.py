@@ -47,9 +47,8 @@ def quiz(slug: str, module: str):
     settings = quiz.published
     finished = [a for a in attempts if a.finished]
     best = max(finished, key=lambda a: (a.percent or 0, -a.number), default=None)
-    left = (
-        None if not settings["max_attempts"] else max(0, settings["max_attempts"] - len(attempts))
-    )
+    allowance = quizzes.allowance_of(db.session, current_user.id, quiz.id)
+    left = quizzes.attempts_left(settings["max_attempts"], len(attempts), allowance)
     return render_template(
         "quizzes/quiz.html",
         course=course,
