@@ -25,7 +25,9 @@ from sqlalchemy.exc import IntegrityError
 
 from elearn.accounts.models import User
 from elearn.accounts.welcome import send_links
+from elearn.authoring import published
 from elearn.authoring.models import Course, Module, Quiz
+from elearn.authoring.published import PublishedModule
 from elearn.cohorts import members
 from elearn.cohorts.csvimport import MemberRow, ParsedMembers
 from elearn.cohorts.models import ActionKind, Cohort, CohortMember, TrainerAction
@@ -36,6 +38,7 @@ from elearn.core.urls import path_for
 from elearn.i18n.languages import INTERFACE_LANGUAGES
 from elearn.jobs.queue import Queue
 from elearn.notifications import services as notifications
+from elearn.quizzes import results as quiz_results
 from elearn.quizzes import services as quizzes
 
 REASON_MAX = 200
@@ -123,31 +126,31 @@ def member_or_refuse(session, cohort: Cohort, user_id: int) -> User:
     return found
 
 
-def quiz_modules(session, cohort: Cohort) -> list[tuple[Course, Module, Quiz]]:
-    """The live modules with a quiz of the cohort's courses, by course slug and position."""
+def quiz_modules(session, cohort: Cohort) -> list[tuple[Course, PublishedModule]]:
+    """The published modules with a quiz of the cohort's live courses, by course slug and
+    module order (the outlines come from this worker's memory when it built them)."""
     courses = session.scalars(
         select(Course).where(Course.id.in_(cohort.course_ids)).order_by(Course.slug)
     ).all()
-    found = []
-    for course in courses:
-        if not course.is_live:
-            continue
-        for module in sorted(course.modules, key=lambda m: m.position):
-            quiz = quizzes.live_quiz(module)
-            if quiz is not None:
-                found.append((course, module, quiz))
-    return found
+    live = [c for c in courses if c.is_live]
+    outlines = published.outlines(session, live)
+    return [
+        (course, module)
+        for course in live
+        for module in outlines[course.id].modules
+        if module.quiz_id is not None
+    ]
 
 
 def target(
     session, cohort: Cohort, module: str, course: str | None = None
-) -> tuple[Course, Module, Quiz]:
+) -> tuple[Course, PublishedModule, Quiz]:
     """The module (and its quiz) named by slug among the cohort's courses; ``course`` is
     needed only when two of them have a module of that name."""
     found = [
-        entry
-        for entry in quiz_modules(session, cohort)
-        if entry[1].slug == module and (not course or entry[0].slug == course)
+        (c, m)
+        for c, m in quiz_modules(session, cohort)
+        if m.slug == module and (not course or c.slug == course)
     ]
     if not found:
         raise CohortError(
@@ -162,7 +165,45 @@ def target(
             _l("Several courses of this cohort have this module: name the course too."),
             field="course",
         )
-    return found[0]
+    course_, module_ = found[0]
+    return course_, module_, session.get(Quiz, module_.quiz_id)
+
+
+@dataclass
+class Budget:
+    """Where one trainee stands with one module's quiz, for the trainer's forms."""
+
+    course: Course
+    module: PublishedModule
+    used: int
+    left: int | None
+    passed: bool
+    failed: bool
+
+    @property
+    def value(self) -> str:
+        """How the page's forms name the module: ``course/module``."""
+        return f"{self.course.slug}/{self.module.slug}"
+
+
+def budgets(session, cohort: Cohort, user_id: int) -> list[Budget]:
+    """Per quiz of the cohort's courses: attempts used and left, passed, failed — two
+    queries whatever the number of quizzes."""
+    entries = quiz_modules(session, cohort)
+    ids = [m.quiz_id for _c, m in entries]
+    results = quiz_results.of(session, [user_id], ids)
+    allowed = quizzes.allowances(session, [user_id], ids)
+    out = []
+    for course, module in entries:
+        result = results.get((user_id, module.quiz_id))
+        used = result.attempts_used if result else 0
+        passed = bool(result and result.passed)
+        max_attempts = (module.quiz or {}).get("max_attempts") or 0
+        allowance = allowed.get((user_id, module.quiz_id))
+        left = quizzes.attempts_left(max_attempts, used, allowance)
+        failed = quizzes.is_exhausted(max_attempts, used, passed, allowance)
+        out.append(Budget(course, module, used, left, passed, failed))
+    return out
 
 
 # -- recording ------------------------------------------------------------------------------
@@ -421,9 +462,11 @@ def history(session, cohort: Cohort, user_id: int) -> list[dict]:
     """The actions for this trainee in this cohort, newest first, with who did them and
     the module they concern: one query."""
     rows = session.execute(
-        select(TrainerAction, User.name, Module.published, Module.title)
+        select(TrainerAction, User.name, Module.slug, Module.published, Module.title)
+        .add_columns(Course.slug)
         .outerjoin(User, User.id == TrainerAction.actor_id)
         .outerjoin(Module, Module.id == TrainerAction.module_id)
+        .outerjoin(Course, Course.id == TrainerAction.course_id)
         .where(TrainerAction.cohort_id == cohort.id, TrainerAction.user_id == user_id)
         .order_by(TrainerAction.at.desc(), TrainerAction.id.desc())
     ).all()
@@ -434,7 +477,9 @@ def history(session, cohort: Cohort, user_id: int) -> list[dict]:
             "course_id": action.course_id,
             "action": action,
             "by": by,
-            "module_title": (published or {}).get("title") or title or {},
+            "module": module,
+            "course": course,
+            "module_title": (snapshot or {}).get("title") or title or {},
         }
-        for action, by, published, title in rows
+        for action, by, module, snapshot, title, course in rows
     ]

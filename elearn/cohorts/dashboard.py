@@ -168,7 +168,7 @@ def _flags(
             continue
         max_attempts = (module.quiz or {}).get("max_attempts") or 0
         allowance = budgets.get(module.quiz_id)
-        if quizzes.attempts_left(max_attempts, cell.attempts, allowance) == 0:
+        if quizzes.is_exhausted(max_attempts, cell.attempts, cell.passed, allowance):
             flags.append("exhausted")
         elif (
             cell.quiz is not None

@@ -172,17 +172,25 @@ def grant_attempt(session, user_id: int, quiz: Quiz, *, now: datetime) -> int:
     return attempts_left(max_attempts, used, row) or 0
 
 
+def is_exhausted(
+    max_attempts: int | None, used: int, passed: bool, allowance: AttemptAllowance | None
+) -> bool:
+    """A failed module: its quiz is not passed and no attempt is left (the dashboard's
+    "out of attempts", what a trainer may reopen)."""
+    return not passed and attempts_left(max_attempts, used, allowance) == 0
+
+
 def is_failed(session, user_id: int, quiz: Quiz) -> bool:
-    """The module is failed: its quiz is not passed and no attempt is left."""
     max_attempts = (quiz.published or {}).get("max_attempts") or 0
-    if not max_attempts or _passed(session, user_id, quiz.id):
+    if not max_attempts:
         return False
     used = session.scalar(
         select(func.count())
         .select_from(QuizAttempt)
         .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id)
     )
-    return attempts_left(max_attempts, used or 0, allowance_of(session, user_id, quiz.id)) == 0
+    passed = _passed(session, user_id, quiz.id)
+    return is_exhausted(max_attempts, used or 0, passed, allowance_of(session, user_id, quiz.id))
 
 
 def reopen(session, user_id: int, quiz: Quiz, *, now: datetime) -> int:
