@@ -220,8 +220,11 @@ def trainee_page(cohort: Cohort, person: User, *, status: int = 200, **forms):
     message = forms.get("message") or MessageForm(prefix="message", formdata=None)
     wanted = request.args.get("module", "")
     lang = current_language()
-    extra.module.choices = [(b.value, _budget_label(b, lang)) for b in budgets]
-    reopen.module.choices = [(b.value, _budget_label(b, lang)) for b in budgets if b.failed]
+    several = len(courses) > 1
+    extra.module.choices = [(b.value, _budget_label(b, lang, several)) for b in budgets]
+    reopen.module.choices = [
+        (b.value, _budget_label(b, lang, several)) for b in budgets if b.failed
+    ]
     for form in (extra, reopen):
         if not form.module.data and wanted:
             form.module.data = wanted
@@ -243,17 +246,21 @@ def trainee_page(cohort: Cohort, person: User, *, status: int = 200, **forms):
     return page, status
 
 
-def _budget_label(budget: actions.Budget, lang: str) -> str:
-    """ "Course — Module (2 attempts left)" in the interface's language."""
-    course = translated(budget.course.published["title"], lang, budget.course.source_language)
-    module = translated(budget.module.title, lang, budget.course.source_language)
+def _budget_label(budget: actions.Budget, lang: str, with_course: bool) -> str:
+    """ "Module (2 attempts left)", the course first when the cohort follows several, in
+    the interface's language."""
+    source = budget.course.source_language
+    module = translated(budget.module.title, lang, source)
+    if with_course:
+        course = translated(budget.course.published["title"], lang, source)
+        module = _("%(course)s — %(module)s", course=course, module=module)
     if budget.passed:
         state = _("passed")
     elif budget.left is None:
         state = _("unlimited attempts")
     else:
         state = ngettext("%(num)s attempt left", "%(num)s attempts left", budget.left)
-    return _("%(course)s — %(module)s (%(state)s)", course=course, module=module, state=state)
+    return _("%(module)s (%(state)s)", module=module, state=state)
 
 
 @bp.get("/cohorts/<int:cohort_id>/items")
