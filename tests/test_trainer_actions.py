@@ -481,7 +481,7 @@ def test_the_trainee_page_reads_in_a_fixed_number_of_statements(app, api, make, 
         )
     many = count()
     assert many == few, (few, many)
-    assert few <= 30, few
+    assert few <= 20, few  # 18 today: session, cohort, outline, attempts, actions…
 
 
 # -- access ---------------------------------------------------------------------------------
