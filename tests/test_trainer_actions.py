@@ -197,6 +197,16 @@ def test_a_module_that_is_not_failed_cannot_be_reopened(app, api, make, world):
     assert actions_of(app, other.id) == []
 
 
+def test_a_quiz_being_taken_is_not_reopened_under_the_trainee(app, api, make, world):
+    w = world
+    grant = {"module": "checks", "reason": "x"}
+    api.post(api_url(w, "extra-attempt"), token=w.sale_token, json=grant)
+    assert start(api, w.mehdi_token).status_code == 201  # the third, open: none left
+    response = api.post(api_url(w, "reopen"), token=w.sale_token, json=grant)
+    assert response.status_code == 409
+    assert "une fois la tentative soumise" in response.get_json()["detail"]
+
+
 def test_a_passed_quiz_reopened_is_refused_and_the_passing_trainee_keeps_the_record(
     app, api, make, world
 ):

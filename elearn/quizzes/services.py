@@ -198,6 +198,12 @@ def reopen(session, user_id: int, quiz: Quiz, *, now: datetime) -> int:
     from now, and the failure is no longer flagged. Attempts made stay in the record.
     Returns the attempts now left."""
     max_attempts, used = _budget(session, user_id, quiz)
+    if _open_attempt(session, user_id, quiz.id) is not None:
+        raise QuizError(
+            _l("The trainee is taking this quiz: reopen it once the attempt is submitted."),
+            field="module",
+            status=409,
+        )
     if not is_failed(session, user_id, quiz):
         raise QuizError(
             _l(
