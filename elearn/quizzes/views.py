@@ -47,9 +47,9 @@ def quiz(slug: str, module: str):
     settings = quiz.published
     finished = [a for a in attempts if a.finished]
     best = max(finished, key=lambda a: (a.percent or 0, -a.number), default=None)
-    left = (
-        None if not settings["max_attempts"] else max(0, settings["max_attempts"] - len(attempts))
-    )
+    allowance = quizzes.allowance_of(db.session, current_user.id, quiz.id)
+    left = quizzes.attempts_left(settings["max_attempts"], len(attempts), allowance)
+    allowed = quizzes.attempt_limit(settings["max_attempts"], allowance)
     return render_template(
         "quizzes/quiz.html",
         course=course,
@@ -60,6 +60,7 @@ def quiz(slug: str, module: str):
         open_attempt=next((a for a in attempts if not a.finished), None),
         best=best,
         left=left,
+        allowed=allowed,
     )
 
 
