@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from elearn.accounts.models import Centre, Role, User, UserRole
 from elearn.accounts.permissions import roles_required
@@ -58,10 +59,13 @@ def _fill(form: CohortForm) -> None:
     centres = db.session.scalars(select(Centre).order_by(Centre.name))
     if not current_user.is_admin:
         centres = [c for c in centres if c.id == current_user.centre_id]
-    form.centre.choices = [(str(c.id), _isolated(f"{c.name_in(lang)} ({c.city})")) for c in centres]
+    form.centre.choices = [
+        SelectChoice(str(c.id), _isolated(f"{c.name_in(lang)} ({c.city})")) for c in centres
+    ]
     live = db.session.scalars(select(Course).where(Course.is_live).order_by(Course.slug))
     form.courses.choices = [
-        (str(c.id), translated(c.published["title"], lang, c.source_language)) for c in live
+        SelectChoice(str(c.id), translated(c.published["title"], lang, c.source_language))
+        for c in live
     ]
     trainers = db.session.scalars(
         select(User)
@@ -71,7 +75,9 @@ def _fill(form: CohortForm) -> None:
     )
     if not current_user.is_admin:
         trainers = [t for t in trainers if t.centre_id == current_user.centre_id]
-    form.trainers.choices = [(str(t.id), _isolated(f"{t.name} ({t.email})")) for t in trainers]
+    form.trainers.choices = [
+        SelectChoice(str(t.id), _isolated(f"{t.name} ({t.email})")) for t in trainers
+    ]
 
 
 def _isolated(label: str) -> str:
@@ -221,9 +227,9 @@ def trainee_page(cohort: Cohort, person: User, *, status: int = 200, **forms):
     wanted = request.args.get("module", "")
     lang = current_language()
     several = len(courses) > 1
-    extra.module.choices = [(b.value, _budget_label(b, lang, several)) for b in budgets]
+    extra.module.choices = [SelectChoice(b.value, _budget_label(b, lang, several)) for b in budgets]
     reopen.module.choices = [
-        (b.value, _budget_label(b, lang, several)) for b in budgets if b.failed
+        SelectChoice(b.value, _budget_label(b, lang, several)) for b in budgets if b.failed
     ]
     for form in (extra, reopen):
         if not form.module.data and wanted:
