@@ -126,6 +126,17 @@ def test_the_quiz_page_counts_the_granted_attempt(app, api, signed_in, world):
     assert "Il reste 1 tentative." in shown and "3 tentatives autorisées" in shown
 
 
+def test_the_api_grants_with_the_contracts_body_alone(app, api, world):
+    """shared/spec/api.md gives the body as ``{module}``: a client following the contract
+    is served, and the grant is recorded on the timeline without a reason."""
+    w = world
+    response = api.post(api_url(w, "extra-attempt"), token=w.sale_token, json={"module": "checks"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["action"]["kind"] == "extra_attempt"
+    assert response.get_json()["action"]["reason"] is None
+    assert [a[0] for a in actions_of(app, w.mehdi.id)] == ["extra_attempt"]
+
+
 def test_the_api_retried_with_the_same_idempotency_key_grants_once(app, api, world):
     w = world
     headers = {"Idempotency-Key": "grant-mehdi-1"}

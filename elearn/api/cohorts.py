@@ -503,6 +503,18 @@ class QuizActionIn(Schema):
     )
 
 
+class ExtraAttemptIn(QuizActionIn):
+    """The contract's body is ``{module}`` (plus ``course``): the reason is welcome, not
+    required."""
+
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=actions.REASON_MAX),
+        metadata={"description": "Why, kept with the action (up to 200 characters); optional"},
+    )
+
+
 class MessageIn(Schema):
     text = fields.String(
         required=True,
@@ -597,13 +609,13 @@ MEMBER_404 = {404: "No such cohort among yours, or the person is not one of its 
 
 
 @blp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/extra-attempt", methods=["POST"])
-@blp.arguments(QuizActionIn)
+@blp.arguments(ExtraAttemptIn)
 @blp.response(201, ActionDone)
 @blp.problems(
     401,
     MEMBER_404,
     {409: "The quiz allows unlimited attempts"},
-    {422: "No such module with a quiz, the course missing, or no reason"},
+    {422: "No such module with a quiz, or the course missing"},
 )
 @blp.doc(**ACTION_DOC)
 @login_required
