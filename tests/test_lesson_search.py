@@ -78,6 +78,25 @@ def test_waste_sorting_is_found_in_the_arabic_body_of_the_health_lesson(samples,
     assert hit["module"]["title"] and hit["course"]["title"]
 
 
+def test_the_contracts_search_names_slugs_and_highlights_the_excerpt(samples, api):
+    """``GET /api/v1/search?q=`` as shared/spec/api.md gives it: ``{items: [{course,
+    module, lesson, lang, excerpt}], total}``, slugs, the words found in ``<mark>``."""
+    answer = api.get("/api/v1/search?q=فرز النفايات&lang=ar", token=samples.token)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.json["total"] == 1
+    (hit,) = answer.json["items"]
+    assert {k: hit[k] for k in ("course", "module", "lesson", "lang")} == {
+        "course": HEALTH.name,
+        "module": hit["module"],
+        "lesson": "sharps-and-waste",
+        "lang": "ar",
+    }
+    assert isinstance(hit["module"], str) and hit["module"]
+    assert "<mark>فرز</mark>" in hit["excerpt"]
+    empty = api.get("/api/v1/search?q=", token=samples.token)
+    assert empty.status_code == 400 and empty.mimetype == "application/problem+json"
+
+
 def test_the_arabic_page_is_right_to_left_with_its_excerpt(samples, signed_in):
     html = signed_in(samples.email).get("/search?q=النفايات&lang=ar").get_data(as_text=True)
     assert 'dir="rtl"' in html and 'lang="ar"' in html

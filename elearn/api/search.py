@@ -1,4 +1,6 @@
-"""``/search/lessons``: the lesson search of ``/search``, as JSON."""
+"""The lesson search of the ``/search`` page, as JSON: ``/search`` is the contract's
+(shared/spec/api.md, slugs and a highlighted excerpt), ``/search/lessons`` the same hits
+with titles, links and both forms of the excerpt."""
 
 from __future__ import annotations
 
@@ -74,6 +76,11 @@ def search_lessons(args):
     """The published lessons holding every word of ``q``, in the courses the caller may
     read (enrolled, followed by one of their cohorts, or authored): the versions in the
     language asked for (``lang``) first, then matches in the title, then reading order."""
+    return _hits(args, lambda hit: hit)
+
+
+def _hits(args: dict, shape) -> dict:
+    """One search for both routes; ``shape`` turns a presented hit into a route's item."""
     query = search.parse(args["q"])
     lang = wanted_content("lang")
     page = search.search(
@@ -85,5 +92,46 @@ def search_lessons(args):
         language=args.get("language", ""),
         prefer=lang,
     )
-    items = [search.present(entry, query, lang) for entry in page.items]
+    items = [shape(search.present(entry, query, lang)) for entry in page.items]
     return page_body(page) | {"items": items}
+
+
+class SearchHit(Schema):
+    course = fields.String(metadata={"description": "The course's slug"})
+    module = fields.String(metadata={"description": "The module's slug"})
+    lesson = fields.String(metadata={"description": "The lesson's slug"})
+    lang = fields.String(metadata={"description": "The language of the text found"})
+    excerpt = fields.String(
+        metadata={
+            "description": "A passage around the first match, HTML-escaped, the words "
+            "found in <mark>"
+        }
+    )
+
+
+class SearchHitPage(Schema):
+    items = fields.List(fields.Nested(SearchHit))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+@blp.route("/search", methods=["GET"])
+@blp.arguments(SearchArgs, location="query")
+@blp.response(200, SearchHitPage)
+@blp.problems({400: "The query cannot be searched: errors says what to type"}, 401, 422)
+@blp.doc(**SECURED, parameters=[LANG])
+@login_required
+def search_text(args):
+    """The contract's search (shared/spec/api.md): the same hits as ``/search/lessons``,
+    named by slugs, the excerpt highlighted. ``/search/lessons`` adds titles and links."""
+    return _hits(
+        args,
+        lambda hit: {
+            "course": hit["course"]["slug"],
+            "module": hit["module"]["slug"],
+            "lesson": hit["lesson"]["slug"],
+            "lang": hit["lesson"]["lang"],
+            "excerpt": str(hit["excerpt_html"]),
+        },
+    )

@@ -15,7 +15,7 @@ revision, run ``elearn courses reindex`` once after upgrading (a migration does 
 the application's folding rules).
 
 Revision ID: 0021_lesson_search
-Revises: 0022_trainer_actions
+Revises: 0020_bilingual_names
 Create Date: 2026-12-04 19:00:00.000000
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021_lesson_search'
-down_revision = '0022_trainer_actions'
+down_revision = '0020_bilingual_names'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ acts once); ``quiz_allowances`` holds per trainee and quiz the extra attempts gr
 the attempt number a reopened module counts from.
 
 Revision ID: 0022_trainer_actions
-Revises: 0020_bilingual_names
+Revises: 0021_lesson_search
 Create Date: 2026-12-04 18:50:20.967643
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_trainer_actions'
-down_revision = '0020_bilingual_names'
+down_revision = '0021_lesson_search'
 branch_labels = None
 depends_on = None
 

@@ -100,6 +100,8 @@ def test_query_syntax_is_never_syntax(app, api, signed_in, reader, payload):
         return
     slugs = {item["course"]["slug"] for item in answer.json["items"]}
     assert slugs <= {SLUG}  # never the AEROMAC course the trainee does not read
+    contract = api.get("/api/v1/search", query_string={"q": payload}, token=reader.token)
+    assert contract.status_code == 200 and contract.json["total"] == answer.json["total"]
     with app.app_context():  # and nothing was changed by a query
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonSearchEntry)) == 8
 
@@ -129,3 +131,6 @@ def test_excerpts_and_the_echoed_query_are_text(api, signed_in, reader):
     assert "<b>gras</b>" not in html
     item = api.get(API, query_string={"q": "gras"}, token=reader.token).json["items"][0]
     assert "<mark>gras</mark>" in item["excerpt_html"] and "<b>" not in item["excerpt_html"]
+    item = api.get("/api/v1/search", query_string={"q": "gras"}, token=reader.token).json
+    assert "<mark>gras</mark>" in item["items"][0]["excerpt"]
+    assert "<b>" not in item["items"][0]["excerpt"]
