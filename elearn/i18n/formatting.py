@@ -175,6 +175,12 @@ def language_name(code: str | None) -> Markup:
     )
 
 
+def format_percent(value) -> str:
+    """ "75 %" as the reader's locale writes the number, the sign held to it by a narrow
+    no-break space: on a phone the "%" never wraps alone onto the next line."""
+    return f"{format_number(value)}\u202f%"
+
+
 def format_number(value) -> str:
     """A number in the reader's locale ("1 000,5" in French). Cached: a 50-row grid
     formats the same few percents hundreds of times, and Babel's formatting was the
@@ -210,6 +216,7 @@ def init_app(app: Flask) -> None:
         datetime=lambda v, fmt="medium": format_datetime(v, fmt) if v else "—",
         date=lambda v, fmt="medium": format_date(v, fmt) if v else "—",
         number=format_number,
+        percent=format_percent,
         country=country_name,
         domain=lambda d: DOMAIN_LABELS.get(d, d),
         role=lambda r: ROLE_LABELS.get(r, r),
