@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from elearn.i18n.languages import (
     CONTENT_LANGUAGES,
@@ -127,6 +127,13 @@ def translated(value: dict | None, lang: str, source: str | None = None) -> str:
     return value[chosen] if chosen else ""
 
 
+def translated_language(value: dict | None, lang: str, source: str | None = None) -> str:
+    """The language :func:`translated` picks for ``value`` in ``lang``: what its element's
+    ``lang`` attribute says (a French summary shown on an Arabic page is French)."""
+    present = [code for code, text in (value or {}).items() if text]
+    return pick_language(present, lang, source) or lang
+
+
 @lru_cache(maxsize=4096)
 def _decimal(value, locale: str) -> str:
     return babel_numbers.format_decimal(value, locale=locale)
@@ -157,6 +164,13 @@ def format_number(value) -> str:
     return _decimal(value, str(locale) if locale else "fr")
 
 
+def human_list(items) -> Markup:
+    """A list as the reader's language writes it ("a, b et c"); items that are markup (a
+    language's name, tagged and isolated) stay markup, anything else is escaped."""
+    escaped = [str(escape(item)) for item in items]
+    return Markup(format_list(escaped, locale=get_locale() or "fr"))  # noqa: S704 - escaped
+
+
 def _finalize(value):
     """What ``{{ … }}`` prints. A lazy translation declares itself safe HTML, yet it may
     carry what a user typed (``"%(value)s is not a valid e-mail address"``): printed as
@@ -175,11 +189,12 @@ def init_app(app: Flask) -> None:
         domain=lambda d: DOMAIN_LABELS.get(d, d),
         role=lambda r: ROLE_LABELS.get(r, r),
         language=language_name,
-        humanlist=lambda items: format_list(list(items), locale=get_locale() or "fr"),
+        humanlist=human_list,
         bdi=bdi,
     )
     app.jinja_env.globals.update(
         translated=translated,
+        translated_language=translated_language,
         direction=direction,
         pick_language=pick_language,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
