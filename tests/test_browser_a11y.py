@@ -39,7 +39,7 @@ def tabs(browser, demo_server, demo_world):
         if (email, lang) not in made:
             context = browser.new_context(viewport=PHONE, device_scale_factor=1)
             page = context.new_page()
-            page.set_default_timeout(15_000)
+            page.set_default_timeout(30_000)
             sign_in(page, demo_server.url, email, DEMO_PASSWORD, lang)
             made[email, lang] = page
         return made[email, lang]
@@ -47,6 +47,18 @@ def tabs(browser, demo_server, demo_world):
     yield tab
     for page in made.values():
         page.context.close()
+
+
+#: The outermost elements that stick out of the screen (the page then scrolls sideways).
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth, out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width && (box.right > width + 1 || box.left < -1)
+        && !(el.parentElement && out.includes(el.parentElement))) out.push(el);
+  }
+  return out.slice(0, 6).map(el => el.outerHTML.slice(0, 120));
+}"""
 
 
 def readable(violations) -> str:
@@ -70,4 +82,7 @@ def test_page_has_no_serious_violation_on_a_phone(page_spec, lang, tabs, demo_se
     bad = [v for v in results["violations"] if v["impact"] in FAILING or v["id"] in ALWAYS]
     assert bad == [], f"{page.url}:\n{readable(bad)}"
     wide = page.evaluate("document.documentElement.scrollWidth")
-    assert wide <= PHONE["width"], f"{page.url} is {wide}px wide on a {PHONE['width']}px screen"
+    assert wide <= PHONE["width"], (
+        f"{page.url} is {wide}px wide on a {PHONE['width']}px screen, because of: "
+        + ", ".join(page.evaluate(OVERFLOWING))
+    )
