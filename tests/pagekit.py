@@ -233,6 +233,9 @@ VOID_ELEMENTS = {
     "track",
     "wbr",
 }
+#: A file name, path, address or type ("quiz.yml", "media/", "image/png", "a@b.example"):
+#: an identifier, not prose, whatever letters it has.
+_IDENTIFIER = re.compile(r"[^\s()«»،؛,;]*[A-Za-z][^\s()«»،؛,;]*[./@][^\s()«»،؛,;]*|\.[a-z]{2,4}\b")
 _ISOLATE = re.compile("[\u2066\u2067\u2068][^\u2066\u2067\u2068\u2069]*\u2069")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]{3,}")
 
@@ -288,7 +291,7 @@ def interface_text(html: str, lang: str = "ar") -> str:
 def latin_words(html: str) -> list[tuple[str, str]]:
     """(word, its context) for every Latin word of an Arabic page that is neither isolated,
     nor in content marked as another language, nor in ``LATIN_ALLOWED``."""
-    text = re.sub(r"\s+", " ", interface_text(html, "ar"))
+    text = _IDENTIFIER.sub(" ", re.sub(r"\s+", " ", interface_text(html, "ar")))
     return [
         (m.group(), text[max(0, m.start() - 40) : m.end() + 40].strip())
         for m in _LATIN.finditer(text)

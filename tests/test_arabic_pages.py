@@ -45,7 +45,9 @@ def test_the_check_sees_latin_words_and_spares_names_content_and_code():
         "<body><p>مرحبا <bdi>Omar Chraibi</bdi> ⁨Kénitra⁩ <code>npm run</code></p>"
         '<div lang="fr"><h2>Le moteur</h2><p>Texte <b>gras</b></p></div>'
         '<input value="Bonjour"><img alt="Schéma"><p title="Aide">OFPPT و PDF</p>'
-        "<p>Terminé ! Next <span>étape</span></p></body></html>"
+        "<p>Terminé ! Next <span>étape</span></p>"
+        "<p>نظام OBD-II، ملف quiz.yml أو .zip، image/png، a.b@mre-academy.example</p>"
+        "<p>Excel مضبوط</p></body></html>"
     )
     assert "Omar" not in interface_text(html)
     assert [word for word, _context in latin_words(html)] == ["Terminé", "Next", "étape"]
