@@ -217,7 +217,9 @@ LATIN_ALLOWED = {"Markdown", "Excel", "JavaScript", "Moodle", "WebP", "WebM", "O
 #: ``<html>``, which carries the interface's): that is how pages mark content — a course's
 #: title, a lesson, a question — in the language it was written in, Arabic included (an
 #: Arabic lesson may quote a French term: the author's words, not the interface's).
-SKIPPED_ELEMENTS = {"script", "style", "bdi", "code", "kbd", "pre", "textarea", "template"}
+#: ``<title>`` too: it can hold no markup to isolate a name (a cohort's, a trainee's), and
+#: its words are the page's ``<h1>``, which is checked.
+SKIPPED_ELEMENTS = {"script", "style", "title", "bdi", "code", "kbd", "pre", "textarea", "template"}
 VOID_ELEMENTS = {
     "area",
     "base",

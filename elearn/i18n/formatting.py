@@ -145,12 +145,6 @@ def bdi(value) -> Markup:
     return Markup("<bdi>{}</bdi>").format(value)
 
 
-def isolate(value) -> str:
-    """A name isolated where no markup can go (a page's ``<title>``): between U+2068 and
-    U+2069, as translations isolate theirs."""
-    return f"\u2068{value}\u2069"
-
-
 def language_name(code: str | None) -> Markup:
     """A language's name as a page prints it: in itself ("Français", "العربية"), tagged with
     its language and isolated, so "Titre (العربية)" or "العنوان (Français)" keeps its
@@ -197,7 +191,6 @@ def init_app(app: Flask) -> None:
         language=language_name,
         humanlist=human_list,
         bdi=bdi,
-        isolate=isolate,
     )
     app.jinja_env.globals.update(
         translated=translated,
