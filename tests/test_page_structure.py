@@ -73,3 +73,12 @@ def test_every_data_table_sits_in_a_named_box_that_scrolls(demo_app):
         for attributes in boxes:
             assert 'role="region"' in attributes and 'tabindex="0"' in attributes, url
             assert re.search(r'aria-label="[^"]+"', attributes), url
+
+
+def test_the_cohort_grid_says_its_order_on_the_header_cell(demo_app, demo_world):
+    trainer = demo_client(demo_app, "formateur.sale@mre-academy.example", "fr")
+    html = trainer.get(f"/cohorts/{demo_world.demo.cohort}?sort=progress&dir=desc").get_data(
+        as_text=True
+    )
+    assert re.search(r'<th scope="col" aria-sort="descending"><a [^>]*sort=progress', html), html
+    assert html.count("aria-sort") == 1 and not re.search(r"<a [^>]*aria-sort", html)
