@@ -1,6 +1,7 @@
 """Everything usable with the keyboard alone (issue 17, item 6): Tab, Enter and Space, on a
 phone — the skip link to the content, the main menu (folded under "Menu" there), the
-language switch, a form, and a quiz; whatever has the focus shows it.
+language switch, a form, and a quiz; whatever has the focus shows it. And a lesson's
+diagram opens full size on a tap (item 7).
 
 The demo is the world (tests/pagekit.py)."""
 
@@ -132,3 +133,18 @@ def test_a_form_and_a_quiz_with_the_keyboard(tab_as, demo_server, demo_world, la
     expect(page.locator(".flash")).to_be_visible()
     assert page.locator(f".quiz-form [name='{chosen}']:checked").count() == 1
     screenshot(page, f"keyboard-360-{lang}-quiz-saved")
+
+
+def test_a_diagram_opens_full_size_on_a_tap(tab_as, demo_server, demo_world):
+    page = tab_as("trainee", "ar")
+    demo = demo_world.demo
+    page.goto(
+        f"{demo_server.url}/courses/{demo.course}/modules/{demo.module}/lessons/{demo.lesson}"
+    )
+    diagram = page.locator(".lesson-body a.image-full img").first
+    shown = diagram.bounding_box()
+    assert shown["width"] <= PHONE["width"]  # shrunk to the phone's screen in the lesson
+    diagram.click()  # the stable address sends the reader on to the file itself
+    page.wait_for_function("document.contentType === 'image/png'")
+    natural = page.evaluate("document.images[0].naturalWidth")
+    assert natural > shown["width"]
