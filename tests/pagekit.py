@@ -99,6 +99,10 @@ MAIN_PAGES = [
     # the certificate is its holder's: a trainee of the cohort who finished the course
     Page("graduate", "certificate", "/certificates/{certificate}"),
     Page("graduate", "verify", "/verify/{certificate}"),
+    # before signing in: the welcome, the sign-in form, an employer checking a certificate
+    Page("visitor", "home", "/"),
+    Page("visitor", "sign-in", "/login"),
+    Page("visitor", "verify-form", "/verify"),
 ]
 
 
@@ -114,7 +118,7 @@ class Demo:
     open_attempt: int
     finished_attempt: int
     certificate: str
-    #: role → e-mail, "graduate" (a certificate's holder) included
+    #: role → e-mail, "graduate" (a certificate's holder) included, "visitor" None
     accounts: dict
 
 
@@ -148,7 +152,7 @@ def _find(app) -> Demo:
             open_attempt=opened,
             finished_attempt=finished,
             certificate=certificate.code,
-            accounts={**ACCOUNTS, "graduate": graduate},
+            accounts={**ACCOUNTS, "graduate": graduate, "visitor": None},
         )
 
 
@@ -197,11 +201,12 @@ def demo_app(demo_world, tmp_path_factory):
         db.engine.dispose()
 
 
-def demo_client(app, email: str, lang: str) -> Client:
-    """A client signed in as a demo account, with the interface in ``lang``."""
+def demo_client(app, email: str | None, lang: str) -> Client:
+    """A client signed in as a demo account (anonymous for None), the interface in ``lang``."""
     client = app.test_client()
-    response = client.login(email, DEMO_PASSWORD)
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    if email is not None:
+        response = client.login(email, DEMO_PASSWORD)
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
     client.get(f"/language?lang={lang}")
     return client
 
