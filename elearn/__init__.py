@@ -99,15 +99,19 @@ def _declare_jobs() -> None:
 
 def _connect_domains() -> None:
     """Hand lower domains the rules that higher ones own, so imports point one way:
-    learning and quizzes learn who follows a trainee or a course from cohorts, and the
-    Studio shows cohorts' item analysis under its quizzes."""
+    learning and quizzes learn who follows a trainee or a course from cohorts, the
+    Studio shows cohorts' item analysis under its quizzes, and the home page learning's
+    panel."""
+    from elearn.accounts import home
     from elearn.authoring import studio
     from elearn.cohorts import insight
     from elearn.cohorts import policy as cohorts_policy
     from elearn.learning import policy as learning_policy
+    from elearn.learning import services as learning
 
     learning_policy.register_followers(cohorts_policy.FOLLOWERS)
     studio.show_item_analysis(insight.items)
+    home.show_on_home("learning", learning.home_panel)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -32,10 +32,16 @@ REQUIRED_SIGNOFFS = {"DMK": ["domain", "pedagogy"]}
 DEMO_PASSWORD = "demo-elearn"  # noqa: S105
 
 CENTRES = [
-    {"code": "SALE", "name": "OFPPT — Centre de formation professionnelle de Salé", "city": "Salé"},
+    {
+        "code": "SALE",
+        "name": "OFPPT — Centre de formation professionnelle de Salé",
+        "name_ar": "مكتب التكوين المهني — مركز التكوين المهني سلا",
+        "city": "Salé",
+    },
     {
         "code": "KENITRA",
         "name": "OFPPT — Centre de formation professionnelle de Kénitra",
+        "name_ar": "مكتب التكوين المهني — مركز التكوين المهني القنيطرة",
         "city": "Kénitra",
     },
 ]
@@ -113,8 +119,11 @@ def demo_password_hash() -> str:
 def load_demo(session, password_hash: str) -> list[dict]:
     """Create what is missing; return the accounts as printed."""
     for centre in CENTRES:
-        if services.centre_by_code_or_none(session, centre["code"]) is None:
+        found = services.centre_by_code_or_none(session, centre["code"])
+        if found is None:
             services.save_centre(session, None, **centre)
+        elif not found.name_ar:  # a demo loaded before centres had an Arabic name
+            found.name_ar = centre["name_ar"]
     for spec in ACCOUNTS:
         if services.find_user(session, spec["email"]) is None:
             user = services.create_user(

@@ -20,9 +20,15 @@ from elearn.authoring.models import (  # noqa: F401
     Question,
     Quiz,
 )
-from elearn.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer  # noqa: F401
+from elearn.cohorts.models import (  # noqa: F401
+    Cohort,
+    CohortCourse,
+    CohortMember,
+    CohortTrainer,
+    TrainerAction,
+)
 from elearn.jobs.models import Job  # noqa: F401
 from elearn.learning.models import Certificate, Enrolment, LessonCompletion  # noqa: F401
 from elearn.media.models import MediaAsset, MediaUpload  # noqa: F401
 from elearn.notifications.models import Notification, NotificationSettings  # noqa: F401
-from elearn.quizzes.models import QuizAttempt  # noqa: F401
+from elearn.quizzes.models import AttemptAllowance, QuizAttempt  # noqa: F401

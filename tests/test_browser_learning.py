@@ -27,7 +27,7 @@ WORDS = {
         "submit": "إرسال إجاباتي",
         "true": "صحيح",
         "false": "خطأ",
-        "passed": "ناجح",
+        "passed": "نجاح",
         "saved": "تم حفظ الإجابات.",
         "certificate": "عرض شهادتك",
         "check": "تحقق",

@@ -64,7 +64,7 @@ def test_an_expert_writes_every_question_type_in_forms(
     # saving the empty starter: each problem under its box, in the interface's language
     _submit(page, ".actions button[value=save]")
     said = page.locator("#q-0-prompt-fr ~ p.error").inner_text()
-    assert said.startswith("اكتب هذا النص" if interface == "ar" else "écrivez ce texte")
+    assert said.startswith("يُرجى كتابة هذا النص" if interface == "ar" else "écrivez ce texte")
     assert page.locator("#q-0-prompt-fr").get_attribute("aria-invalid") == "true"
     screenshot(page, f"quiz-editor-errors-{interface}-{width}-{backend}")
     _texts(page, "title", "Quiz moteur", "اختبار المحرك")

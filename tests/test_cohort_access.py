@@ -20,6 +20,7 @@ PAGES = [
     "/cohorts/{id}/items",
     "/cohorts/{id}/progress.csv",
     "/cohorts/{id}/progress.xlsx",
+    "/cohorts/{id}/members/{member}/remove",  # -- trainer (issue 17): the confirmation
 ]
 WRITES = [
     "/cohorts/{id}/archive",
@@ -27,6 +28,11 @@ WRITES = [
     "/cohorts/{id}/members/{member}/link",
     "/cohorts/{id}/members",
     "/cohorts/{id}/exports",
+    # -- trainer (issue 17)
+    "/cohorts/{id}/trainees/{member}/extra-attempt",
+    "/cohorts/{id}/trainees/{member}/reopen",
+    "/cohorts/{id}/trainees/{member}/message",
+    "/cohorts/{id}/members/add",
 ]
 API = [
     "/api/v1/cohorts/{id}",

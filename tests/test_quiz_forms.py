@@ -223,7 +223,7 @@ def test_each_button_rerenders_what_was_typed(app, make, signed_in, api):
     ("interface", "missing", "warning"),
     [
         ("fr", "Écrivez ce texte en français", "pas encore traduit en"),
-        ("ar", "اكتب هذا النص", "لم يُترجَم بعد"),
+        ("ar", "يُرجى كتابة هذا النص", "لم يُترجَم بعد"),
     ],
 )
 def test_errors_stay_on_their_field_in_the_interface_language(

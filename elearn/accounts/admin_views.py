@@ -20,6 +20,7 @@ from elearn.core.db import utcnow
 from elearn.core.pagination import paginate
 from elearn.core.text import clean_text
 from elearn.extensions import db
+from elearn.i18n.locale import current_language
 from elearn.jobs.queue import get_queue
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -38,7 +39,9 @@ def _fill_choices(form: UserForm) -> None:
         SelectChoice(n.code, n.code) for n in networks
     ]
     form.centre.choices = [SelectChoice("", "—")] + [
-        SelectChoice(c.code, f"{c.code} — {c.name}") for c in centres
+        # the name in the interface language, the (Latin) code isolated inside it
+        SelectChoice(c.code, f"{c.name_in(current_language())} (\u2068{c.code}\u2069)")
+        for c in centres
     ]
 
 
@@ -168,7 +171,12 @@ def edit_centre(centre_id: int | None):
 
         def save():
             services.save_centre(
-                db.session, centre, code=form.code.data, name=form.name.data, city=form.city.data
+                db.session,
+                centre,
+                code=form.code.data,
+                name=form.name.data,
+                name_ar=form.name_ar.data or "",
+                city=form.city.data,
             )
 
         saved, _value = edge.attempt(save, form=form)

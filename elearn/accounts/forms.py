@@ -120,7 +120,8 @@ class CentreForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Length(max=32)],
         description=_l("Short and stable, e.g. SALE."),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Name in French"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name_ar = StringField(_l("Name in Arabic"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)])
 
 

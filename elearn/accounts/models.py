@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from elearn.core.db import UTCDateTime, utcnow
 from elearn.core.text import normalize_email
 from elearn.extensions import db
+from elearn.i18n.languages import pick_language
 
 
 class Role(enum.StrEnum):
@@ -77,8 +78,21 @@ class Centre(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: The name in French, as OFPPT writes it.
     name: Mapped[str] = mapped_column(String(200))
+    #: The name in Arabic; empty until an admin gives it (pages then show the French one).
+    name_ar: Mapped[str] = mapped_column(String(200), default="", server_default="")
     city: Mapped[str] = mapped_column(String(100))
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name per language, shaped like a network's, for ``translated()``."""
+        return {"fr": self.name, "ar": self.name_ar or ""}
+
+    def name_in(self, lang: str) -> str:
+        """The name in ``lang``, else in French (what exports and e-mails print)."""
+        names = self.names
+        return names[pick_language([k for k, v in names.items() if v], lang, "fr") or "fr"]
 
 
 class UserRole(db.Model):

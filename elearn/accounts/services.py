@@ -361,9 +361,17 @@ def _check_label(value: str, field: str, limit: int) -> str:
     return text
 
 
-def save_centre(session, centre: Centre | None, *, code: str, name: str, city: str) -> Centre:
+def save_centre(
+    session, centre: Centre | None, *, code: str, name: str, city: str, name_ar: str | None = None
+) -> Centre:
+    """Create or change a centre; ``name_ar`` left None keeps the Arabic name as it is."""
     code = _check_code(code)
     name, city = _check_label(name, "name", 200), _check_label(city, "city", 100)
+    arabic = clean_text(name_ar or "")
+    if len(arabic) > 200:
+        raise AccountError(
+            _l("This field is required (at most %(n)d characters).", n=200), field="name_ar"
+        )
 
     def save() -> Centre:
         clash = session.scalar(select(Centre).where(Centre.code == code))
@@ -371,6 +379,8 @@ def save_centre(session, centre: Centre | None, *, code: str, name: str, city: s
             raise AccountError(_l("A centre with this code already exists."), field="code")
         row = centre or Centre()
         row.code, row.name, row.city = code, name, city
+        if name_ar is not None or centre is None:
+            row.name_ar = arabic
         session.add(row)
         return row
 

@@ -22,6 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from elearn.accounts import email_change, links, services, throttle
+from elearn.accounts import home as home_page
 from elearn.accounts.forms import (
     ConfirmForm,
     EmailChangeForm,
@@ -48,7 +49,8 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 @bp.get("/")
 def home():
-    """The programme's front page: who you are, where to go, the networks taking part."""
+    """The programme's front page: who you are, where to go (for a trainee, the learning
+    panel first: continue, courses in progress…), the networks taking part."""
     networks = db.session.scalars(select(Network).order_by(Network.code)).all()
     # reviewers of any role find their queue here (trainers have no Studio in the menu)
     reviewer = current_user.is_authenticated and (
@@ -58,7 +60,12 @@ def home():
         )
         is not None
     )
-    return render_template("accounts/home.html", networks=networks, reviewer=reviewer)
+    return render_template(
+        "accounts/home.html",
+        networks=networks,
+        reviewer=reviewer,
+        panels=home_page.panels(db.session, current_user, now=now()),
+    )
 
 
 def login_limits(view):

@@ -16,11 +16,20 @@ from elearn.accounts.welcome import send_links
 from elearn.api.blueprint import Blueprint
 from elearn.api.courses import _course_or_404
 from elearn.api.jobs import JobAccepted, accepted
-from elearn.api.schemas import BINARY, XLSX, Number, UTCDateTime, query
+from elearn.api.schemas import (
+    BINARY,
+    XLSX,
+    Number,
+    PageArgs,
+    UTCDateTime,
+    page_body,
+    page_schema,
+    query,
+)
 from elearn.authoring import policy as authoring_policy
 from elearn.authoring import services as authoring
 from elearn.authoring.models import Course
-from elearn.cohorts import dashboard, insight, members, policy, tasks
+from elearn.cohorts import actions, dashboard, insight, members, policy, tasks
 from elearn.cohorts import services as cohorts
 from elearn.cohorts.csvimport import parse_members
 from elearn.cohorts.models import Cohort
@@ -28,6 +37,7 @@ from elearn.cohorts.sheets import KINDS, chosen_course, export_response, pick_co
 from elearn.core.clock import now
 from elearn.core.db import MAX_ROW_ID
 from elearn.core.errors import problem
+from elearn.core.pagination import page_of
 from elearn.extensions import db
 from elearn.i18n.languages import INTERFACE_LANGUAGES
 from elearn.jobs.queue import get_queue
@@ -464,3 +474,245 @@ def quiz_stats(args, slug: str):
         "cohort": cohort.id if cohort else None,
         "quizzes": insight.items(db.session, course, cohort=cohort),
     }
+
+
+# -- the trainer's actions on one trainee ---------------------------------------------------
+
+
+IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 64},
+    "description": "Sent again with the same key (a retry), the action is not done twice: "
+    "the answer is the first one's, with replayed: true",
+}
+
+
+class QuizActionIn(Schema):
+    module = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    course = fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={"description": "The course's slug, when several of the cohort's have the module"},
+    )
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(max=actions.REASON_MAX),
+        metadata={"description": "Why, kept with the action (up to 200 characters)"},
+    )
+
+
+class ExtraAttemptIn(QuizActionIn):
+    """The contract's body is ``{module}`` (plus ``course``): the reason is welcome, not
+    required."""
+
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=actions.REASON_MAX),
+        metadata={"description": "Why, kept with the action (up to 200 characters); optional"},
+    )
+
+
+class MessageIn(Schema):
+    text = fields.String(
+        required=True,
+        metadata={"description": "Plain text, up to 1,000 characters (shown escaped)"},
+    )
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=actions.REASON_MAX),
+        metadata={"description": "A note for the record, not sent to the trainee"},
+    )
+
+
+class RemovalIn(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(max=actions.REASON_MAX),
+        metadata={"description": "Why, kept with the action (up to 200 characters)"},
+    )
+
+
+class OneMemberIn(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(max=actions.NAME_MAX))
+    locale = fields.String(load_default="fr", validate=validate.OneOf(INTERFACE_LANGUAGES))
+
+
+class ActionOut(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "extra_attempt, reopen, message, add or remove"})
+    at = UTCDateTime()
+    by = fields.String(allow_none=True, metadata={"description": "The trainer's name"})
+    reason = fields.String(allow_none=True)
+    course = fields.String(allow_none=True, metadata={"description": "The course's slug"})
+    module = fields.String(allow_none=True, metadata={"description": "The module's slug"})
+    message = fields.String(allow_none=True, metadata={"description": "The message sent"})
+
+
+class ActionDone(Schema):
+    action = fields.Nested(ActionOut)
+    replayed = fields.Boolean(
+        metadata={"description": "True when the Idempotency-Key was used before: nothing redone"}
+    )
+    attempts_left = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Attempts the trainee may still start at the quiz"},
+    )
+    created_account = fields.Boolean(
+        metadata={"description": "Adding: an account was made and its password link e-mailed"}
+    )
+    user_id = fields.Integer(metadata={"description": "The trainee"})
+
+
+ActionList = page_schema(ActionOut, "TrainerActions")
+
+
+def _action_body(entry: dict) -> dict:
+    action = entry["action"]
+    return {
+        "id": action.id,
+        "kind": action.kind,
+        "at": action.at,
+        "by": entry["by"],
+        "reason": action.reason,
+        "course": entry["course"],
+        "module": entry["module"],
+        "message": action.message,
+    }
+
+
+def _done(cohort: Cohort, done: actions.Done) -> dict:
+    entry = next(
+        e
+        for e in actions.history(db.session, cohort, done.action.user_id)
+        if e["action"].id == done.action.id
+    )
+    return {
+        "action": _action_body(entry),
+        "replayed": done.replayed,
+        "attempts_left": done.attempts_left,
+        "created_account": done.created_account,
+        "user_id": done.action.user_id,
+    }
+
+
+def _key() -> str | None:
+    return request.headers.get("Idempotency-Key")
+
+
+ACTION_DOC = {**SECURED, "parameters": [IDEMPOTENCY]}
+MEMBER_404 = {404: "No such cohort among yours, or the person is not one of its members"}
+
+
+@blp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/extra-attempt", methods=["POST"])
+@blp.arguments(ExtraAttemptIn)
+@blp.response(201, ActionDone)
+@blp.problems(
+    401,
+    MEMBER_404,
+    {409: "The quiz allows unlimited attempts"},
+    {422: "No such module with a quiz, or the course missing"},
+)
+@blp.doc(**ACTION_DOC)
+@login_required
+def extra_attempt(body, cohort_id: int, user_id: int):
+    """One more attempt at the module's quiz for this trainee (``course`` too when the
+    cohort follows several courses with that module); recorded on the trainee's timeline."""
+    cohort = _cohort_or_404(cohort_id)
+    done = actions.grant_extra_attempt(
+        db.session, current_user, cohort, user_id, **body, token=_key(), now=now()
+    )
+    return _done(cohort, done), 201
+
+
+@blp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/reopen", methods=["POST"])
+@blp.arguments(QuizActionIn)
+@blp.response(201, ActionDone)
+@blp.problems(
+    401,
+    MEMBER_404,
+    {409: "The module is not failed (its quiz is passed, or attempts are left)"},
+    {422: "No such module with a quiz, the course missing, or no reason"},
+)
+@blp.doc(**ACTION_DOC)
+@login_required
+def reopen(body, cohort_id: int, user_id: int):
+    """Reopen a failed module (its quiz not passed, no attempt left): the trainee gets the
+    quiz's full number of attempts again, counted from now; the attempts made stay."""
+    cohort = _cohort_or_404(cohort_id)
+    done = actions.reopen_module(
+        db.session, current_user, cohort, user_id, **body, token=_key(), now=now()
+    )
+    return _done(cohort, done), 201
+
+
+@blp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/messages", methods=["POST"])
+@blp.arguments(MessageIn)
+@blp.response(201, ActionDone)
+@blp.problems(401, MEMBER_404, {422: "No text, or too long"})
+@blp.doc(**ACTION_DOC)
+@login_required
+def send_message(body, cohort_id: int, user_id: int):
+    """A message to the trainee: a notification, e-mailed as their notification settings
+    say; recorded on the trainee's timeline."""
+    cohort = _cohort_or_404(cohort_id)
+    done = actions.send_message(
+        db.session, get_queue(), current_user, cohort, user_id, **body, token=_key(), now=now()
+    )
+    return _done(cohort, done), 201
+
+
+@blp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/removal", methods=["POST"])
+@blp.arguments(RemovalIn)
+@blp.response(201, ActionDone)
+@blp.problems(401, MEMBER_404, {422: "No reason given"})
+@blp.doc(**ACTION_DOC)
+@login_required
+def remove_member(body, cohort_id: int, user_id: int):
+    """Remove the trainee from the cohort; their account, progress and attempts stay, and
+    so does this record."""
+    cohort = _cohort_or_404(cohort_id)
+    done = actions.remove_trainee(
+        db.session, current_user, cohort, user_id, **body, token=_key(), now=now()
+    )
+    return _done(cohort, done), 201
+
+
+@blp.route("/cohorts/<int:cohort_id>/members/one", methods=["POST"])
+@blp.arguments(OneMemberIn)
+@blp.response(201, ActionDone)
+@blp.problems(
+    401,
+    404,
+    {409: "Already a member"},
+    {422: "Not a valid e-mail, name or language, or an account the cohort cannot take"},
+)
+@blp.doc(**ACTION_DOC)
+@login_required
+def add_one(body, cohort_id: int):
+    """Add one trainee (e-mail, name, language) as one row of the CSV would be: a new
+    account gets its link to choose a password by e-mail; recorded on the timeline."""
+    cohort = _cohort_or_404(cohort_id)
+    done = actions.add_trainee(
+        db.session, get_queue(), current_user, cohort, **body, token=_key(), now=now()
+    )
+    return _done(cohort, done), 201
+
+
+@blp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/actions", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ActionList)
+@blp.problems(401, MEMBER_404)
+@blp.doc(**SECURED)
+@login_required
+def list_actions(args, cohort_id: int, user_id: int):
+    """What the cohort's trainers did for this member, newest first."""
+    cohort = _cohort_or_404(cohort_id)
+    actions.member_or_refuse(db.session, cohort, user_id)
+    entries = actions.history(db.session, cohort, user_id)
+    page = page_of([_action_body(e) for e in entries], args["page"], args["per_page"])
+    return page_body(page)

@@ -53,20 +53,26 @@ class NetworkPatch(Schema):
     )
 
 
+NAME_AR = {"description": "The centre's name in Arabic; empty: pages show the French name"}
+
+
 class CentreOut(Schema):
     code = fields.String()
-    name = fields.String()
+    name = fields.String(metadata={"description": "The centre's name in French"})
+    name_ar = fields.String(metadata=NAME_AR)
     city = fields.String()
 
 
 class CentreIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_ar = fields.String(load_default="", validate=validate.Length(max=200), metadata=NAME_AR)
     city = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
 class CentrePatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
+    name_ar = fields.String(validate=validate.Length(max=200), metadata=NAME_AR)
     city = fields.String(validate=validate.Length(min=1, max=100))
 
 
@@ -138,13 +144,14 @@ def create_centre(body):
 @blp.doc(**SECURED)
 @roles_required(Role.ADMIN)
 def update_centre(body, code: str):
-    """Rename a centre or change its city (admin)."""
+    """Rename a centre (in French or Arabic) or change its city (admin)."""
     centre = db.session.scalar(select(Centre).where(Centre.code == code.upper())) or abort(404)
     services.save_centre(
         db.session,
         centre,
         code=centre.code,
         name=body.get("name", centre.name),
+        name_ar=body.get("name_ar"),
         city=body.get("city", centre.city),
     )
     return centre

@@ -6,9 +6,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from babel import dates as babel_dates
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -30,7 +28,7 @@ from elearn.core.edge import attempt, fail
 from elearn.core.errors import DomainError, problem
 from elearn.core.text import clean_text
 from elearn.extensions import db
-from elearn.i18n.formatting import local_zone
+from elearn.i18n.formatting import format_time
 from elearn.i18n.locale import wanted_content
 from elearn.media.models import MediaAsset
 
@@ -279,7 +277,7 @@ def autosave(slug: str, module: str, lesson: str):
         errors = [{"path": exc.field, "message": str(exc.message)}] if exc.field else None
         return problem(exc.status, exc.message, errors=errors)
     now = clock.now()
-    at = babel_dates.format_time(now, "short", tzinfo=local_zone(), locale=get_locale())
+    at = format_time(now, "short")
     return {
         "saved": saved,
         "bases": {t.lang: services.text_hash(item.content(t.lang)) for t in texts},

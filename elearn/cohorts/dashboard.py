@@ -27,6 +27,7 @@ from elearn.learning import progress
 from elearn.learning.models import Enrolment, LessonCompletion
 from elearn.learning.progress import CourseState, ModuleState
 from elearn.quizzes import results as quiz_results
+from elearn.quizzes import services as quizzes
 
 INACTIVE_DAYS = 7
 
@@ -100,8 +101,10 @@ def grid(
     members = _cohort_members(cohort)
     done = _done_per_module(session, members, outline)
     results = quiz_results.of(session, members, outline.quiz_ids)
+    allowed = quizzes.allowances(session, members, outline.quiz_ids)
     people = _members(session, cohort, course)
-    return progress.counted_modules(outline), _rows(cohort, outline, people, done, results, now=now)
+    rows = _rows(cohort, outline, people, done, results, allowed, now=now)
+    return progress.counted_modules(outline), rows
 
 
 def grid_slices(
@@ -122,7 +125,8 @@ def grid_slices(
             ids = [p[0] for p in page]
             done = _done_per_module(session, ids, outline)
             results = quiz_results.of(session, ids, outline.quiz_ids)
-            yield _rows(cohort, outline, page, done, results, now=now)
+            allowed = quizzes.allowances(session, ids, outline.quiz_ids)
+            yield _rows(cohort, outline, page, done, results, allowed, now=now)
             if not more:
                 return
             after = (page[-1][1], page[-1][0])
@@ -130,7 +134,7 @@ def grid_slices(
     return progress.counted_modules(outline), slices()
 
 
-def _rows(cohort, outline: Outline, people, done, results, *, now: datetime) -> list[Row]:
+def _rows(cohort, outline: Outline, people, done, results, allowed, *, now: datetime) -> list[Row]:
     modules = progress.counted_modules(outline)
     rows = []
     starts = datetime.combine(cohort.starts_on, time.min, tzinfo=UTC)
@@ -143,14 +147,19 @@ def _rows(cohort, outline: Outline, people, done, results, *, now: datetime) -> 
         )
         row = Row(uid, name, email, enrolled_at is not None, last_activity, completed_at, state)
         quiet = max(last_activity or enrolled_at or starts, starts) < quiet_before
-        row.flags = _flags(row, modules, quiet)
+        budgets = {m.quiz_id: allowed.get((uid, m.quiz_id)) for m in modules if m.quiz_id}
+        row.flags = _flags(row, modules, quiet, budgets)
         rows.append(row)
     return rows
 
 
-def _flags(row: Row, modules: tuple[PublishedModule, ...], quiet: bool) -> list[str]:
+def _flags(
+    row: Row, modules: tuple[PublishedModule, ...], quiet: bool, budgets: dict | None = None
+) -> list[str]:
     """Why a trainer should look: quiet for a week (counted from the last activity, else
-    from enrolment or the cohort's start), failed the last attempt, or out of attempts."""
+    from enrolment or the cohort's start), failed the last attempt (since the module was
+    last reopened), or out of attempts (the quizzes' own budget, trainers' grants in)."""
+    budgets = budgets or {}
     flags = []
     if quiet and row.enrolled and row.completed_at is None:
         flags.append("inactive")
@@ -158,9 +167,14 @@ def _flags(row: Row, modules: tuple[PublishedModule, ...], quiet: bool) -> list[
         if module.quiz_id is None or cell.passed:
             continue
         max_attempts = (module.quiz or {}).get("max_attempts") or 0
-        if max_attempts and cell.attempts >= max_attempts:
+        allowance = budgets.get(module.quiz_id)
+        if quizzes.is_exhausted(max_attempts, cell.attempts, cell.passed, allowance):
             flags.append("exhausted")
-        elif cell.quiz is not None and cell.quiz.last_passed is False:
+        elif (
+            cell.quiz is not None
+            and cell.quiz.last_passed is False
+            and quizzes.failed_since_reopened(cell.attempts, allowance)
+        ):
             flags.append("failed_last")
     return sorted(set(flags))
 

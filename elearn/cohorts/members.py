@@ -188,3 +188,12 @@ def without_password(session, cohort: Cohort) -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+def find_member(session, cohort: Cohort, email: str) -> User | None:
+    """The member of ``cohort`` with this (normalised) e-mail."""
+    return session.scalar(
+        select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id, User.email == email)
+    )

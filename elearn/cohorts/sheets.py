@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
 
+from babel.numbers import get_decimal_symbol
 from flask import Response, abort, request, stream_with_context
 from sqlalchemy import select
 
@@ -17,7 +18,8 @@ from elearn.cohorts import dashboard, tables
 from elearn.cohorts.models import Cohort
 from elearn.core.clock import now
 from elearn.extensions import db
-from elearn.i18n.languages import direction
+from elearn.i18n.formatting import local_zone
+from elearn.i18n.languages import FORMAT_LOCALES, direction
 from elearn.i18n.locale import current_language
 
 KINDS = ("csv", "xlsx")
@@ -63,6 +65,20 @@ def table(
     return tables.header(modules, lang, course.source_language), tables.rows(modules, rows)
 
 
+def decimal_sign(lang: str) -> str:
+    """The decimal sign of ``lang``'s spreadsheets: its format locale's (CLDR: a comma for
+    fr_MA and ar_MA), in Latin digits' numbering system."""
+    return get_decimal_symbol(FORMAT_LOCALES.get(lang) or lang or "fr")
+
+
+def csv_chunks(header: list[str], rows, *, lang: str):
+    """The CSV as :func:`elearn.cohorts.exports.csv_lines` streams it for a reader of
+    ``lang``: ``;`` between cells, the locale's decimal sign, the platform's time zone."""
+    from elearn.cohorts import exports
+
+    return exports.csv_lines(header, rows, decimal=decimal_sign(lang), zone=local_zone())
+
+
 def write(
     out: BinaryIO, kind: str, header: list[str], rows, *, sheet_title: str, lang: str
 ) -> None:
@@ -71,16 +87,21 @@ def write(
     from elearn.cohorts import exports
 
     if kind == "csv":
-        for chunk in exports.csv_lines(header, rows):
+        for chunk in csv_chunks(header, rows, lang=lang):
             out.write(chunk.encode("utf-8"))
         return
-    exports.write_xlsx(out, header, rows, sheet_title=sheet_title, rtl=direction(lang) == "rtl")
+    exports.write_xlsx(
+        out,
+        header,
+        rows,
+        sheet_title=sheet_title,
+        rtl=direction(lang) == "rtl",
+        zone=local_zone(),
+    )
 
 
 def export_response(cohort: Cohort, course: Course, kind: str):
     """The grid as a spreadsheet; the same function serves the page and the API."""
-    from elearn.cohorts import exports
-
     lang = current_language()
     head, rows = table(db.session, cohort, course, lang=lang, now=now())
     headers = {
@@ -88,7 +109,7 @@ def export_response(cohort: Cohort, course: Course, kind: str):
     }
     if kind == "csv":
         # streamed a row at a time, read a thousand trainees at a time
-        body = stream_with_context(exports.csv_lines(head, rows))
+        body = stream_with_context(csv_chunks(head, rows, lang=lang))
         return Response(body, mimetype=MIMETYPES[kind], headers=headers)
     out = io.BytesIO()
     write(out, kind, head, rows, sheet_title=cohort.name, lang=lang)

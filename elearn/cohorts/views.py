@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from elearn.accounts.models import Centre, Role, User, UserRole
 from elearn.accounts.permissions import roles_required
 from elearn.authoring.models import Course
-from elearn.cohorts import charts, dashboard, insight, policy, tasks
+from elearn.cohorts import actions, charts, dashboard, insight, policy, tasks
 from elearn.cohorts import services as cohorts
-from elearn.cohorts.forms import CohortForm
+from elearn.cohorts.forms import CohortForm, MessageForm, QuizActionForm
 from elearn.cohorts.models import Cohort
 from elearn.cohorts.sheets import KINDS, chosen_course, courses_of, export_response, pick_course
 from elearn.core.clock import now
@@ -53,14 +55,17 @@ def index():
 
 
 def _fill(form: CohortForm) -> None:
+    lang = current_language()  # the form speaks the interface's language, like its labels
     centres = db.session.scalars(select(Centre).order_by(Centre.name))
     if not current_user.is_admin:
         centres = [c for c in centres if c.id == current_user.centre_id]
-    form.centre.choices = [(str(c.id), _isolated(f"{c.name} ({c.city})")) for c in centres]
+    form.centre.choices = [
+        SelectChoice(str(c.id), _isolated(f"{c.name_in(lang)} ({c.city})")) for c in centres
+    ]
     live = db.session.scalars(select(Course).where(Course.is_live).order_by(Course.slug))
-    lang = current_language()  # the form speaks the interface's language, like its labels
     form.courses.choices = [
-        (str(c.id), translated(c.published["title"], lang, c.source_language)) for c in live
+        SelectChoice(str(c.id), translated(c.published["title"], lang, c.source_language))
+        for c in live
     ]
     trainers = db.session.scalars(
         select(User)
@@ -70,7 +75,9 @@ def _fill(form: CohortForm) -> None:
     )
     if not current_user.is_admin:
         trainers = [t for t in trainers if t.centre_id == current_user.centre_id]
-    form.trainers.choices = [(str(t.id), _isolated(f"{t.name} ({t.email})")) for t in trainers]
+    form.trainers.choices = [
+        SelectChoice(str(t.id), _isolated(f"{t.name} ({t.email})")) for t in trainers
+    ]
 
 
 def _isolated(label: str) -> str:
@@ -206,16 +213,60 @@ def trainee(cohort_id: int, user_id: int):
     cohort = cohort_or_404(cohort_id)
     if user_id not in cohorts.member_ids(db.session, cohort):
         abort(404)
-    person = db.session.get(User, user_id)
+    return trainee_page(cohort, db.session.get(User, user_id))
+
+
+def trainee_page(cohort: Cohort, person: User, *, status: int = 200, **forms):
+    """The trainee's page: competencies, the trainer's actions, and one timeline of
+    lessons, attempts and actions. ``forms``: those sent back with their errors."""
     courses = courses_of(cohort)
-    return render_template(
+    budgets = actions.budgets(db.session, cohort, person.id)
+    extra = forms.get("extra") or QuizActionForm(prefix="extra", formdata=None)
+    reopen = forms.get("reopen") or QuizActionForm(prefix="reopen", formdata=None)
+    message = forms.get("message") or MessageForm(prefix="message", formdata=None)
+    wanted = request.args.get("module", "")
+    lang = current_language()
+    several = len(courses) > 1
+    extra.module.choices = [SelectChoice(b.value, _budget_label(b, lang, several)) for b in budgets]
+    reopen.module.choices = [
+        SelectChoice(b.value, _budget_label(b, lang, several)) for b in budgets if b.failed
+    ]
+    for form in (extra, reopen):
+        if not form.module.data and wanted:
+            form.module.data = wanted
+    events = insight.timeline(db.session, person.id, [c.id for c in courses])
+    events += actions.history(db.session, cohort, person.id)
+    events.sort(key=lambda e: e["at"], reverse=True)
+    page = render_template(
         "cohorts/trainee.html",
         cohort=cohort,
         person=person,
         courses={c.id: c for c in courses},
-        events=insight.timeline(db.session, user_id, [c.id for c in courses]),
-        mastery=[(c, insight.mastery(db.session, user_id, c)) for c in courses],
+        events=events,
+        budgets=budgets,
+        extra_form=extra.fresh(),
+        reopen_form=reopen.fresh(),
+        message_form=message.fresh(),
+        mastery=[(c, insight.mastery(db.session, person.id, c)) for c in courses],
     )
+    return page, status
+
+
+def _budget_label(budget: actions.Budget, lang: str, with_course: bool) -> str:
+    """ "Module (2 attempts left)", the course first when the cohort follows several, in
+    the interface's language."""
+    source = budget.course.source_language
+    module = translated(budget.module.title, lang, source)
+    if with_course:
+        course = translated(budget.course.published["title"], lang, source)
+        module = _("%(course)s — %(module)s", course=course, module=module)
+    if budget.passed:
+        state = _("passed")
+    elif budget.left is None:
+        state = _("unlimited attempts")
+    else:
+        state = ngettext("%(num)s attempt left", "%(num)s attempts left", budget.left)
+    return _("%(module)s (%(state)s)", module=module, state=state)
 
 
 @bp.get("/cohorts/<int:cohort_id>/items")

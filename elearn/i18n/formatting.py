@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from elearn.i18n.languages import (
     CONTENT_LANGUAGES,
+    FORMAT_LOCALES,
     INTERFACE_LANGUAGES,
     LANGUAGE_NAMES,
     direction,
@@ -97,11 +98,28 @@ TRANSLATION_LABELS = {
 }
 
 
+@lru_cache(maxsize=16)
+def _regional(tag: str) -> Locale:
+    locale = Locale.parse(tag)
+    if locale.territory is None and locale.language in FORMAT_LOCALES:
+        return Locale.parse(FORMAT_LOCALES[locale.language])
+    return locale
+
+
+def format_locale() -> Locale:
+    """The locale every date and number is written in: the interface language's regional
+    locale (``ar_MA``, ``fr_MA``), even where a bare language was forced (the certificate,
+    e-mails, jobs run with ``force_locale("ar")``). One calendar style for the platform:
+    Morocco's month names in Arabic ("دجنبر", not "ديسمبر") and Latin digits — see
+    ``docs/i18n.md``."""
+    locale = get_locale()
+    return _regional(str(locale) if locale else "fr")
+
+
 def country_name(code: str | None) -> str:
     if not code:
         return "—"
-    locale: Locale = get_locale() or Locale.parse("fr")
-    return locale.territories.get(code.upper(), code.upper())
+    return format_locale().territories.get(code.upper(), code.upper())
 
 
 def local_zone() -> ZoneInfo:
@@ -111,13 +129,17 @@ def local_zone() -> ZoneInfo:
 
 
 def format_datetime(value: datetime, fmt: str = "medium") -> str:
-    return babel_dates.format_datetime(value, fmt, tzinfo=local_zone(), locale=get_locale())
+    return babel_dates.format_datetime(value, fmt, tzinfo=local_zone(), locale=format_locale())
 
 
 def format_date(value: datetime, fmt: str = "medium") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(local_zone()).date()
-    return babel_dates.format_date(value, fmt, locale=get_locale())
+    return babel_dates.format_date(value, fmt, locale=format_locale())
+
+
+def format_time(value: datetime, fmt: str = "short") -> str:
+    return babel_dates.format_time(value, fmt, tzinfo=local_zone(), locale=format_locale())
 
 
 def translated(value: dict | None, lang: str, source: str | None = None) -> str:
@@ -139,9 +161,15 @@ def _decimal(value, locale: str) -> str:
     return babel_numbers.format_decimal(value, locale=locale)
 
 
-def bdi(value) -> Markup:
+def bdi(value, lang: str | None = None) -> Markup:
     """A name isolated from the sentence around it: an Arabic name in a French sentence (or
-    the reverse) would otherwise pull the punctuation next to it to the wrong side."""
+    the reverse) would otherwise pull the punctuation next to it to the wrong side.
+
+    :param lang: the language the name is written in, when known: its direction then
+        orders the name ("DMK — الشبكة…" is Arabic that starts with Latin letters, which
+        a bare ``<bdi>`` would lay out left to right, its parts swapped)."""
+    if lang:
+        return Markup('<bdi lang="{}" dir="{}">{}</bdi>').format(lang, direction(lang), value)
     return Markup("<bdi>{}</bdi>").format(value)
 
 
@@ -160,15 +188,26 @@ def format_number(value) -> str:
     slowest part of rendering it."""
     if value is None:
         return ""
-    locale = get_locale()
-    return _decimal(value, str(locale) if locale else "fr")
+    return _decimal(value, str(format_locale()))
+
+
+def plural_count(value) -> int:
+    """The ``n`` a plural form is chosen by, for a count that may be a fraction (2.5
+    points): gettext's formulas take whole numbers, and CLDR gives a fraction the "other"
+    form in Arabic ("2.5 نقطة") and its whole part's form in French ("1,5 point")."""
+    if value is None:
+        return 0
+    whole = int(value)
+    if whole == value:
+        return whole
+    return 100 if format_locale().language == "ar" else whole
 
 
 def human_list(items) -> Markup:
     """A list as the reader's language writes it ("a, b et c"); items that are markup (a
     language's name, tagged and isolated) stay markup, anything else is escaped."""
     escaped = [str(escape(item)) for item in items]
-    return Markup(format_list(escaped, locale=get_locale() or "fr"))  # noqa: S704 - escaped
+    return Markup(format_list(escaped, locale=format_locale()))  # noqa: S704 - escaped
 
 
 def _finalize(value):
@@ -197,6 +236,7 @@ def init_app(app: Flask) -> None:
         translated_language=translated_language,
         direction=direction,
         pick_language=pick_language,
+        plural_count=plural_count,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         INTERFACE_LANGUAGES=INTERFACE_LANGUAGES,
         CONTENT_LANGUAGES=CONTENT_LANGUAGES,

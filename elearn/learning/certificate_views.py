@@ -12,7 +12,7 @@ from markupsafe import escape
 from elearn.core.urls import public_url
 from elearn.extensions import db, limiter
 from elearn.i18n.formatting import bdi, format_date, translated
-from elearn.i18n.languages import INTERFACE_LANGUAGES, pick_language
+from elearn.i18n.languages import FORMAT_LOCALES, INTERFACE_LANGUAGES, pick_language
 from elearn.learning import policy, progress
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -24,8 +24,10 @@ def _texts(certificate) -> dict:
     language it is in."""
     texts = {}
     titles = [lang for lang, text in certificate.course_title.items() if text]
+    names = [lang for lang, text in certificate.network_name.items() if text]
     for code in INTERFACE_LANGUAGES:
-        with force_locale(code):
+        # the regional locale (ar_MA), as on every other page: the same month names
+        with force_locale(FORMAT_LOCALES[code]):
             texts[code] = {
                 "brand": _("MRE Academy"),
                 "heading": _("Certificate of completion"),
@@ -35,7 +37,12 @@ def _texts(certificate) -> dict:
                 "course_lang": pick_language(titles, code, None) or code,
                 # the network's name isolated in the sentence (Latin inside Arabic)
                 "network": escape(_("designed by the experts of %(network)s"))
-                % {"network": bdi(translated(certificate.network_name, code))},
+                % {
+                    "network": bdi(
+                        translated(certificate.network_name, code),
+                        pick_language(names, code, None),
+                    )
+                },
                 "date": _("on %(date)s", date=format_date(certificate.issued_at, "long")),
                 "code": _("Verification code"),
             }

@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.authoring import published
@@ -153,6 +153,17 @@ class CourseState:
         return {"module": upcoming[0], "lesson": upcoming[1]} if upcoming else None
 
     @property
+    def next_step(self) -> dict | None:
+        """Where to go on: the first lesson not read in outline order, else the quiz of the
+        first module whose lessons are read but whose quiz is not passed yet; None once
+        the course is complete. ``{"kind": "lesson"|"quiz", "module", "lesson"?}``."""
+        upcoming = self.next_lesson
+        if upcoming is not None:
+            return {"kind": "lesson", **upcoming}
+        quiz = self.next_quiz
+        return {"kind": "quiz", "module": quiz} if quiz is not None else None
+
+    @property
     def next_quiz(self) -> str | None:
         """The first module whose lessons are read but whose quiz is not passed."""
         for module in self.modules:
@@ -210,13 +221,16 @@ def state_of(
     return CourseState(tuple(modules), reading, read)
 
 
-def states(session, user_id: int, courses: list[Course]) -> dict[int, CourseState]:
+def states(
+    session, user_id: int, courses: list[Course], *, outlines: Mapping[int, Outline] | None = None
+) -> dict[int, CourseState]:
     """Progress in each course, in two queries whatever the number of courses (their
     outlines come from this worker's memory, three more queries for those it has not
-    built)."""
+    built; a caller who needs them too hands them over)."""
     if not courses:
         return {}
-    outlines = published.outlines(session, courses)
+    if outlines is None:
+        outlines = published.outlines(session, courses)
     done = completed_ids(session, user_id, [i for o in outlines.values() for i in o.lesson_ids])
     quiz_ids = [i for o in outlines.values() for i in o.quiz_ids]
     results = {q: r for (_u, q), r in _read_quiz_results(session, [user_id], quiz_ids).items()}
@@ -228,16 +242,35 @@ def course_state(session, user_id: int, course: Course) -> CourseState:
     return states(session, user_id, [course])[course.id]
 
 
+#: Stands for "enrolled" among the lesson ids :func:`reader_state` reads (ids are positive).
+_ENROLLED = -1
+
+
+def reader_state(session, user_id: int, course: Course) -> CourseState | None:
+    """The reader's state in the course when enrolled, None otherwise: whether enrolled
+    and the lessons read in one round trip (the lesson page is the page trainees open
+    most), the quiz results in one more when the course has quizzes."""
+    outline = published.outline(session, course)
+    enrolled = select(literal(_ENROLLED)).where(
+        exists().where(Enrolment.user_id == user_id, Enrolment.course_id == course.id)
+    )
+    found = set(session.scalars(enrolled.union_all(_read(user_id, outline.lesson_ids))))
+    if _ENROLLED not in found:
+        return None
+    results = _read_quiz_results(session, [user_id], outline.quiz_ids)
+    return state_of(outline, {q: r for (_u, q), r in results.items()}, done=found)
+
+
+def _read(user_id: int, lesson_ids: list[int]):
+    return select(LessonCompletion.lesson_id).where(
+        LessonCompletion.user_id == user_id, LessonCompletion.lesson_id.in_(lesson_ids)
+    )
+
+
 def completed_ids(session, user_id: int, lesson_ids: list[int]) -> set[int]:
     if not lesson_ids:
         return set()
-    return set(
-        session.scalars(
-            select(LessonCompletion.lesson_id).where(
-                LessonCompletion.user_id == user_id, LessonCompletion.lesson_id.in_(lesson_ids)
-            )
-        )
-    )
+    return set(session.scalars(_read(user_id, lesson_ids)))
 
 
 def record_activity(session, user, course: Course, row: Enrolment, *, now: datetime) -> CourseState:

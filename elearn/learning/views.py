@@ -32,7 +32,12 @@ def catalogue():
     page = paginate(db.session, stmt, request.args.get("page", 1, type=int) or 1, 24, clamp=True)
     networks = db.session.scalars(select(Network.code).order_by(Network.code)).all()
     return render_template(
-        "learning/catalogue.html", page=page, filters=filters, q=filters["q"], networks=networks
+        "learning/catalogue.html",
+        page=page,
+        filters=filters,
+        q=filters["q"],
+        networks=networks,
+        mine=learning.progress_in(db.session, current_user, list(page.items)),
     )
 
 
@@ -78,31 +83,29 @@ def enrol(slug: str):
 @bp.get("/courses/<slug>/modules/<module>/lessons/<lesson>")
 @login_required
 def lesson(slug: str, module: str, lesson: str):
-    # Four queries for an enrolled trainee: who (with roles), the course row,
-    # enrolled-and-completed, the lesson's HTML; the outline comes from this process's
-    # memory (authoring/published.py; tests/test_progress.py counts them).
+    # Five queries at most for an enrolled trainee: who (with roles), the course row,
+    # enrolled-and-read, the quiz results (when the course has quizzes), the lesson's
+    # HTML; the outline comes from this process's memory (authoring/published.py;
+    # tests/test_progress.py and tests/test_trainee_path.py count them).
     course = reading.course_for_reader(slug)
     if course is None or not course.is_live:
         abort(404)
     item = reading.find_lesson(course, module, lesson, draft=False)
-    enrolled, completed = (
-        learning.reader_state(db.session, current_user, course, item.lesson.id)
-        if item is not None
-        else (False, False)
-    )
-    if not enrolled and not policy.may_read_course(db.session, current_user, course):
+    state = learning.reader_progress(db.session, current_user, course)
+    if state is None and not policy.may_read_course(db.session, current_user, course):
         flash(_("Enrol in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
     if item is None:
         abort(404)
     view = reading.lesson_view(course, item, wanted_content(), draft=False)
-    view["completed"] = completed
+    view["completed"] = state is not None and item.lesson.id in state.done
     last_of_module = view["next"] is None or view["next"]["module"] != item.module.slug
     return render_template(
         "learning/lesson.html",
         course=course,
         item=item,
         view=view,
+        place=learning.lesson_place(db.session, course, item, state),
         preview=False,
         may_edit=authoring_policy.may_author(current_user, course),
         quiz_after=last_of_module and item.module.quiz is not None,
@@ -124,14 +127,18 @@ def complete(slug: str, module: str, lesson: str):
     if not completed:
         return redirect(url_for(".course", slug=slug), code=303)
     _previous, following = reading.neighbours(course, item, draft=False)
+    last_of_module = following is None or following["module"] != module
+    # one word on the next page (role=status): the course done, the module's quiz to take,
+    # or how far the course is now
     if done == 100:
         flash(_("Course complete: well done!"), "success")
-    last_of_module = following is None or following["module"] != module
-    if last_of_module and item.module.quiz is not None:
+    elif last_of_module and item.module.quiz is not None:
         state = progress.course_state(db.session, current_user.id, course)
         if any(m.slug == module and not m.complete for m in state.modules):
-            flash(_("You have read this module: now take its quiz."), "info")
+            flash(_("You have read this module: now take its quiz."), "success")
             return redirect(url_for("quizzes.quiz", slug=slug, module=module), code=303)
+    if done != 100:
+        flash(_("Lesson completed: %(percent)s %% of the course done.", percent=done), "success")
     if following:
         return redirect(url_for(".lesson", slug=slug, **following), code=303)
     return redirect(url_for(".course", slug=slug), code=303)

@@ -143,3 +143,16 @@ def _quiz_deadline(p: dict) -> tuple[str, str]:
             minutes,
         ),
     )
+
+
+@kind("trainer_message")
+def _trainer_message(p: dict) -> tuple[str, str]:
+    """A trainer's own words to a trainee (plain text, shown escaped wherever it is read)."""
+    return (
+        _(
+            "A message from %(name)s, trainer of %(cohort)s",
+            name=p.get("by", ""),
+            cohort=p.get("cohort", ""),
+        ),
+        p.get("text", ""),
+    )

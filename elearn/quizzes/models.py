@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from elearn.core.db import UTCDateTime
+from elearn.core.db import UTCDateTime, utcnow
 from elearn.extensions import db
 
 
@@ -67,3 +67,27 @@ class QuizAttempt(db.Model):
     @property
     def finished(self) -> bool:
         return self.status != AttemptStatus.OPEN
+
+
+class AttemptAllowance(db.Model):
+    """What a trainer changed in one trainee's attempt budget at one quiz.
+
+    The budget itself is one rule, :func:`elearn.quizzes.services.attempt_limit`: the
+    quiz's ``max_attempts``, plus the extra attempts granted, counted from the last time
+    the module was reopened. No row: the quiz's own limit.
+    """
+
+    __tablename__ = "quiz_allowances"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiz_id: Mapped[int] = mapped_column(
+        ForeignKey("quizzes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    #: Attempts granted one by one on top of the quiz's limit (since the last reopening).
+    extra: Mapped[int] = mapped_column(Integer, default=0)
+    #: Attempts numbered up to this one came before the module was reopened: they no
+    #: longer count against the budget, and the failure they ended on is cleared.
+    reopened_after: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,7 +20,7 @@ from elearn.core.errors import DomainError
 from elearn.learning import progress
 from elearn.learning.services import enrolment
 from elearn.quizzes import grading
-from elearn.quizzes.models import AttemptStatus, QuizAttempt
+from elearn.quizzes.models import AttemptAllowance, AttemptStatus, QuizAttempt
 
 
 class QuizError(DomainError):
@@ -61,6 +61,164 @@ def is_late(attempt: QuizAttempt, now: datetime, slack: timedelta) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + slack
 
 
+# -- the attempt budget -------------------------------------------------------------------
+
+
+def attempt_limit(max_attempts: int | None, allowance: AttemptAllowance | None) -> int | None:
+    """The highest attempt number the trainee may start at a quiz, None when unlimited.
+
+    The one rule of the attempt budget (starting an attempt, the quiz page's "attempts
+    left", the trainer's dashboard): the quiz's ``max_attempts``, plus the extra attempts a
+    trainer granted, counted after the attempts that came before the module was reopened.
+    """
+    if not max_attempts:
+        return None
+    if allowance is None:
+        return max_attempts
+    return (allowance.reopened_after or 0) + max_attempts + (allowance.extra or 0)
+
+
+def attempts_left(
+    max_attempts: int | None, used: int, allowance: AttemptAllowance | None
+) -> int | None:
+    """How many attempts the trainee may still start (``used``: attempts begun, an open
+    one included), None when unlimited."""
+    limit = attempt_limit(max_attempts, allowance)
+    return None if limit is None else max(0, limit - used)
+
+
+def failed_since_reopened(used: int, allowance: AttemptAllowance | None) -> bool:
+    """Whether an attempt was made since the module was last reopened: before any, the
+    failure it was reopened on is no longer the trainee's current state."""
+    return used > (allowance.reopened_after if allowance is not None else 0)
+
+
+def allowance_of(session, user_id: int, quiz_id: int) -> AttemptAllowance | None:
+    return session.get(AttemptAllowance, (user_id, quiz_id))
+
+
+def allowances(session, user_ids, quiz_ids: list[int]) -> dict[tuple[int, int], AttemptAllowance]:
+    """Per (trainee, quiz), in one query: ``user_ids`` a list or a subquery (a cohort)."""
+    if not quiz_ids:
+        return {}
+    rows = session.scalars(
+        select(AttemptAllowance).where(
+            AttemptAllowance.user_id.in_(user_ids), AttemptAllowance.quiz_id.in_(quiz_ids)
+        )
+    )
+    return {(row.user_id, row.quiz_id): row for row in rows}
+
+
+def _allowance_row(session, user_id: int, quiz_id: int, *, now: datetime) -> AttemptAllowance:
+    """The row to change, made when missing (a concurrent maker wins: we take theirs)."""
+    found = session.get(AttemptAllowance, (user_id, quiz_id), with_for_update=True)
+    if found is not None:
+        return found
+    row = AttemptAllowance(user_id=user_id, quiz_id=quiz_id, extra=0, reopened_after=0)
+    row.updated_at = now
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        row = session.get(
+            AttemptAllowance, (user_id, quiz_id), with_for_update=True, populate_existing=True
+        )
+    return row
+
+
+def _budget(session, user_id: int, quiz: Quiz) -> tuple[int, int]:
+    """The quiz's published limit and how many attempts the trainee began."""
+    if not quiz.published:
+        raise QuizError(_l("This module has no quiz."), field="module", status=404)
+    max_attempts = quiz.published.get("max_attempts") or 0
+    if not max_attempts:
+        raise QuizError(
+            _l("This quiz allows as many attempts as wanted: there is nothing to grant."),
+            field="module",
+            status=409,
+        )
+    used = session.scalar(
+        select(func.count())
+        .select_from(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id)
+    )
+    return max_attempts, used or 0
+
+
+def _passed(session, user_id: int, quiz_id: int) -> bool:
+    return (
+        session.scalar(
+            select(QuizAttempt.id)
+            .where(
+                QuizAttempt.user_id == user_id,
+                QuizAttempt.quiz_id == quiz_id,
+                QuizAttempt.passed.is_(True),
+                QuizAttempt.status != AttemptStatus.OPEN,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def grant_attempt(session, user_id: int, quiz: Quiz, *, now: datetime) -> int:
+    """One more attempt at ``quiz`` for the trainee; returns the attempts now left."""
+    max_attempts, used = _budget(session, user_id, quiz)
+    row = _allowance_row(session, user_id, quiz.id, now=now)
+    row.extra = (row.extra or 0) + 1
+    row.updated_at = now
+    session.flush()
+    return attempts_left(max_attempts, used, row) or 0
+
+
+def is_exhausted(
+    max_attempts: int | None, used: int, passed: bool, allowance: AttemptAllowance | None
+) -> bool:
+    """A failed module: its quiz is not passed and no attempt is left (the dashboard's
+    "out of attempts", what a trainer may reopen)."""
+    return not passed and attempts_left(max_attempts, used, allowance) == 0
+
+
+def is_failed(session, user_id: int, quiz: Quiz) -> bool:
+    max_attempts = (quiz.published or {}).get("max_attempts") or 0
+    if not max_attempts:
+        return False
+    used = session.scalar(
+        select(func.count())
+        .select_from(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id)
+    )
+    passed = _passed(session, user_id, quiz.id)
+    return is_exhausted(max_attempts, used or 0, passed, allowance_of(session, user_id, quiz.id))
+
+
+def reopen(session, user_id: int, quiz: Quiz, *, now: datetime) -> int:
+    """A failed module starts again: a fresh budget (the quiz's ``max_attempts``) counted
+    from now, and the failure is no longer flagged. Attempts made stay in the record.
+    Returns the attempts now left."""
+    max_attempts, used = _budget(session, user_id, quiz)
+    if _open_attempt(session, user_id, quiz.id) is not None:
+        raise QuizError(
+            _l("The trainee is taking this quiz: reopen it once the attempt is submitted."),
+            field="module",
+            status=409,
+        )
+    if not is_failed(session, user_id, quiz):
+        raise QuizError(
+            _l(
+                "This module is not failed: its quiz is passed or attempts are left "
+                "(grant one more attempt instead)."
+            ),
+            field="module",
+            status=409,
+        )
+    row = _allowance_row(session, user_id, quiz.id, now=now)
+    row.reopened_after, row.extra, row.updated_at = used, 0, now
+    session.flush()
+    return attempts_left(max_attempts, used, row) or 0
+
+
 # -- starting -----------------------------------------------------------------------------
 
 
@@ -88,9 +246,10 @@ def start_attempt(
             )
             or 0
         ) + 1
-        if settings["max_attempts"] and number > settings["max_attempts"]:
+        limit = attempt_limit(settings["max_attempts"], allowance_of(session, user.id, quiz.id))
+        if limit is not None and number > limit:
             raise QuizError(_l("You have used all the attempts allowed for this quiz."), status=409)
-        limit = settings.get("time_limit_minutes")
+        minutes = settings.get("time_limit_minutes")
         attempt = QuizAttempt(
             user_id=user.id,
             quiz_id=quiz.id,
@@ -98,7 +257,7 @@ def start_attempt(
             number=number,
             status=AttemptStatus.OPEN,
             started_at=now,
-            deadline=now + timedelta(minutes=limit) if limit else None,
+            deadline=now + timedelta(minutes=minutes) if minutes else None,
             layout=layout(
                 live_questions(quiz),
                 shuffle=bool(settings.get("shuffle")),

@@ -47,9 +47,9 @@ def quiz(slug: str, module: str):
     settings = quiz.published
     finished = [a for a in attempts if a.finished]
     best = max(finished, key=lambda a: (a.percent or 0, -a.number), default=None)
-    left = (
-        None if not settings["max_attempts"] else max(0, settings["max_attempts"] - len(attempts))
-    )
+    allowance = quizzes.allowance_of(db.session, current_user.id, quiz.id)
+    left = quizzes.attempts_left(settings["max_attempts"], len(attempts), allowance)
+    allowed = quizzes.attempt_limit(settings["max_attempts"], allowance)
     return render_template(
         "quizzes/quiz.html",
         course=course,
@@ -60,6 +60,7 @@ def quiz(slug: str, module: str):
         open_attempt=next((a for a in attempts if not a.finished), None),
         best=best,
         left=left,
+        allowed=allowed,
     )
 
 
@@ -111,10 +112,13 @@ def attempt(attempt_id: int):
             certificate=certificate,
             **context,
         )
+    late = quizzes.is_late(attempt, now(), _slack())
     return render_template(
         "quizzes/attempt.html",
         questions=present.questions(db.session, attempt, lang, source=course.source_language),
-        late=quizzes.is_late(attempt, now(), _slack()),
+        # after "submit" with blank questions (answer): how many, and "submit anyway"
+        unanswered=_unanswered(attempt) if request.args.get("confirm") and not late else [],
+        late=late,
         now=now(),
         mine=attempt.user_id == current_user.id,
         **context,
@@ -132,6 +136,22 @@ def answer(attempt_id: int):
     values = _form_answers(attempt)
     user = current_user._get_current_object()
     if request.form.get("action") == "submit":
+        if _should_confirm(attempt):
+            # questions left blank: keep what was given and ask once more (nothing graded)
+            saved, _value = edge.attempt(
+                lambda: quizzes.save_answers(db.session, attempt, values, now=now(), slack=_slack())
+            )
+            if not saved or _unanswered(attempt):
+                return redirect(
+                    url_for(
+                        ".attempt",
+                        attempt_id=attempt_id,
+                        content=asked_content(),
+                        confirm=1 if saved else None,
+                        _anchor="unanswered" if saved else None,
+                    ),
+                    code=303,
+                )
         edge.attempt(
             lambda: quizzes.submit(
                 db.session, user, course, attempt, values, now=now(), slack=_slack()
@@ -145,6 +165,24 @@ def answer(attempt_id: int):
         _("Your answers are saved."),
     )
     return redirect(url_for(".attempt", attempt_id=attempt_id, content=asked_content()), code=303)
+
+
+def _should_confirm(attempt: QuizAttempt) -> bool:
+    """Ask before grading an attempt with blank questions, unless the trainee said "submit
+    anyway" (``confirm``) or its time is up (the timer submits what there is)."""
+    if "confirm" in request.form or attempt.finished:
+        return False
+    return attempt.deadline is None or now() < attempt.deadline
+
+
+def _unanswered(attempt: QuizAttempt) -> list[tuple[int, str]]:
+    """The questions of the attempt with no answer saved, as (number shown, key)."""
+    saved = attempt.answers or {}
+    return [
+        (number, item["key"])
+        for number, item in enumerate(attempt.layout, start=1)
+        if item["key"] not in saved
+    ]
 
 
 def _ordered(name: str, steps: list) -> list[str]:

@@ -246,11 +246,45 @@ def forms(app, w) -> list[tuple[str, str, dict, dict]]:
             {"cohort_id": w.sale_cohort, "user_id": w.pending},
             {},
         ),
+        # -- trainer (issue 17): B passed the quiz, so reopening is refused on the form (422)
+        (
+            "/cohorts/<int:cohort_id>/trainees/<int:user_id>/extra-attempt",
+            "sale",
+            {"cohort_id": w.sale_cohort, "user_id": w.b.id},
+            {"extra-module": f"{SLUG}/checks", "extra-reason": "Réseau", "extra-token": "f1"},
+        ),
+        (
+            "/cohorts/<int:cohort_id>/trainees/<int:user_id>/reopen",
+            "sale",
+            {"cohort_id": w.sale_cohort, "user_id": w.b.id},
+            {
+                "reopen-module": f"{SLUG}/checks",
+                "reopen-reason": "Rattrapage",
+                "reopen-token": "f2",
+            },
+        ),
+        (
+            "/cohorts/<int:cohort_id>/trainees/<int:user_id>/message",
+            "sale",
+            {"cohort_id": w.sale_cohort, "user_id": w.b.id},
+            {"message-text": "Bonjour", "message-reason": "Relance", "message-token": "f3"},
+        ),
+        (
+            "/cohorts/<int:cohort_id>/members/add",
+            "sale",
+            {"cohort_id": w.sale_cohort},
+            {
+                "add-email": "one.more@ofppt.example",
+                "add-name": "Un de plus",
+                "add-locale": "fr",
+                "add-token": "f4",
+            },
+        ),
         (
             "/cohorts/<int:cohort_id>/members/<int:user_id>/remove",
             "sale",
             {"cohort_id": w.sale_cohort, "user_id": w.b.id},
-            {},
+            {"reason": "A quitté la formation", "token": "f5"},
         ),
         (
             "/cohorts/<int:cohort_id>/exports",
@@ -452,6 +486,42 @@ def api_writes(w) -> list[tuple[str, str, str, dict, object]]:
             "sale",
             {"cohort_id": w.sale_cohort},
             {"kind": "csv", "course": SLUG, "lang": "ar"},
+        ),
+        # -- trainer (issue 17): B passed, so reopening is a 409; the removal comes last
+        (
+            "/api/v1/cohorts/<int:cohort_id>/members/<int:user_id>/extra-attempt",
+            "POST",
+            "sale",
+            {"cohort_id": w.sale_cohort, "user_id": w.b.id},
+            {"module": "checks", "course": SLUG, "reason": "Réseau"},
+        ),
+        (
+            "/api/v1/cohorts/<int:cohort_id>/members/<int:user_id>/reopen",
+            "POST",
+            "sale",
+            {"cohort_id": w.sale_cohort, "user_id": w.b.id},
+            {"module": "checks", "reason": "Rattrapage"},
+        ),
+        (
+            "/api/v1/cohorts/<int:cohort_id>/members/<int:user_id>/messages",
+            "POST",
+            "sale",
+            {"cohort_id": w.sale_cohort, "user_id": w.b.id},
+            {"text": "Bonjour", "reason": "Relance"},
+        ),
+        (
+            "/api/v1/cohorts/<int:cohort_id>/members/one",
+            "POST",
+            "sale",
+            {"cohort_id": w.sale_cohort},
+            {"email": "one.more@ofppt.example", "name": "Un de plus", "locale": "fr"},
+        ),
+        (
+            "/api/v1/cohorts/<int:cohort_id>/members/<int:user_id>/removal",
+            "POST",
+            "sale",
+            {"cohort_id": w.sale_cohort, "user_id": w.b.id},
+            {"reason": "A quitté la formation"},
         ),
         ("/api/v1/courses/<slug>/enrolment", "POST", "a", {"slug": SLUG}, None),
         (

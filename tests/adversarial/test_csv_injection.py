@@ -8,7 +8,9 @@ Already covered elsewhere (not repeated here):
   tests/test_cohort_exports.py::test_every_formula_prefix_is_neutralised,
   ::test_xlsx_never_holds_a_formula, ::test_a_formula_in_a_column_title_is_neutralised_too,
   ::test_csv_rows_end_with_crlf_and_another_delimiter_can_be_asked,
-  ::test_xlsx_numbers_are_numbers_and_arabic_is_intact; one ``=HYPERLINK`` name through the
+  ::test_xlsx_numbers_are_numbers_and_arabic_is_intact; a bidi mark in front of ``=``
+  removed before the guard, so it cannot hide a formula:
+  ::test_no_bidi_control_reaches_a_cell_or_the_sheet_title; one ``=HYPERLINK`` name through the
   API CSV:
   tests/test_cohort_dashboard.py::test_exports_say_what_the_grid_says_with_arabic_names_and_no_live_formula.
   The HTTP exports only offer the French ``;`` CSV (the comma variant is the exporter's

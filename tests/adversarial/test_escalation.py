@@ -25,6 +25,9 @@ Cases (security-cases.md) and where each is covered:
   ::test_other_roles_cannot_post_to_admin_forms; API users/centres/networks:
   tests/test_api.py::test_only_admins_patch_users, ::test_only_admins_add_centres_and_networks,
   ::test_listing_users_is_forbidden_to_trainees_and_experts.
+- Trainer actions (issue 17): a trainee granting themself an attempt, another centre's
+  trainer through their own cohort's id: ``test_a_trainee_cannot_grant_themself_an_attempt_
+  nor_a_trainer_outside_the_centre``; each action's body is in the mass-assignment table.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from elearn.extensions import db
 from tests.adversarial import worldkit
@@ -213,6 +216,11 @@ ACCEPTED = {
     # -- signoffs (issue 16)
     "reviews.sign_off": set(),
     "reference.update_network": set(),
+    # -- trainer (issue 17)
+    "cohorts_api.extra_attempt": {"course"},
+    "cohorts_api.reopen": {"course"},
+    "cohorts_api.send_message": {"reason"},
+    "cohorts_api.add_one": {"locale"},
 }
 
 
@@ -256,6 +264,37 @@ def json_writes(w) -> dict:
             f"/api/v1/cohorts/{w.sale_cohort}/exports",
             w.sale.token,
             {"kind": "csv"},
+        ),
+        # -- trainer (issue 17): the removal last (B leaves Salé's cohort)
+        "cohorts_api.extra_attempt": (
+            "POST",
+            f"/api/v1/cohorts/{w.sale_cohort}/members/{w.b.id}/extra-attempt",
+            w.sale.token,
+            {"module": "checks", "reason": "Réseau"},
+        ),
+        "cohorts_api.reopen": (
+            "POST",
+            f"/api/v1/cohorts/{w.sale_cohort}/members/{w.b.id}/reopen",
+            w.sale.token,
+            {"module": "checks", "reason": "Rattrapage"},
+        ),
+        "cohorts_api.send_message": (
+            "POST",
+            f"/api/v1/cohorts/{w.sale_cohort}/members/{w.b.id}/messages",
+            w.sale.token,
+            {"text": "Bonjour"},
+        ),
+        "cohorts_api.add_one": (
+            "POST",
+            f"/api/v1/cohorts/{w.sale_cohort}/members/one",
+            w.sale.token,
+            {"email": "one.more@ofppt.example", "name": "Un de plus"},
+        ),
+        "cohorts_api.remove_member": (
+            "POST",
+            f"/api/v1/cohorts/{w.sale_cohort}/members/{w.b.id}/removal",
+            w.sale.token,
+            {"reason": "A quitté la formation"},
         ),
         "media_api.create_ticket": (
             "POST",
@@ -406,6 +445,9 @@ def test_every_json_write_refuses_fields_it_does_not_take(app, api, world):
     # and each body, as it is, does what it says: the refusals above were the extra fields
     for endpoint, (method, url, token, body) in writes.items():
         if endpoint in {"media_api.part_urls"}:  # a one-part file has no parts to ask for
+            continue
+        if endpoint == "cohorts_api.reopen":  # -- trainer (issue 17): B passed, not failed
+            assert api.call(method, url, token=token, json=body).status_code == 409
             continue
         if endpoint in {"courses.send_back", "reviews.sign_off"}:  # a course in review
             api.post(f"/api/v1/courses/{DRAFT}/submit", token=w.expert.token)
@@ -780,3 +822,28 @@ def test_staff_routes_refuse_other_roles_on_a_course_they_can_read(
         assert "SECRET-FEEDBACK-B" not in text and "Victime" not in text, endpoint
     assert checked >= 10
     assert worldkit.diff(before, worldkit.snapshot(app)) == {}
+
+
+# -- trainer (issue 17) ---------------------------------------------------------------------
+
+
+def test_a_trainee_cannot_grant_themself_an_attempt_nor_a_trainer_outside_the_centre(
+    app, api, world
+):
+    """B's own token on B's own cohort membership, and Kénitra's trainer with their own
+    cohort's id and B's: 404 and nothing recorded; Salé's trainer may."""
+    from elearn.cohorts.models import TrainerAction
+    from elearn.quizzes.models import AttemptAllowance
+
+    w = world
+    body = {"module": "checks", "reason": "Je me l'accorde"}
+    own = f"/api/v1/cohorts/{w.sale_cohort}/members/{w.b.id}/extra-attempt"
+    assert api.post(own, token=w.b.token, json=body).status_code == 404
+    assert api.post(own, token=w.a.token, json=body).status_code == 404
+    assert api.post(own, token=w.kenitra.token, json=body).status_code == 404
+    mixed = f"/api/v1/cohorts/{w.ken_cohort}/members/{w.b.id}/extra-attempt"
+    assert api.post(mixed, token=w.kenitra.token, json=body).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TrainerAction)) == 0
+        assert db.session.scalar(select(func.count()).select_from(AttemptAllowance)) == 0
+    assert api.post(own, token=w.sale.token, json=body).status_code == 201

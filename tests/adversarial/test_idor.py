@@ -192,6 +192,17 @@ def bodies(values) -> dict:
         "admin.add_reviewer": {"email": "a@ofppt.example", "role": "domain"},
         # -- editor (issue 16)
         "studio_editor.autosave": {"title_fr": "Evil", "markdown_fr": "Evil"},
+        # -- trainer (issue 17)
+        "cohorts_api.extra_attempt": {"module": "checks", "reason": "Piraté"},
+        "cohorts_api.reopen": {"module": "checks", "reason": "Piraté"},
+        "cohorts_api.send_message": {"text": "Piraté"},
+        "cohorts_api.remove_member": {"reason": "Piraté"},
+        "cohorts_api.add_one": {"email": "evil@example.org", "name": "Evil", "locale": "fr"},
+        "cohort_members.extra_attempt": {"extra-module": f"{SLUG}/checks", "extra-reason": "x"},
+        "cohort_members.reopen": {"reopen-module": f"{SLUG}/checks", "reopen-reason": "x"},
+        "cohort_members.message": {"message-text": "Piraté"},
+        "cohort_members.add_one": {"add-email": "evil@example.org", "add-name": "Evil"},
+        "cohort_members.remove": {"reason": "Piraté"},
     }
 
 
@@ -388,6 +399,18 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("admin.remove_reviewer", "POST"): (302, 403, 403, 403),
     # -- editor (issue 16)
     ("studio_editor.autosave", "POST"): (302, 403, 403, 404),
+    # -- trainer (issue 17): B in Salé's cohort; Kénitra's trainer, trainees, experts: 404
+    ("cohort_members.extra_attempt", "POST"): (302, 404, 404, 404),
+    ("cohort_members.reopen", "POST"): (302, 404, 404, 404),
+    ("cohort_members.message", "POST"): (302, 404, 404, 404),
+    ("cohort_members.add_one", "POST"): (302, 404, 404, 404),
+    ("cohort_members.remove", "GET"): (302, 404, 404, 404),  # the confirmation
+    ("cohorts_api.extra_attempt", "POST"): (401, 404, 404, 404),
+    ("cohorts_api.reopen", "POST"): (401, 404, 404, 404),
+    ("cohorts_api.send_message", "POST"): (401, 404, 404, 404),
+    ("cohorts_api.remove_member", "POST"): (401, 404, 404, 404),
+    ("cohorts_api.add_one", "POST"): (401, 404, 404, 404),
+    ("cohorts_api.list_actions", "GET"): (401, 404, 404, 404),
 }
 
 
@@ -594,7 +617,10 @@ def test_trainers_read_only_the_attempts_of_their_cohorts(app, api, signed_in, w
     assert kenitra.get(f"/attempts/{w.b_submitted}").status_code == 404
     assert _attempt_row(app, w.b_open) == before
     # once B leaves Salé's cohort, Salé's trainer stops seeing B's attempts
-    removed = sale.post_form(f"/cohorts/{w.sale_cohort}/members/{w.b.id}/remove")
+    # -- trainer (issue 17): removing says why
+    removed = sale.post_form(
+        f"/cohorts/{w.sale_cohort}/members/{w.b.id}/remove", {"reason": "A quitté la formation"}
+    )
     assert removed.status_code == 303
     assert api.get(url, token=w.sale.token).status_code == 404
     assert sale.get(f"/attempts/{w.b_submitted}").status_code == 404

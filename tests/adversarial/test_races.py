@@ -32,6 +32,8 @@ they queued (``queued=True``), and ``again_if_raced`` stays behind as the second
   already retries); a new constraint fails it until it is classified. A race no service
   retries still gets a 409 "reload and try again" (``core.errors.handle_integrity_error``),
   never a 500: ``test_a_race_nobody_retries_is_a_409``.
+- The trainer's actions (issue 17): ``test_one_form_token_sent_twice_at_once`` (a double
+  click acts once), ``test_two_extra_attempts_granted_at_once`` (both count).
 """
 
 from __future__ import annotations
@@ -441,6 +443,75 @@ def test_a_race_nobody_retries_is_a_409(app, make):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Centre)) == 1
 
 
+# -- trainer (issue 17) -----------------------------------------------------------------------
+
+
+def _mehdi_out_of_attempts(api, make):
+    from tests.cohortkit import create_cohort, staff
+    from tests.quizkit import SLUG
+
+    people = staff(api, make)
+    cohort = create_cohort(api, people.sale_token)
+    mehdi = make.user("trainee", centre="SALE", email="mehdi@ofppt.example")
+    api.post(
+        f"/api/v1/cohorts/{cohort}/members", token=people.sale_token, json={"emails": [mehdi.email]}
+    )
+    for _ in range(2):
+        make.attempt(mehdi.email, SLUG, "checks", {"q3": False})
+    url = f"/api/v1/cohorts/{cohort}/members/{mehdi.id}/extra-attempt"
+    return people, url, mehdi
+
+
+def test_one_form_token_sent_twice_at_once(app, api, make):
+    """A double click that really races: both requests see no action with the token, both
+    insert; the unique (trainer, token) lets one through, the other answers with its record.
+    One action, one attempt more."""
+    from elearn.cohorts.models import TrainerAction
+    from elearn.quizzes.models import AttemptAllowance
+
+    people, url, mehdi = _mehdi_out_of_attempts(api, make)
+    tokens = iter([make.token(people.sale.email) for _ in range(2)])
+
+    def grant():
+        return app.test_client().post(
+            url,
+            json={"module": "checks", "reason": "Réseau"},
+            headers={"Authorization": f"Bearer {next(tokens)}", "Idempotency-Key": "click-1"},
+        )
+
+    first, second = at_once(app, "trainer_actions", grant, grant)
+    assert (first.status_code, second.status_code) == (201, 201), (answer(first), answer(second))
+    assert first.get_json()["action"]["id"] == second.get_json()["action"]["id"]
+    assert {first.get_json()["replayed"], second.get_json()["replayed"]} == {True, False}
+    assert count(app, TrainerAction, user_id=mehdi.id) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(AttemptAllowance.extra)) == 1
+
+
+def test_two_extra_attempts_granted_at_once(app, api, make):
+    """Two trainers granting one attempt each at the same instant: two attempts more, the
+    allowance row made once (the loser of its insert takes the winner's row and adds)."""
+    from elearn.cohorts.models import TrainerAction
+    from elearn.quizzes.models import AttemptAllowance
+
+    people, url, mehdi = _mehdi_out_of_attempts(api, make)
+    keys = iter(["key-a", "key-b"])
+    tokens = iter([make.token(people.sale.email) for _ in range(2)])
+
+    def grant():
+        return app.test_client().post(
+            url,
+            json={"module": "checks", "reason": "Réseau"},
+            headers={"Authorization": f"Bearer {next(tokens)}", "Idempotency-Key": next(keys)},
+        )
+
+    first, second = at_once(app, "quiz_allowances", grant, grant)
+    assert (first.status_code, second.status_code) == (201, 201), (answer(first), answer(second))
+    assert count(app, TrainerAction, user_id=mehdi.id) == 2
+    with app.app_context():
+        assert db.session.scalar(sa.select(AttemptAllowance.extra)) == 2
+
+
 # -- every unique key, accounted for ---------------------------------------------------------
 
 #: (table, columns) -> the test racing it, or why no two requests can race on it.
@@ -492,6 +563,9 @@ UNIQUE_KEYS = {
     "looks again (core.db.again_if_raced): adding one twice keeps the one there",
     ("course_signoffs", ("course_id", "revision", "role", "user_id")): "review.sign_off holds "
     "the course's row (authoring.services.lock) and looks again: twice is once",
+    # -- trainer (issue 17)
+    ("trainer_actions", ("actor_id", "token")): "test_one_form_token_sent_twice_at_once",
+    ("quiz_allowances", ("user_id", "quiz_id")): "test_two_extra_attempts_granted_at_once",
 }
 
 

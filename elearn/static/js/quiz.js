@@ -116,6 +116,30 @@
     });
   });
 
+  // "submit" with blank questions: ask here rather than through a round trip (without the
+  // script, the server asks on the next page); the timer's own submission never asks
+  function blank(value) {
+    if (value === null || value === undefined || value === "") return true;
+    if (Array.isArray(value)) return value.length === 0;
+    if (typeof value === "object") {
+      return Object.keys(value).every(function (k) { return !value[k]; });
+    }
+    return false;
+  }
+  function confirmed() {
+    var field = document.createElement("input");
+    field.type = "hidden"; field.name = "confirm"; field.value = "1";
+    form.appendChild(field);
+  }
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!button || button.value !== "submit" || form.querySelector('input[name="confirm"]')) return;
+    var values = answers();
+    var missing = Object.keys(values).filter(function (k) { return blank(values[k]); });
+    if (!missing.length) return;
+    if (window.confirm(form.dataset.confirmText)) confirmed(); else event.preventDefault();
+  });
+
   form.addEventListener("change", function () { schedule(300); });
   form.addEventListener("input", function (event) {
     if (event.target.type === "text") schedule(1500);
@@ -137,7 +161,7 @@
       clearInterval(every);
       timer.textContent = timer.dataset.expiredText;
       var submit = form.querySelector('button[value="submit"]');
-      if (submit) submit.click();
+      if (submit) { confirmed(); submit.click(); }
     }
   }
   var every = setInterval(tick, 1000);
