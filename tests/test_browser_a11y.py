@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 
 from elearn.demo import DEMO_PASSWORD
 from tests.browser import LiveServer, screenshot, sign_in
@@ -83,7 +84,10 @@ def test_page_has_no_serious_violation(page_spec, lang, screen, tabs, demo_serve
     response = page.goto(demo_server.url + page_url(page_spec, demo_world.demo))
     assert response.status == 200
     assert page.locator("html").get_attribute("lang") == lang
-    screenshot(page, f"a11y-{screen}-{lang}-{page_spec.id}")
+    try:
+        screenshot(page, f"a11y-{screen}-{lang}-{page_spec.id}")
+    except PlaywrightError:  # chromium under load sometimes fails a capture: once more
+        screenshot(page, f"a11y-{screen}-{lang}-{page_spec.id}")
     results = Axe().run(page).response
     bad = [v for v in results["violations"] if v["impact"] in FAILING or v["id"] in ALWAYS]
     assert bad == [], f"{page.url}:\n{readable(bad)}"
