@@ -80,3 +80,17 @@ def sign_in(page, base, email, password, lang):
     page.locator("#password").fill(password)
     page.locator("form button[type=submit]").click()
     page.wait_for_url(f"{base}/")
+
+
+def open_menu(page) -> None:
+    """On a phone a long main menu is folded under "Menu" (base.html): open it."""
+    folded = page.locator(".menu-fold:not([open]) > summary")
+    if folded.count() and folded.is_visible():
+        folded.click()
+
+
+def close_menu(page) -> None:
+    """Fold the phone's main menu again (opened, it covers the top of the page)."""
+    opened = page.locator(".menu-fold[open] > summary")
+    if opened.count():
+        opened.click()

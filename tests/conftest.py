@@ -34,7 +34,7 @@ from tests.harness import (
     s3_config,
 )
 
-pytest_plugins = ("tests.browser",)
+pytest_plugins = ("tests.browser", "tests.pagekit")
 
 
 def pytest_configure(config):

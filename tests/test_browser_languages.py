@@ -10,7 +10,7 @@ import pytest
 
 from elearn.authoring.models import Course
 from elearn.extensions import db
-from tests.browser import screenshot
+from tests.browser import close_menu, open_menu, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,9 @@ def sign_in(page, base, user):
 def interface_is(page, lang: str) -> None:
     html = page.locator("html")
     assert (html.get_attribute("lang"), html.get_attribute("dir")) == (lang, DIRECTION[lang])
+    open_menu(page)
     assert page.locator(".main-nav").get_by_role("link", name=WORDS[lang]["my"]).is_visible()
+    close_menu(page)
 
 
 def shoot(page, name: str) -> None:
@@ -86,6 +88,7 @@ def test_a_trainee_reads_the_other_version_and_keeps_their_interface(
     if backend == "sqlite":
         shoot(page, f"lesson-{mine}-interface-{other}-content")
 
+    open_menu(page)
     page.locator(".main-nav").get_by_role("link", name=WORDS[mine]["my"]).click()
     page.wait_for_url(f"{base}/my/learning")
     interface_is(page, mine)  # and it stays so: nothing was remembered

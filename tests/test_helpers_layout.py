@@ -1,5 +1,5 @@
 """Tests take their helpers from tests/factories.py, tests/harness.py and the kits
-(quizkit, cohortkit, uploadkit, mailkit, studiokit, browser, adversarial/worldkit and
+(quizkit, cohortkit, uploadkit, mailkit, studiokit, pagekit, browser, adversarial/worldkit and
 routekit), never from another test module or from conftest.py: a helper kept in a test
 module is found by copying it, and importing conftest runs it a second time."""
 

@@ -1259,12 +1259,13 @@ def test_valid_package_imports_everything(app, package):
             links = _links(what.content(lang).html)
             assert links["src"] == ["/courses/obd-basics/media/connector.png"]
             assert links["href"] == [
-                f"/courses/obd-basics/modules/fault-codes/lessons/dtc-format?content={lang}"
+                "/courses/obd-basics/media/connector.png",  # the image opens full size
+                f"/courses/obd-basics/modules/fault-codes/lessons/dtc-format?content={lang}",
             ]
             assert _links(pinout.content(lang).html)["href"] == [
                 f"/courses/obd-basics/modules/fundamentals/lessons/what-is-obd?content={lang}"
             ]
-        assert "<table>" in pinout.content("fr").html
+        assert '<table tabindex="0">' in pinout.content("fr").html
         assert db.session.scalar(select(func.count()).select_from(LessonRevision)) == 6
 
         quiz = fundamentals.quiz

@@ -109,6 +109,7 @@ FORBIDDEN_TAGS = {
 SAFE_ATTRIBUTES = {
     "href", "src", "alt", "title", "id", "class", "loading", "decoding", "controls",
     "preload", "type", "align", "start", "rel", "download",
+    "tabindex",  # only "0" (a wide table the keyboard scrolls): never a place in the order
 }  # fmt: skip
 SCHEMES = {"http", "https", "mailto"}
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -158,6 +159,7 @@ def assert_safe(html: str, context: str = "") -> None:
             assert not name.startswith("on"), (context, name, html)
             assert name != "style", (context, html)
             assert name in SAFE_ATTRIBUTES, (context, name, html)
+            assert name != "tabindex" or value == "0", (context, html)
             if name in ("href", "src"):
                 assert url_problem(name, value) is None, (context, name, value, html)
     for char in BIDI:

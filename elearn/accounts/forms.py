@@ -23,7 +23,11 @@ from elearn.i18n.languages import INTERFACE_LANGUAGES, LANGUAGE_NAMES
 
 #: What a person may choose to be spoken to in: the interface languages, not every
 #: language content may be written in.
-LOCALE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in INTERFACE_LANGUAGES]
+#: each language by its own name, tagged with it ("Français" on an Arabic page)
+LOCALE_CHOICES = [
+    SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code})
+    for code in INTERFACE_LANGUAGES
+]
 REQUIRED = _l("This field is required.")
 
 

@@ -98,11 +98,20 @@ def _titles(lesson, draft: bool) -> dict[str, str]:
 _LEADING_HEADING = re.compile(r"^\s*<h2 id=\"[^\"]*\">(.*?)</h2>\s*", re.S)
 
 
+_HEADING_TAG = re.compile(r"<(/?)h([2-6])\b")
+
+
 def without_repeated_title(html: str, title: str) -> str:
-    """Authors often open the text with ``# <title>``: the page shows the title already."""
+    """Authors often open the text with ``# <title>``: the page shows the title already.
+    The text's headings then start at ``<h2>`` under the page's ``<h1>``, whatever level
+    the author began at (headings in order, for screen readers' outline)."""
     match = _LEADING_HEADING.match(html)
     if match and unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() == title.strip():
-        return html[match.end() :]
+        html = html[match.end() :]
+    levels = [int(level) for _slash, level in _HEADING_TAG.findall(html)]
+    shift = min(levels, default=2) - 2
+    if shift:
+        html = _HEADING_TAG.sub(lambda m: f"<{m[1]}h{int(m[2]) - shift}", html)
     return html
 
 

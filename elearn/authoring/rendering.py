@@ -119,12 +119,13 @@ ATTRIBUTES = {
     "sup": {"id"},
     "li": {"id"},
     "abbr": {"title"},
+    "table": {"tabindex"},
     "th": {"align"},
     "td": {"align"},
     "ol": {"start"},
 }
 CLASSES = {
-    "a": {"footnote-ref", "footnote-backref", "media-download"},
+    "a": {"footnote-ref", "footnote-backref", "media-download", "image-full"},
     "div": {"footnote", "media"},
 }
 SCHEMES = {"http", "https", "mailto"}
@@ -211,10 +212,15 @@ class _RewriteLinks(Treeprocessor):
         self.ours: set[int] = set()
         for parent in root.iter():
             for index, child in enumerate(list(parent)):
+                if id(child) in self.ours:
+                    continue
                 if child.tag == "img":
                     self._image(parent, index, child)
-                elif child.tag == "a" and id(child) not in self.ours:
+                elif child.tag == "a":
                     self._link(child)
+                elif child.tag == "table":
+                    # a wide table scrolls sideways on a phone: the keyboard must reach it
+                    child.set("tabindex", "0")
 
     def _image(self, parent: ET.Element, index: int, img: ET.Element) -> None:
         src = img.get("src", "")
@@ -248,6 +254,15 @@ class _RewriteLinks(Treeprocessor):
             img.set("src", url)
             img.set("loading", "lazy")
             img.set("decoding", "async")
+            self.ours.add(id(img))
+            if alt and parent.tag != "a" and url:
+                # a diagram opens full size on a tap (a phone shrinks it to the screen);
+                # the image's text names the link, so one without any stays unlinked
+                full = ET.Element("a", {"href": url, "class": "image-full"})
+                full.tail, img.tail = img.tail, None
+                full.append(img)
+                self.ours.add(id(full))
+                parent[index] = full
 
     def _link(self, a: ET.Element) -> None:
         href = a.get("href", "")
@@ -287,6 +302,8 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "id" and not re.match(r"^(h-[\w-]*|fn:\d+|fnref:\d+(?::\d+)?)\Z", value):
         return None
     if attribute == "align" and value not in {"left", "right", "center"}:
+        return None
+    if attribute == "tabindex" and value != "0":
         return None
     if attribute == "src" and not is_local_path(value):
         return None  # media only from this site: no tracking pixels, no data: URLs, no /\\host

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from elearn.i18n.languages import (
     CONTENT_LANGUAGES,
@@ -149,6 +149,13 @@ def translated(value: dict | None, lang: str, source: str | None = None) -> str:
     return value[chosen] if chosen else ""
 
 
+def translated_language(value: dict | None, lang: str, source: str | None = None) -> str:
+    """The language :func:`translated` picks for ``value`` in ``lang``: what its element's
+    ``lang`` attribute says (a French summary shown on an Arabic page is French)."""
+    present = [code for code, text in (value or {}).items() if text]
+    return pick_language(present, lang, source) or lang
+
+
 @lru_cache(maxsize=4096)
 def _decimal(value, locale: str) -> str:
     return babel_numbers.format_decimal(value, locale=locale)
@@ -202,6 +209,13 @@ def plural_count(value) -> int:
     return 100 if format_locale().language == "ar" else whole
 
 
+def human_list(items) -> Markup:
+    """A list as the reader's language writes it ("a, b et c"); items that are markup (a
+    language's name, tagged and isolated) stay markup, anything else is escaped."""
+    escaped = [str(escape(item)) for item in items]
+    return Markup(format_list(escaped, locale=format_locale()))  # noqa: S704 - escaped
+
+
 def _finalize(value):
     """What ``{{ … }}`` prints. A lazy translation declares itself safe HTML, yet it may
     carry what a user typed (``"%(value)s is not a valid e-mail address"``): printed as
@@ -221,11 +235,12 @@ def init_app(app: Flask) -> None:
         domain=lambda d: DOMAIN_LABELS.get(d, d),
         role=lambda r: ROLE_LABELS.get(r, r),
         language=language_name,
-        humanlist=lambda items: format_list(list(items), locale=format_locale()),
+        humanlist=human_list,
         bdi=bdi,
     )
     app.jinja_env.globals.update(
         translated=translated,
+        translated_language=translated_language,
         direction=direction,
         pick_language=pick_language,
         plural_count=plural_count,
