@@ -518,6 +518,7 @@ class ExtraAttemptIn(QuizActionIn):
 class MessageIn(Schema):
     text = fields.String(
         required=True,
+        validate=validate.Length(max=actions.MESSAGE_MAX),
         metadata={"description": "Plain text, up to 1,000 characters (shown escaped)"},
     )
     reason = fields.String(

@@ -110,6 +110,7 @@ OVERRIDES = {
     # would show in an excerpt if the search reached it
     "search.lessons": {"q": "suite"},
     "search_api.search_lessons": {"q": "suite"},
+    "search_api.search_text": {"q": "suite"},
 }
 #: Downloads whose ``job_id`` is Salé's export (a file with B in it), not the DMK import.
 EXPORT_DOWNLOADS = {"cohorts.export_file", "cohorts_api.download_export"}
@@ -418,6 +419,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     # -- search (issue 17): everyone signed in searches, only in what they may read
     ("search.lessons", "GET"): (302, 200, 200, 200),
     ("search_api.search_lessons", "GET"): (401, 200, 200, 200),
+    ("search_api.search_text", "GET"): (401, 200, 200, 200),
 }
 
 
