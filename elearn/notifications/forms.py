@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from elearn.notifications.models import EmailChoice
 
 EMAIL_CHOICES = [
-    (EmailChoice.INSTANT.value, _l("At once, one e-mail per notification")),
-    (EmailChoice.DAILY.value, _l("Once a day, a digest of what I have not read")),
-    (EmailChoice.NEVER.value, _l("Never: I read them on the platform")),
+    SelectChoice(EmailChoice.INSTANT.value, _l("At once, one e-mail per notification")),
+    SelectChoice(EmailChoice.DAILY.value, _l("Once a day, a digest of what I have not read")),
+    SelectChoice(EmailChoice.NEVER.value, _l("Never: I read them on the platform")),
 ]
 
 
