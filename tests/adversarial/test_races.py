@@ -566,6 +566,10 @@ UNIQUE_KEYS = {
     # -- trainer (issue 17)
     ("trainer_actions", ("actor_id", "token")): "test_one_form_token_sent_twice_at_once",
     ("quiz_allowances", ("user_id", "quiz_id")): "test_two_extra_attempts_granted_at_once",
+    # -- search (issue 17)
+    ("lesson_search_entries", ("lesson_id", "lang")): "written only by publication, which "
+    "holds the course's row (authoring.services.lock) and replaces the course's entries as "
+    "a whole; `elearn courses reindex` is an operator's one-off",
 }
 
 
