@@ -62,6 +62,21 @@ def test_the_arabic_certificate_names_the_completion_not_a_masculine_verb(api, m
     assert html.count("<bdi>Salma Idrissi</bdi>") == 2
 
 
+def test_a_latin_name_with_a_hyphen_stays_on_one_line_in_the_certificate(api, make, app):
+    """ "OBD-II" broken at its hyphen in the Arabic title put "-OBD" at the end of one line
+    and "II:" at the start of the next (seen at 360 px): the certificate's titles hold
+    such names together with the non-breaking hyphen; a spaced dash still breaks."""
+    holder, code = _holder(api, make)
+    with app.app_context(), unit_of_work():  # the title as it was when the course was passed
+        found = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        found.course_title = {"fr": "Diagnostic OBD-II - niveau 1", "ar": "التشخيص المدمج OBD-II"}
+    client = app.test_client()
+    client.login(holder.email)
+    html = client.get(f"/certificates/{code}").get_data(as_text=True)
+    assert "التشخيص المدمج OBD\u2011II" in html and "OBD-II" not in html.split("<main", 1)[1]
+    assert "Diagnostic OBD\u2011II - niveau 1" in html
+
+
 def test_the_certificate_and_the_public_check_write_the_same_month(api, make, app, client):
     holder, code = _holder(api, make)
     _issued_in_december(app, code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -182,6 +183,16 @@ def language_name(code: str | None) -> Markup:
     )
 
 
+_LATIN_HYPHEN = re.compile(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])")
+
+
+def unbroken_hyphens(text: str | None) -> str:
+    """A name such as "OBD-II" or "ISO 9141-2" kept on one line (U+2011, the non-breaking
+    hyphen): broken at its hyphen inside an Arabic title, "-OBD" ends one line and "II:"
+    starts the next, each on the wrong side."""
+    return _LATIN_HYPHEN.sub("\u2011", text or "")
+
+
 def format_percent(value) -> str:
     """ "75 %" as the reader's locale writes the number, the sign held to it by a narrow
     no-break space: on a phone the "%" never wraps alone onto the next line."""
@@ -231,6 +242,7 @@ def init_app(app: Flask) -> None:
         date=lambda v, fmt="medium": format_date(v, fmt) if v else "—",
         number=format_number,
         percent=format_percent,
+        unbroken_hyphens=unbroken_hyphens,
         country=country_name,
         domain=lambda d: DOMAIN_LABELS.get(d, d),
         role=lambda r: ROLE_LABELS.get(r, r),
