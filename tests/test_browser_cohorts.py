@@ -8,6 +8,7 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import screenshot
 from tests.quizkit import LESSONS, QUIZ, answers_for, publish
@@ -138,12 +139,14 @@ def test_a_trainer_builds_a_cohort_and_reads_its_dashboard(
     screenshot(page, f"{shot}-4-dashboard")
 
     # sorted by progress, best first; then found by a search
-    page.locator("table.grid thead th").nth(1).locator("a").click()
+    with page.expect_navigation():
+        page.locator("table.grid thead th").nth(1).locator("a").click()
     first = page.locator("table.grid tbody tr").first.locator("th").inner_text()
     assert first.strip() == "فاطمة الزهراء العمراني"
     page.locator("#grid-q").fill("benali")
-    page.locator("form.filters button[type=submit]").click()
-    assert page.locator("table.grid tbody tr").count() == 1
+    with page.expect_navigation():  # count() does not wait: the filtered page must be there
+        page.locator("form.filters button[type=submit]").click()
+    expect(page.locator("table.grid tbody tr")).to_have_count(1)
     assert words["find"] in page.locator("form.filters").inner_text()
 
     # the trainee's timeline
