@@ -275,26 +275,10 @@ def grant_extra_attempt(
     now: datetime,
 ) -> Done:
     """One more attempt at the module's quiz for this trainee."""
-    member_or_refuse(session, cohort, trainee_id)
-    token, why = _token(token), clean_reason(ActionKind.EXTRA_ATTEMPT, reason)
-    found_course, found_module, quiz = target(session, cohort, module, course)
-    action = _new(
-        cohort,
-        trainee_id,
-        actor,
-        ActionKind.EXTRA_ATTEMPT,
-        now=now,
-        reason=why,
-        token=token,
-        course_id=found_course.id,
-        module_id=found_module.id,
-    )
-
-    def work(recorded: TrainerAction) -> Done:
-        left = quizzes.grant_attempt(session, trainee_id, quiz, now=now)
-        return Done(recorded, attempts_left=left)
-
-    return _act(session, actor, action, work)
+    return _quiz_action(
+        session, actor, cohort, trainee_id, ActionKind.EXTRA_ATTEMPT, quizzes.grant_attempt,
+        module=module, course=course, reason=reason, token=token, now=now,
+    )  # fmt: skip
 
 
 def reopen_module(
@@ -310,14 +294,25 @@ def reopen_module(
     now: datetime,
 ) -> Done:
     """A failed module (quiz not passed, no attempt left) gets a fresh attempt budget."""
+    return _quiz_action(
+        session, actor, cohort, trainee_id, ActionKind.REOPEN, quizzes.reopen,
+        module=module, course=course, reason=reason, token=token, now=now,
+    )  # fmt: skip
+
+
+def _quiz_action(
+    session, actor, cohort, trainee_id, kind, step, *, module, course, reason, token, now
+) -> Done:
+    """What an extra attempt and a reopening share: the member, the reason, the module's
+    quiz, the record; ``step`` (a quizzes service) changes the attempt budget."""
     member_or_refuse(session, cohort, trainee_id)
-    token, why = _token(token), clean_reason(ActionKind.REOPEN, reason)
+    token, why = _token(token), clean_reason(kind, reason)
     found_course, found_module, quiz = target(session, cohort, module, course)
     action = _new(
         cohort,
         trainee_id,
         actor,
-        ActionKind.REOPEN,
+        kind,
         now=now,
         reason=why,
         token=token,
@@ -326,8 +321,7 @@ def reopen_module(
     )
 
     def work(recorded: TrainerAction) -> Done:
-        left = quizzes.reopen(session, trainee_id, quiz, now=now)
-        return Done(recorded, attempts_left=left)
+        return Done(recorded, attempts_left=step(session, trainee_id, quiz, now=now))
 
     return _act(session, actor, action, work)
 
