@@ -59,11 +59,16 @@ class LessonHit(Schema):
     excerpt = fields.String(metadata={"description": "The same passage as plain text"})
 
 
-class LessonHitPage(Schema):
-    items = fields.List(fields.Nested(LessonHit))
+class _HitPage(Schema):
+    """What ``page_body`` returns around the items."""
+
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+
+
+class LessonHitPage(_HitPage):
+    items = fields.List(fields.Nested(LessonHit))
 
 
 @blp.route("/search/lessons", methods=["GET"])
@@ -109,11 +114,8 @@ class SearchHit(Schema):
     )
 
 
-class SearchHitPage(Schema):
+class SearchHitPage(_HitPage):
     items = fields.List(fields.Nested(SearchHit))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 @blp.route("/search", methods=["GET"])
